@@ -1,0 +1,209 @@
+"""Command line: argument handling and printing only; the work happens in PhotoLibrary."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from .config import Config
+from .errors import PhotosearchError
+from .indexer import Progress
+from .library import PhotoLibrary
+from .store import display_path
+
+
+def common_options(command):
+    """Settings every command accepts; unset flags fall back to env, config file, defaults."""
+    options = [
+        click.option("--data-dir", type=click.Path(path_type=Path), help="Where the index lives."),
+        click.option("--model", help="Preset (clip, clip-laion, negclip), ARCH:TAG or ARCH:/file."),
+        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where to run."),
+        click.option("--batch-size", type=click.IntRange(min=1), help="Images per model call."),
+        click.option("--offline", is_flag=True, default=None, help="Never download weights."),
+        click.option("-v", "--verbose", is_flag=True, help="Log what happens."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+
+    @functools.wraps(command)
+    def wrapper(data_dir, model, device, batch_size, offline, verbose, **kwargs):
+        logging.basicConfig(
+            level=logging.INFO if verbose else logging.WARNING,
+            format="%(levelname)s %(name)s: %(message)s",
+        )
+        config = Config.load(
+            data_dir=data_dir,
+            model=model,
+            device=device,
+            batch_size=batch_size,
+            offline=offline,
+            exclude=kwargs.pop("exclude", None) or None,  # no --exclude: keep env/file value
+            include_hidden=kwargs.pop("include_hidden", None),
+        )
+        library = PhotoLibrary(config)
+        try:
+            return command(library, **kwargs)
+        finally:
+            library.close()
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="photosearch")
+def cli():
+    """photosearch: find your photos by describing them."""
+
+
+@cli.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--exclude", multiple=True, help="Skip files or folders matching this glob.")
+@click.option("--include-hidden", is_flag=True, default=None, help="Also index dot-files.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@common_options
+def index(library: PhotoLibrary, folders, as_json):
+    """Index photo folders; later runs only read what changed."""
+    progress = TqdmProgress() if sys.stdout.isatty() and not as_json else None
+    summary = library.index(list(folders), progress)
+    if as_json:
+        click.echo(json.dumps(summary.to_dict()))
+        return
+    click.echo(
+        f"new {summary.new}, changed {summary.changed}, moved {summary.moved}, "
+        f"deleted {summary.deleted}, unchanged {summary.unchanged}, failed {summary.failed}"
+    )
+    click.echo(
+        f"embedded {summary.embedded} images ({summary.reused} vectors reused) in "
+        f"{summary.seconds:.1f} s, {summary.images_per_second:.1f} images/s on {summary.device}"
+    )
+    if summary.failed:
+        click.echo("See why files failed: photosearch errors")
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("--like", "like", metavar="PATH_OR_ID", help="Find photos similar to this one.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
+@click.option("--offset", default=0, type=click.IntRange(min=0), help="Skip this many results.")
+@click.option("--json", "as_json", is_flag=True, help="Print results as a JSON list.")
+@common_options
+def search(library: PhotoLibrary, query, like, limit, offset, as_json):
+    """Search by text, or with --like by an example photo."""
+    if bool(query) == bool(like):
+        raise click.UsageError("Give a search text or --like PATH_OR_ID (one of them).")
+    if library.store.counts()["photos"] == 0:
+        _empty_index_message(as_json)
+        return
+    searcher = library.searcher
+    hits = searcher.like(like, limit, offset) if like else searcher.text(query, limit, offset)
+    if as_json:
+        click.echo(json.dumps([hit.to_dict() for hit in hits], indent=2))
+        return
+    if not hits:
+        _empty_index_message(as_json)
+        return
+    for hit in hits:
+        taken = hit.photo.taken_at.strftime("%Y-%m-%d") if hit.photo.taken_at else "-" * 10
+        click.echo(f"{hit.rank:>4}  {hit.score:6.3f}  {taken}  {display_path(hit.photo.path)}")
+
+
+def _empty_index_message(as_json: bool) -> None:
+    if as_json:
+        click.echo("[]")
+    click.echo(
+        "No photos are indexed for this model yet. Index a folder first: "
+        "photosearch index ~/Pictures",
+        err=True,
+    )
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@common_options
+def status(library: PhotoLibrary, as_json):
+    """Photos indexed, failures, model, device and index size."""
+    report = library.status()
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    rows = [
+        ("photos", report["photos"]),
+        ("failed", report["failed"]),
+        ("model", f"{report['model']} ({report['model_key'] or 'weights not found'})"),
+        ("vectors", report["vectors"]),
+        ("device", report["device"]),
+        ("data dir", report["data_dir"]),
+        ("database", report["database"]),
+        ("index", f"{report['index_state']}, {report['index_bytes'] / 1e6:.1f} MB"),
+    ]
+    for label, value in rows:
+        click.echo(f"{label:<10} {value}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@common_options
+def models(library: PhotoLibrary, as_json):
+    """Model presets, and whether their weights are on this machine."""
+    rows = library.presets()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        mark = "*" if row["selected"] else " "
+        where = row["location"] if row["available"] else "not found locally"
+        click.echo(f"{mark} {row['name']:<11} {row['description']}")
+        click.echo(f"  {'':<11} {row['arch']} / {row['weights']}: {where}")
+    click.echo("Also: any open_clip ARCH:TAG or ARCH:/path/to/checkpoint (see README).")
+
+
+@cli.command()
+@click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
+@click.option("--json", "as_json", is_flag=True)
+@common_options
+def errors(library: PhotoLibrary, limit, as_json):
+    """Files that could not be indexed, and why."""
+    failures = library.store.failures(limit)
+    if as_json:
+        click.echo(json.dumps([failure.to_dict() for failure in failures], indent=2))
+        return
+    if not failures:
+        click.echo("No recorded failures.")
+    for failure in failures:
+        click.echo(f"{failure.kind:<12} {display_path(failure.path)}: {failure.message}")
+
+
+class TqdmProgress(Progress):
+    def start(self, total: int) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, unit="photo", dynamic_ncols=True)
+
+    def advance(self, count: int = 1) -> None:
+        self.bar.update(count)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors become one paragraph on stderr and exit code 2, no traceback."""
+    try:
+        cli.main(args=argv, prog_name="photosearch", standalone_mode=False)
+    except PhotosearchError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Interrupted. Work committed so far is kept; run again to continue.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted. Work committed so far is kept; run again to continue.", err=True)
+        sys.exit(130)

@@ -1,0 +1,132 @@
+"""One Config object. Precedence: CLI flags > environment > TOML file in the data dir > defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+CONFIG_FILE_NAME = "config.toml"
+ENV_PREFIX = "PHOTOSEARCH_"
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "photosearch"
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path = field(default_factory=default_data_dir)
+    database_url: str = ""  # empty: a SQLite file inside data_dir
+    model: str = "clip"
+    device: str = "auto"
+    batch_size: int = 32
+    workers: int = 0  # decode threads; 0 picks from the CPU count
+    exclude: tuple[str, ...] = ()
+    include_hidden: bool = False
+    max_image_pixels: int = 200_000_000
+    negclip_checkpoint: str = ""  # path to negclip.pth; empty: <data_dir>/models/negclip.pth
+    offline: bool = False  # never try to download weights
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'photosearch.db'}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def decode_workers(self) -> int:
+        return self.workers if self.workers > 0 else max(2, min(8, os.cpu_count() or 2))
+
+    @classmethod
+    def load(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Config:
+        """Build the config; overrides whose value is None count as not given."""
+        environ = dict(os.environ if environ is None else environ)
+        overrides = {k: v for k, v in overrides.items() if v is not None}
+        unknown = set(overrides) - _FIELDS.keys()
+        if unknown:
+            raise ConfigError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+
+        data_dir = overrides.get("data_dir") or environ.get("PHOTOSEARCH_HOME")
+        data_dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
+
+        values: dict[str, Any] = {}
+        values.update(_read_file(data_dir / CONFIG_FILE_NAME))
+        values.update(_read_env(environ))
+        values.update(overrides)
+        values["data_dir"] = data_dir
+        return cls(**{name: _coerce(name, value) for name, value in values.items()})
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"The config file {path} could not be read: {exc}.") from None
+    data = data.get("photosearch", data)  # allow an optional [photosearch] table
+    unknown = set(data) - _FIELDS.keys() - {"data_dir"}
+    if unknown:
+        raise ConfigError(
+            f"The config file {path} has unknown setting(s): {', '.join(sorted(unknown))}. "
+            f"Known settings: {', '.join(sorted(_FIELDS))}."
+        )
+    data.pop("data_dir", None)  # the data dir decides where this file is; it cannot move itself
+    return data
+
+
+def _read_env(environ: dict[str, str]) -> dict[str, Any]:
+    values = {}
+    for name in _FIELDS:
+        if name == "data_dir":
+            continue
+        raw = environ.get(ENV_PREFIX + name.upper())
+        if raw is not None and raw != "":
+            values[name] = raw
+    return values
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Turn strings from the environment (and loose TOML values) into the field's type."""
+    kind = _FIELDS[name].type
+    try:
+        if kind == "bool":
+            if isinstance(value, str):
+                lowered = value.strip().lower()
+                if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+                    raise ValueError(value)
+                return lowered in {"1", "true", "yes", "on"}
+            return bool(value)
+        if kind == "int":
+            number = int(value)
+            if number < (1 if name == "batch_size" else 0):
+                raise ValueError(value)
+            return number
+        if kind == "tuple[str, ...]":
+            if isinstance(value, str):
+                return tuple(part.strip() for part in value.split(",") if part.strip())
+            return tuple(str(part) for part in value)
+        if kind == "Path":
+            return Path(value).expanduser()
+        value = str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"Setting '{name}' has an invalid value: {value!r}.") from None
+    if name == "device" and value not in DEVICES:
+        raise ConfigError(f"Setting 'device' must be one of {', '.join(DEVICES)}, not {value!r}.")
+    return value

@@ -1,0 +1,31 @@
+"""Errors a user can cause. Each carries a one-paragraph message that the CLI prints as-is."""
+
+
+class PhotosearchError(Exception):
+    """Base class: the message is meant for a person, the exit code for a shell."""
+
+    exit_code = 2
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(PhotosearchError):
+    """A setting has a value that cannot be used."""
+
+
+class WeightsUnavailable(PhotosearchError):
+    """A model's weights could not be found locally nor downloaded."""
+
+
+class ModelLoadError(PhotosearchError):
+    """Weights were found but do not fit the model they were meant for."""
+
+
+class QueryError(PhotosearchError):
+    """A search request that cannot be answered as asked."""
+
+
+class FolderError(PhotosearchError):
+    """A folder given to index that does not exist or is not a folder."""

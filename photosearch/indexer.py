@@ -1,0 +1,345 @@
+"""Orchestrates scanner -> decoder -> embedder -> store for one model, incrementally:
+unchanged files are not read, moved files keep their row and vector, copies reuse vectors."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from .config import Config
+from .decoder import DecodeError, PhotoMeta, decode
+from .embedder import Embedder
+from .errors import FolderError
+from .scanner import ScannedFile, Scanner, ScanProblem, content_hash
+from .store import KnownFile, ModelInfo, Store, VectorIndex, Writer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexSummary:
+    new: int = 0
+    changed: int = 0
+    moved: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    embedded: int = 0  # images that went through the model in this run
+    reused: int = 0  # vectors copied from a photo with identical content
+    seconds: float = 0.0
+    device: str = ""
+
+    @property
+    def images_per_second(self) -> float:
+        return self.embedded / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "images_per_second": round(self.images_per_second, 2)}
+
+
+class Progress:
+    """What the indexer reports while it runs; the CLI shows it, tests ignore it."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, count: int = 1) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Work:
+    file: ScannedFile
+    row: KnownFile | None  # the indexed photo at this path, if any
+
+
+@dataclass
+class _Read:
+    """A worker's answer: the file's actual stat and hash, and pixels when they are needed."""
+
+    work: _Work
+    size: int = 0
+    mtime_ns: int = 0
+    content_hash: str = ""
+    meta: PhotoMeta | None = None
+    pixels: torch.Tensor | None = None
+    error: DecodeError | None = None
+
+
+@dataclass
+class _Batch:
+    ops: list[Callable[[Writer], None]] = field(default_factory=list)
+    to_embed: list[tuple[_Read, int | None]] = field(default_factory=list)  # (read, photo id)
+    indexed_paths: list[str] = field(default_factory=list)
+
+
+class Indexer:
+    def __init__(self, store: Store, embedder: Embedder, model: ModelInfo, config: Config):
+        self.store = store
+        self.embedder = embedder
+        self.model = model
+        self.config = config
+        self.scanner = Scanner(config.exclude, config.include_hidden)
+
+    def run(self, roots: Iterable[Path], progress: Progress | None = None) -> IndexSummary:
+        started = time.perf_counter()
+        progress = progress or Progress()
+        self.summary = IndexSummary(device=self.embedder.device)
+        roots = [_checked_root(root) for root in roots]
+        start_version = self.store.model(self.model.id).vectors_version
+
+        known = self.store.known_files(roots)
+        self.failures = self.store.known_failures(roots)
+        self.with_vectors = self.store.ids_with_vectors(self.model.id)
+        work, seen, unreadable_dirs = self._plan(roots, known)
+
+        self.missing: dict[str, list[KnownFile]] = defaultdict(list)
+        for path, row in known.items():
+            if path not in seen and not _under_any(path, unreadable_dirs):
+                self.missing[row.content_hash].append(row)
+        self.embedded_hashes = self.store.embedded_hashes(self.model.id)
+        self.added: set[int] = set()
+        self.removed: set[int] = set()
+
+        progress.start(len(work))
+        batch = _Batch()
+        skip_decode = frozenset(self.missing) | frozenset(self.embedded_hashes)
+        with ThreadPoolExecutor(self.config.decode_workers) as pool:
+            for read in _bounded_map(pool, lambda w: self._read(w, skip_decode), work):
+                self._decide(read, batch)
+                progress.advance()
+                if len(batch.to_embed) >= self.config.batch_size:
+                    self._flush(batch)
+                    batch = _Batch()
+        self._flush(batch)
+        progress.close()
+        self._delete_missing(seen, unreadable_dirs)
+        self._update_vector_index(start_version)
+        self.summary.seconds = time.perf_counter() - started
+        return self.summary
+
+    def _plan(self, roots: list[str], known: dict[str, KnownFile]):
+        """Walk the roots; decide which files must be read. Unchanged stat: not even opened."""
+        work: list[_Work] = []
+        seen: set[str] = set()
+        unreadable_dirs: list[str] = []
+        problems: list[ScanProblem] = []
+        for root in roots:
+            for item in self.scanner.walk(Path(root)):
+                if isinstance(item, ScanProblem):
+                    problems.append(item)
+                    if item.is_dir:
+                        unreadable_dirs.append(item.path)
+                    else:
+                        seen.add(item.path)  # it exists; its photo, if any, is kept
+                    continue
+                seen.add(item.path)
+                row = known.get(item.path)
+                if row and (row.size, row.mtime_ns) == (item.size, item.mtime_ns):
+                    if row.id in self.with_vectors:
+                        self.summary.unchanged += 1
+                        continue
+                elif row is None and self.failures.get(item.path) == (item.size, item.mtime_ns):
+                    self.summary.failed += 1  # failed before and unchanged since: not retried
+                    continue
+                work.append(_Work(item, row))
+        if problems:
+            with self.store.writer() as writer:
+                for problem in problems:
+                    writer.record_failure(problem.path, None, None, problem.kind, problem.message)
+            self.summary.failed += sum(not problem.is_dir for problem in problems)
+        return work, seen, unreadable_dirs
+
+    def _read(self, work: _Work, skip_decode: frozenset[str]) -> _Read:
+        """Runs in a worker thread: read once, hash, and decode only if no vector can be reused."""
+        read = _Read(work)
+        try:
+            with open(work.file.path, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                data = handle.read()
+        except OSError as exc:
+            read.error = DecodeError("unreadable", exc.strerror or str(exc))
+            return read
+        read.size, read.mtime_ns = info.st_size, info.st_mtime_ns
+        read.content_hash = content_hash(data)
+        row = work.row
+        if row and row.content_hash == read.content_hash and row.id in self.with_vectors:
+            return read  # touched, not changed
+        if read.content_hash in skip_decode:
+            return read
+        try:
+            decoded = decode(
+                data, max_pixels=self.config.max_image_pixels, min_side=self.embedder.image_size
+            )
+            read.meta = decoded.meta
+            read.pixels = self.embedder.preprocess(decoded.image)
+        except DecodeError as exc:
+            read.error = exc
+        except Exception as exc:  # noqa: BLE001 - one bad file must never stop the run
+            read.error = DecodeError("corrupt", f"{type(exc).__name__}: {exc}")
+        return read
+
+    def _decide(self, read: _Read, batch: _Batch) -> None:
+        """Main thread: turn a worker's answer into store operations."""
+        file, row = read.work.file, read.work.row
+        if read.error is not None:
+            self._fail(read, batch)
+            return
+        stat = {"size": read.size, "mtime_ns": read.mtime_ns, "content_hash": read.content_hash}
+        if row and row.content_hash == read.content_hash and row.id in self.with_vectors:
+            batch.ops.append(lambda w: w.update_photo(row.id, **stat))
+            self.summary.unchanged += 1
+            return
+        target = row
+        if row is None and self.missing.get(read.content_hash):
+            target = self.missing[read.content_hash].pop()
+            batch.ops.append(lambda w: w.update_photo(target.id, path=file.path, **stat))
+            self.summary.moved += 1
+            if target.id in self.with_vectors:
+                batch.indexed_paths.append(file.path)
+                return
+        elif row is None:
+            self.summary.new += 1
+        elif row.content_hash != read.content_hash:
+            self.summary.changed += 1
+        target_id = target.id if target else None
+
+        source_id = self.embedded_hashes.get(read.content_hash)
+        vector = (
+            self.store.vector(source_id, self.model.id)
+            if source_id is not None and source_id != target_id
+            else None
+        )
+        if vector is not None:
+            batch.ops.append(lambda w: self._copy(w, read, target_id, source_id, vector))
+            batch.indexed_paths.append(file.path)
+            self.summary.reused += 1
+            return
+        if read.pixels is None:  # the worker expected a vector to reuse that is not there
+            read = self._read(read.work, frozenset())
+            if read.error is not None:
+                self._fail(read, batch)
+                return
+        batch.to_embed.append((read, target_id))
+
+    def _copy(self, writer: Writer, read: _Read, target_id, source_id: int, vector) -> None:
+        """Same bytes as an embedded photo: same metadata and vector, no decode, no model call."""
+        meta = writer.copy_metadata(source_id)
+        target_id = self._save_photo(writer, read, target_id, meta)
+        writer.set_vector(target_id, self.model.id, vector)
+        self.added.add(target_id)
+
+    def _save_photo(
+        self, writer: Writer, read: _Read, photo_id: int | None, meta: PhotoMeta
+    ) -> int:
+        file = read.work.file
+        if photo_id is None:
+            return writer.add_photo(file.path, read.size, read.mtime_ns, read.content_hash, meta)
+        if read.work.row and read.work.row.content_hash != read.content_hash:
+            writer.drop_vectors(photo_id)  # vectors of the old content, for every model
+            self.removed.add(photo_id)
+        writer.update_photo(
+            photo_id,
+            path=file.path,
+            size=read.size,
+            mtime_ns=read.mtime_ns,
+            content_hash=read.content_hash,
+            meta=meta,
+        )
+        return photo_id
+
+    def _fail(self, read: _Read, batch: _Batch) -> None:
+        file, row, error = read.work.file, read.work.row, read.error
+        log.info("Cannot index %s: %s", file.path, error.message)
+        batch.ops.append(
+            lambda w: w.record_failure(
+                file.path, file.size, file.mtime_ns, error.kind, error.message
+            )
+        )
+        if row is not None:  # it was a photo, and its new content is not
+            batch.ops.append(lambda w: w.delete_photos([row.id]))
+            self.removed.add(row.id)
+        self.summary.failed += 1
+
+    def _flush(self, batch: _Batch) -> None:
+        """Embed the batch, then commit it in one transaction: a crash loses at most one batch."""
+        if not batch.ops and not batch.to_embed:
+            return
+        vectors = self.embedder.embed_pixels(
+            torch.stack([read.pixels for read, _ in batch.to_embed])
+            if batch.to_embed
+            else torch.zeros(0)
+        )
+        self.summary.embedded += len(batch.to_embed)
+        with self.store.writer() as writer:
+            for op in batch.ops:
+                op(writer)
+            for (read, photo_id), vector in zip(batch.to_embed, vectors, strict=True):
+                photo_id = self._save_photo(writer, read, photo_id, read.meta)
+                writer.set_vector(photo_id, self.model.id, vector)
+                self.added.add(photo_id)
+                self.embedded_hashes.setdefault(read.content_hash, photo_id)
+                batch.indexed_paths.append(read.work.file.path)
+            writer.clear_failures(path for path in batch.indexed_paths if path in self.failures)
+
+    def _delete_missing(self, seen: set[str], unreadable_dirs: list[str]) -> None:
+        gone = [row.id for rows in self.missing.values() for row in rows]
+        stale_failures = [
+            path
+            for path in self.failures
+            if path not in seen and not _under_any(path, unreadable_dirs)
+        ]
+        if gone or stale_failures:
+            with self.store.writer() as writer:
+                writer.delete_photos(gone)
+                writer.clear_failures(stale_failures)
+        self.removed.update(gone)
+        self.summary.deleted = len(gone)
+
+    def _update_vector_index(self, start_version: int) -> None:
+        """Apply this run's additions and removals to the FAISS file, or rebuild it if stale."""
+        model = self.store.model(self.model.id)
+        index = VectorIndex(self.config.index_dir, model)
+        if index.saved_version() == model.vectors_version:
+            return
+        if index.saved_version() != start_version or not index.read():
+            VectorIndex.open(self.store, model, self.config.index_dir)
+            return
+        index.remove(self.removed | self.added)
+        index.add(*self.store.vectors_for(model.id, self.added))
+        index.save(model.vectors_version)
+
+
+def _checked_root(root: Path) -> str:
+    path = os.path.abspath(os.path.expanduser(os.fspath(root)))
+    if not os.path.isdir(path):
+        what = "does not exist" if not os.path.exists(path) else "is not a folder"
+        raise FolderError(f"Cannot index {path}: it {what}. Give the path of a photo folder.")
+    return path
+
+
+def _under_any(path: str, folders: list[str]) -> bool:
+    return any(path.startswith(os.path.join(folder, "")) for folder in folders)
+
+
+def _bounded_map(pool: Executor, function, items: list, in_flight: int = 64) -> Iterator:
+    """Like pool.map, in order, but with at most `in_flight` results waiting in memory."""
+    pending: deque = deque()
+    iterator = iter(items)
+    for item in iterator:
+        pending.append(pool.submit(function, item))
+        if len(pending) >= in_flight:
+            break
+    while pending:
+        yield pending.popleft().result()
+        for item in iterator:
+            pending.append(pool.submit(function, item))
+            break

@@ -1,0 +1,128 @@
+"""The core object that the CLI (and later the web app) drives: a config, its store, and the
+search model, loaded once and only when something needs it."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+from .config import Config
+from .embedder import Embedder
+from .indexer import Indexer, IndexSummary, Progress
+from .models import (
+    PRESETS,
+    identity_key,
+    load_model,
+    local_weights,
+    parse_model,
+    resolve_device,
+)
+from .search import Searcher
+from .store import ModelInfo, Store, VectorIndex
+
+
+class PhotoLibrary:
+    def __init__(self, config: Config):
+        self.config = config
+
+    @functools.cached_property
+    def store(self) -> Store:
+        return Store(self.config)
+
+    @functools.cached_property
+    def embedder(self) -> Embedder:
+        spec = parse_model(self.config.model, self.config)
+        device = resolve_device(self.config.device)
+        return Embedder(load_model(spec, self.config, device), device)
+
+    @functools.cached_property
+    def model(self) -> ModelInfo:
+        identity = self.embedder.identity
+        return self.store.ensure_model(
+            identity.key, identity.arch, identity.tag, identity.checkpoint_sha256, identity.dim
+        )
+
+    def index(self, roots: list[Path], progress: Progress | None = None) -> IndexSummary:
+        indexer = Indexer(self.store, self.embedder, self.model, self.config)
+        return indexer.run(roots, progress)
+
+    @functools.cached_property
+    def searcher(self) -> Searcher:
+        return Searcher(self.store, self.embedder, self.model, self.config)
+
+    def status(self) -> dict:
+        """Counts and state, without loading the model."""
+        spec = parse_model(self.config.model, self.config)
+        weights = local_weights(spec)
+        key = identity_key(spec) if spec.checkpoint is None or weights else None
+        models = {model.key: model for model in self.store.models()}
+        current = models.get(key)
+        counts = self.store.counts(current.id if current else None)
+        index = VectorIndex(self.config.index_dir, current) if current else None
+        return {
+            "photos": counts["photos"],
+            "failed": counts["failed"],
+            "vectors": counts.get("vectors", 0),
+            "model": self.config.model,
+            "model_key": key,
+            "weights": str(weights) if weights else None,
+            "device": resolve_device(self.config.device),
+            "data_dir": str(self.config.data_dir),
+            "database": _redacted(self.store.url),
+            "index_file": str(index.path) if index else None,
+            "index_bytes": _size(index.path) if index else 0,
+            "index_state": _index_state(index, current),
+            "models_in_database": [
+                {
+                    "key": model.key,
+                    "dim": model.dim,
+                    "vectors": self.store.counts(model.id)["vectors"],
+                }
+                for model in models.values()
+            ],
+        }
+
+    def presets(self) -> list[dict]:
+        rows = []
+        for name, preset in PRESETS.items():
+            spec = parse_model(name, self.config)
+            weights = local_weights(spec)
+            rows.append(
+                {
+                    "name": name,
+                    "arch": preset.arch,
+                    "weights": preset.tag or f"checkpoint file {spec.checkpoint}",
+                    "description": preset.description,
+                    "available": weights is not None,
+                    "location": str(weights) if weights else None,
+                    "selected": name == self.config.model,
+                }
+            )
+        return rows
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _index_state(index: VectorIndex | None, model: ModelInfo | None) -> str:
+    if index is None:
+        return "empty"
+    saved = index.saved_version()
+    if saved is None:
+        return "missing (rebuilt from the database on the next search)"
+    return "fresh" if saved == model.vectors_version else "stale (rebuilt on the next search)"
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

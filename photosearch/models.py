@@ -1,0 +1,306 @@
+"""Model presets and loading: a name resolves to an open_clip architecture plus weights from a
+pretrained tag (local caches first, then a download) or a local checkpoint file."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from .config import Config
+from .errors import ConfigError, ModelLoadError, WeightsUnavailable
+
+log = logging.getLogger(__name__)
+
+# Tests only: a tiny architecture that runs in milliseconds on a CPU. Not a preset.
+TEST_ARCH = "photosearch-test-tiny"
+CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors", ".ckpt")
+
+
+@dataclass(frozen=True)
+class Preset:
+    arch: str
+    tag: str | None  # None: weights come from a checkpoint file
+    description: str
+
+
+PRESETS: dict[str, Preset] = {
+    "clip": Preset("ViT-B-32", "openai", "OpenAI CLIP ViT-B/32 (default)"),
+    "clip-laion": Preset("ViT-B-32", "laion2b_s34b_b79k", "OpenCLIP ViT-B/32 trained on LAION-2B"),
+    # NegCLIP was fine-tuned from OpenAI's ViT-B/32, whose activations are QuickGELU.
+    "negclip": Preset(
+        "ViT-B-32-quickgelu", None, "NegCLIP (ARO authors' fine-tune of CLIP ViT-B/32)"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the user asked for, resolved to an architecture and one source of weights."""
+
+    name: str
+    arch: str
+    tag: str | None = None
+    checkpoint: Path | None = None
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    """What makes vectors comparable: same key, same embedding space."""
+
+    key: str
+    arch: str
+    tag: str | None
+    checkpoint_sha256: str | None
+    dim: int
+
+
+@dataclass
+class LoadedModel:
+    spec: ModelSpec
+    identity: ModelIdentity
+    model: object
+    preprocess: object
+    tokenizer: object
+    image_size: int
+
+
+def _open_clip():
+    import open_clip
+
+    if TEST_ARCH not in open_clip.list_models():
+        open_clip.add_model_config(Path(__file__).parent / "model_configs" / f"{TEST_ARCH}.json")
+    return open_clip
+
+
+def negclip_checkpoint_path(config: Config) -> Path:
+    if config.negclip_checkpoint:
+        return Path(config.negclip_checkpoint).expanduser()
+    return config.models_dir / "negclip.pth"
+
+
+def parse_model(name: str, config: Config) -> ModelSpec:
+    """Turn a preset name, `ARCH:TAG` or `ARCH:/path/to/checkpoint` into a ModelSpec."""
+    name = name.strip()
+    if name in PRESETS:
+        preset = PRESETS[name]
+        if preset.tag is None:
+            return ModelSpec(name, preset.arch, checkpoint=negclip_checkpoint_path(config))
+        return ModelSpec(name, preset.arch, tag=preset.tag)
+    arch, sep, source = name.partition(":")
+    if not sep or not arch or not source:
+        raise ConfigError(
+            f"Unknown model '{name}'. Use a preset ({', '.join(PRESETS)}), an open_clip "
+            "'ARCH:TAG' such as 'ViT-B-32:openai', or 'ARCH:/path/to/checkpoint.pt'."
+        )
+    open_clip = _open_clip()
+    if arch not in open_clip.list_models():
+        raise ConfigError(
+            f"Unknown open_clip architecture '{arch}' in model '{name}'. "
+            "Run `python -c 'import open_clip; print(open_clip.list_models())'` for the list."
+        )
+    if _looks_like_path(source):
+        return ModelSpec(name, arch, checkpoint=Path(source).expanduser())
+    if not open_clip.get_pretrained_cfg(arch, source):
+        tags = ", ".join(open_clip.list_pretrained_tags_by_model(arch)) or "none"
+        raise ConfigError(
+            f"'{source}' is neither a pretrained tag of {arch} nor an existing file. "
+            f"Tags of {arch}: {tags}."
+        )
+    return ModelSpec(name, arch, tag=source)
+
+
+def _looks_like_path(source: str) -> bool:
+    return (
+        os.sep in source
+        or source.startswith(("~", "."))
+        or source.lower().endswith(CHECKPOINT_SUFFIXES)
+        or Path(source).exists()
+    )
+
+
+def local_weights(spec: ModelSpec) -> Path | None:
+    """Where the weights already are on this machine, without touching the network."""
+    if spec.checkpoint is not None:
+        return spec.checkpoint if spec.checkpoint.is_file() else None
+    for candidate in _cache_candidates(spec):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _cache_candidates(spec: ModelSpec) -> list[Path]:
+    """Files that open_clip's downloads leave behind: the Hugging Face cache, then ~/.cache/clip."""
+    from huggingface_hub import try_to_load_from_cache
+    from open_clip.constants import HF_SAFE_WEIGHTS_NAME, HF_WEIGHTS_NAME
+
+    cfg = _open_clip().get_pretrained_cfg(spec.arch, spec.tag)
+    candidates: list[Path] = []
+    if cfg.get("hf_hub"):
+        repo_id, filename = os.path.split(cfg["hf_hub"])
+        names = [filename] if filename else [HF_SAFE_WEIGHTS_NAME, HF_WEIGHTS_NAME]
+        if filename.endswith((".bin", ".pth")):
+            names.insert(0, filename[:-4] + ".safetensors")
+        for name in names:
+            found = try_to_load_from_cache(repo_id, name)
+            if isinstance(found, str):
+                candidates.append(Path(found))
+    if cfg.get("url"):
+        candidates.append(Path.home() / ".cache" / "clip" / os.path.basename(cfg["url"]))
+    return candidates
+
+
+def _download(spec: ModelSpec, tried: list[str]) -> Path | None:
+    cfg = _open_clip().get_pretrained_cfg(spec.arch, spec.tag)
+    host = (
+        urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname
+        if cfg.get("hf_hub")
+        else urlparse(cfg.get("url", "")).hostname
+    )
+    try:
+        socket.create_connection((host, 443), timeout=3).close()
+    except OSError as exc:
+        tried.append(f"a download from {host} (unreachable: {exc})")
+        return None
+    from open_clip.pretrained import download_pretrained
+
+    try:
+        return Path(download_pretrained(cfg))
+    except Exception as exc:  # noqa: BLE001 - any download failure ends in the same message
+        tried.append(f"a download from {host} (failed: {exc})")
+        return None
+
+
+def _offline(config: Config) -> bool:
+    return config.offline or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
+
+
+def resolve_weights(spec: ModelSpec, config: Config) -> Path:
+    """A local file with the spec's weights, or WeightsUnavailable naming what was tried."""
+    tried: list[str] = []
+    if spec.checkpoint is not None:
+        if spec.checkpoint.is_file():
+            return spec.checkpoint
+        tried.append(f"the checkpoint file {spec.checkpoint} (it does not exist)")
+    else:
+        found = local_weights(spec)
+        if found:
+            return found
+        tried.append("the local Hugging Face cache and ~/.cache/clip (not there)")
+        if _offline(config):
+            tried.append("no download (offline mode is on)")
+        else:
+            downloaded = _download(spec, tried)
+            if downloaded:
+                return downloaded
+    raise WeightsUnavailable(_missing_weights_message(spec, config, tried))
+
+
+def _missing_weights_message(spec: ModelSpec, config: Config, tried: list[str]) -> str:
+    what = f"model '{spec.name}' ({spec.arch}" + (
+        f", pretrained tag '{spec.tag}')" if spec.tag else ")"
+    )
+    if spec.name == "negclip":
+        how = (
+            "NegCLIP's weights are not downloadable by photosearch: get negclip.pth from the ARO "
+            "authors' release (repository mertyg/vision-language-models-are-bows), then put it at "
+            f"{negclip_checkpoint_path(config)} or set negclip_checkpoint "
+            "(PHOTOSEARCH_NEGCLIP_CHECKPOINT)."
+        )
+    else:
+        how = (
+            "To use it offline, copy the weights file from a machine that has it (or download it "
+            "there) and pass it as --model "
+            f"{spec.arch}:/path/to/weights.pt (an open_clip state dict or .safetensors), or copy "
+            "a Hugging Face cache folder (~/.cache/huggingface/hub) that holds it to this machine."
+        )
+    return f"Could not load the weights of {what}. Tried: {'; '.join(tried)}. {how}"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def resolve_device(requested: str) -> str:
+    import torch
+
+    if requested == "cpu":
+        return "cpu"
+    if torch.cuda.is_available():
+        return "cuda"
+    if requested == "cuda":
+        raise ConfigError("Device 'cuda' was asked for, but torch sees no CUDA GPU here.")
+    return "cpu"
+
+
+def load_model(spec: ModelSpec, config: Config, device: str) -> LoadedModel:
+    """Build the open_clip model for spec with its weights on device, in eval mode."""
+    weights = resolve_weights(spec, config)
+    open_clip = _open_clip()
+    tag_cfg = open_clip.get_pretrained_cfg(spec.arch, spec.tag) if spec.tag else {}
+    try:
+        model, _, preprocess = open_clip.create_model_and_transforms(
+            spec.arch,
+            pretrained=str(weights),
+            device=device,
+            force_quick_gelu=bool(tag_cfg.get("quick_gelu", False)),
+            image_mean=tag_cfg.get("mean"),
+            image_std=tag_cfg.get("std"),
+            image_interpolation=tag_cfg.get("interpolation"),
+            image_resize_mode=tag_cfg.get("resize_mode"),
+        )
+    except Exception as exc:  # noqa: BLE001 - open_clip raises many types for a bad file
+        raise ModelLoadError(
+            f"The weights file {weights} could not be loaded into {spec.arch} for model "
+            f"'{spec.name}': {_first_line(exc)}. Check that the file is an open_clip checkpoint "
+            "of that architecture."
+        ) from None
+    model.eval()
+    tokenizer = open_clip.get_tokenizer(spec.arch)
+    sha = file_sha256(weights) if spec.checkpoint else None
+    identity = ModelIdentity(
+        key=identity_key(spec, sha),
+        arch=spec.arch,
+        tag=spec.tag,
+        checkpoint_sha256=sha,
+        dim=_embedding_dim(model, tokenizer, device),
+    )
+    image_size = model.visual.image_size
+    image_size = image_size[0] if isinstance(image_size, tuple | list) else image_size
+    return LoadedModel(
+        spec=spec,
+        identity=identity,
+        model=model,
+        preprocess=preprocess,
+        tokenizer=tokenizer,
+        image_size=int(image_size),
+    )
+
+
+def identity_key(spec: ModelSpec, checkpoint_sha256: str | None = None) -> str:
+    """Stable name of the embedding space: arch + tag, or arch + hash of the checkpoint's bytes."""
+    if spec.checkpoint is None:
+        return f"{spec.arch}:{spec.tag}"
+    if checkpoint_sha256 is None:
+        checkpoint_sha256 = file_sha256(spec.checkpoint)
+    return f"{spec.arch}:sha256-{checkpoint_sha256[:16]}"
+
+
+def _embedding_dim(model, tokenizer, device: str) -> int:
+    import torch
+
+    with torch.inference_mode():
+        return int(model.encode_text(tokenizer(["probe"]).to(device)).shape[-1])
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__

@@ -1,0 +1,103 @@
+"""Walk photo folders: regular image files with their stat, never following a symlink loop."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif"}
+)
+
+
+@dataclass(frozen=True)
+class ScannedFile:
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class ScanProblem:
+    """A file or folder the walk could not look at; a folder's photos must not count as deleted."""
+
+    path: str
+    is_dir: bool
+    kind: str
+    message: str
+
+
+def is_image_name(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Scanner:
+    def __init__(self, excludes: tuple[str, ...] = (), include_hidden: bool = False):
+        self.excludes = excludes
+        self.include_hidden = include_hidden
+
+    def excluded(self, path: str, name: str) -> bool:
+        if not self.include_hidden and name.startswith("."):
+            return True
+        return any(
+            fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(path, pattern)
+            for pattern in self.excludes
+        )
+
+    def walk(self, root: Path) -> Iterator[ScannedFile | ScanProblem]:
+        """Yield image files below root (depth first, sorted) and problems met on the way."""
+        root_path = os.path.abspath(os.fspath(root))
+        visited: set[tuple[int, int]] = set()
+        stack = [root_path]
+        while stack:
+            directory = stack.pop()
+            try:
+                info = os.stat(directory)
+            except OSError as exc:
+                yield ScanProblem(directory, True, "unreadable", _describe(exc))
+                continue
+            key = (info.st_dev, info.st_ino)
+            if key in visited:
+                continue  # a symlink loop, or a second link to a folder already walked
+            visited.add(key)
+            try:
+                with os.scandir(directory) as entries:
+                    children = sorted(entries, key=lambda entry: entry.name)
+            except OSError as exc:
+                yield ScanProblem(directory, True, "unreadable", _describe(exc))
+                continue
+            subdirectories = []
+            for entry in children:
+                if self.excluded(entry.path, entry.name):
+                    continue
+                try:
+                    if entry.is_dir():
+                        subdirectories.append(entry.path)
+                        continue
+                    if not is_image_name(entry.name):
+                        continue
+                    info = entry.stat()
+                except OSError as exc:
+                    # A dangling symlink or a file that vanished: only worth a record if it
+                    # claims to be an image.
+                    if is_image_name(entry.name):
+                        yield ScanProblem(entry.path, False, "unreadable", _describe(exc))
+                    continue
+                if stat.S_ISREG(info.st_mode):
+                    yield ScannedFile(entry.path, info.st_size, info.st_mtime_ns)
+                else:
+                    yield ScanProblem(entry.path, False, "not_a_file", "not a regular file")
+            stack.extend(reversed(subdirectories))
+
+
+def _describe(exc: OSError) -> str:
+    return exc.strerror or str(exc)

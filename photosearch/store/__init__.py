@@ -1,0 +1,16 @@
+"""Persistence: SQLite rows (the truth) and per-model FAISS files (a rebuildable cache)."""
+
+from .records import Failure, KnownFile, ModelInfo, Photo, display_path
+from .store import Store, Writer
+from .vector_index import VectorIndex
+
+__all__ = [
+    "Failure",
+    "KnownFile",
+    "ModelInfo",
+    "Photo",
+    "Store",
+    "VectorIndex",
+    "Writer",
+    "display_path",
+]

@@ -1,0 +1,75 @@
+"""Plain value objects the store hands out, so callers never hold ORM rows or sessions."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+
+def display_path(path: str) -> str:
+    """The path as printable text: undecodable bytes of a name become U+FFFD."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    id: int
+    key: str
+    arch: str
+    tag: str | None
+    checkpoint_sha256: str | None
+    dim: int
+    vectors_version: int
+
+
+@dataclass(frozen=True)
+class KnownFile:
+    """What incremental indexing needs to know about an indexed file."""
+
+    id: int
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Photo:
+    id: int
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    format: str | None
+    width: int | None
+    height: int | None
+    taken_at: datetime | None
+    camera_make: str | None
+    camera_model: str | None
+    latitude: float | None
+    longitude: float | None
+    indexed_at: datetime
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["path"] = display_path(self.path)
+        for key in ("taken_at", "indexed_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+@dataclass(frozen=True)
+class Failure:
+    path: str
+    kind: str
+    message: str
+    size: int | None
+    mtime_ns: int | None
+    seen_at: datetime
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["path"] = display_path(self.path)
+        data["seen_at"] = self.seen_at.isoformat()
+        return data

@@ -1,0 +1,320 @@
+"""The Store: every read and write of photos, vectors and failures goes through this interface,
+so a different database (PostgreSQL + pgvector) can stand behind it without touching callers."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+
+import numpy as np
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..config import Config
+from ..decoder import PhotoMeta
+from .database import create_store_engine, upgrade
+from .records import Failure, KnownFile, ModelInfo, Photo
+from .schema import EmbeddingRow, FailureRow, ModelRow, PhotoRow
+
+META_FIELDS = (
+    "format",
+    "width",
+    "height",
+    "taken_at",
+    "camera_make",
+    "camera_model",
+    "latitude",
+    "longitude",
+)
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def path_range(root: str) -> tuple[bytes, bytes]:
+    """Byte bounds [low, high) of every path strictly below root."""
+    prefix = os.fsencode(os.path.join(root, ""))
+    return prefix, prefix[:-1] + bytes([prefix[-1] + 1])
+
+
+class Store:
+    def __init__(self, config: Config):
+        if not config.database_url:
+            config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.url = config.resolved_database_url
+        self.engine = create_store_engine(self.url)
+        upgrade(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- models -------------------------------------------------------------------------------
+
+    def ensure_model(self, key: str, arch: str, tag: str | None, sha256: str | None, dim: int):
+        with self._sessions.begin() as session:
+            row = session.scalar(select(ModelRow).where(ModelRow.key == key))
+            if row is None:
+                row = ModelRow(
+                    key=key,
+                    arch=arch,
+                    tag=tag,
+                    checkpoint_sha256=sha256,
+                    dim=dim,
+                    vectors_version=0,
+                    created_at=now(),
+                )
+                session.add(row)
+                session.flush()
+            return _model_info(row)
+
+    def model(self, model_id: int) -> ModelInfo | None:
+        with self._sessions() as session:
+            row = session.get(ModelRow, model_id)
+            return _model_info(row) if row else None
+
+    def models(self) -> list[ModelInfo]:
+        with self._sessions() as session:
+            return [_model_info(row) for row in session.scalars(select(ModelRow))]
+
+    # --- reads --------------------------------------------------------------------------------
+
+    def known_files(self, roots: Iterable[str]) -> dict[str, KnownFile]:
+        query = select(
+            PhotoRow.id, PhotoRow.path, PhotoRow.size, PhotoRow.mtime_ns, PhotoRow.content_hash
+        )
+        with self._sessions() as session:
+            found = {}
+            for root in roots:
+                low, high = path_range(root)
+                rows = session.execute(query.where(PhotoRow.path >= low, PhotoRow.path < high))
+                found.update({row.path: KnownFile(*row) for row in rows})
+            return found
+
+    def known_failures(self, roots: Iterable[str]) -> dict[str, tuple[int | None, int | None]]:
+        query = select(FailureRow.path, FailureRow.size, FailureRow.mtime_ns)
+        with self._sessions() as session:
+            found = {}
+            for root in roots:
+                low, high = path_range(root)
+                rows = session.execute(query.where(FailureRow.path >= low, FailureRow.path < high))
+                found.update({row.path: (row.size, row.mtime_ns) for row in rows})
+            return found
+
+    def ids_with_vectors(self, model_id: int) -> set[int]:
+        with self._sessions() as session:
+            query = select(EmbeddingRow.photo_id).where(EmbeddingRow.model_id == model_id)
+            return set(session.scalars(query))
+
+    def embedded_hashes(self, model_id: int) -> dict[str, int]:
+        """content hash -> a photo id that already has a vector for the model."""
+        query = (
+            select(PhotoRow.content_hash, PhotoRow.id)
+            .join(EmbeddingRow, EmbeddingRow.photo_id == PhotoRow.id)
+            .where(EmbeddingRow.model_id == model_id)
+        )
+        with self._sessions() as session:
+            return {content_hash: photo_id for content_hash, photo_id in session.execute(query)}
+
+    def photo(self, photo_id: int) -> Photo | None:
+        return self.photos([photo_id]).get(photo_id)
+
+    def photo_by_path(self, path: str) -> Photo | None:
+        with self._sessions() as session:
+            row = session.scalar(select(PhotoRow).where(PhotoRow.path == path))
+            return _photo(row) if row else None
+
+    def photos(self, ids: Iterable[int]) -> dict[int, Photo]:
+        found: dict[int, Photo] = {}
+        with self._sessions() as session:
+            for chunk in _chunks(list(ids)):
+                for row in session.scalars(select(PhotoRow).where(PhotoRow.id.in_(chunk))):
+                    found[row.id] = _photo(row)
+        return found
+
+    def vector(self, photo_id: int, model_id: int) -> np.ndarray | None:
+        with self._sessions() as session:
+            row = session.get(EmbeddingRow, (photo_id, model_id))
+            return np.frombuffer(row.vector, dtype=np.float32).copy() if row else None
+
+    def iter_vectors(
+        self, model_id: int, chunk: int = 10_000
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """All (ids, vectors) of a model, in chunks, without holding every row at once."""
+        with self._sessions() as session:
+            result = session.execute(
+                _vector_query(model_id).order_by(EmbeddingRow.photo_id)
+            ).yield_per(chunk)
+            for rows in result.partitions():
+                yield _stack(rows)
+
+    def vectors_for(self, model_id: int, ids: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+        rows = []
+        with self._sessions() as session:
+            for chunk in _chunks(list(ids)):
+                query = _vector_query(model_id).where(EmbeddingRow.photo_id.in_(chunk))
+                rows.extend(session.execute(query))
+        return _stack(rows)
+
+    def counts(self, model_id: int | None = None) -> dict[str, int]:
+        with self._sessions() as session:
+            counts = {
+                "photos": session.scalar(select(func.count()).select_from(PhotoRow)),
+                "failed": session.scalar(select(func.count()).select_from(FailureRow)),
+            }
+            if model_id is not None:
+                counts["vectors"] = session.scalar(
+                    select(func.count())
+                    .select_from(EmbeddingRow)
+                    .where(EmbeddingRow.model_id == model_id)
+                )
+            return counts
+
+    def failures(self, limit: int | None = None) -> list[Failure]:
+        query = select(FailureRow).order_by(FailureRow.path).limit(limit)
+        with self._sessions() as session:
+            return [
+                Failure(row.path, row.kind, row.message, row.size, row.mtime_ns, row.seen_at)
+                for row in session.scalars(query)
+            ]
+
+    # --- writes -------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[Writer]:
+        """One transaction: everything inside commits together or not at all."""
+        with self._sessions.begin() as session:
+            writer = Writer(session)
+            yield writer
+            writer.finish()
+
+
+class Writer:
+    """Changes to photos, vectors and failures; bumps the vector version of every model touched."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._touched_models: set[int] = set()
+        self._all_models_touched = False
+
+    def add_photo(self, path: str, size: int, mtime_ns: int, content_hash: str, meta: PhotoMeta):
+        row = PhotoRow(
+            path=path,
+            size=size,
+            mtime_ns=mtime_ns,
+            content_hash=content_hash,
+            indexed_at=now(),
+            **{name: getattr(meta, name) for name in META_FIELDS},
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def update_photo(
+        self,
+        photo_id: int,
+        *,
+        path: str | None = None,
+        size: int,
+        mtime_ns: int,
+        content_hash: str,
+        meta: PhotoMeta | None = None,
+    ) -> None:
+        """New stat and hash for a photo; a new path for a move; new metadata for new content."""
+        values = {"size": size, "mtime_ns": mtime_ns, "content_hash": content_hash}
+        if path is not None:
+            values["path"] = path
+        if meta is not None:
+            values.update({name: getattr(meta, name) for name in META_FIELDS})
+            values["indexed_at"] = now()
+        self.session.execute(update(PhotoRow).where(PhotoRow.id == photo_id).values(**values))
+
+    def set_vector(self, photo_id: int, model_id: int, vector: np.ndarray) -> None:
+        blob = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+        self.session.merge(EmbeddingRow(photo_id=photo_id, model_id=model_id, vector=blob))
+        self._touched_models.add(model_id)
+
+    def drop_vectors(self, photo_id: int) -> None:
+        """Vectors of content that changed are wrong for every model."""
+        self.session.execute(delete(EmbeddingRow).where(EmbeddingRow.photo_id == photo_id))
+        self._all_models_touched = True
+
+    def copy_metadata(self, source_id: int) -> PhotoMeta:
+        row = self.session.get(PhotoRow, source_id)
+        if row is None:
+            return PhotoMeta()
+        return PhotoMeta(**{name: getattr(row, name) for name in META_FIELDS})
+
+    def delete_photos(self, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        for chunk in _chunks(ids):
+            self.session.execute(delete(EmbeddingRow).where(EmbeddingRow.photo_id.in_(chunk)))
+            self.session.execute(delete(PhotoRow).where(PhotoRow.id.in_(chunk)))
+        if ids:
+            self._all_models_touched = True
+
+    def record_failure(
+        self, path: str, size: int | None, mtime_ns: int | None, kind: str, message: str
+    ) -> None:
+        row = self.session.scalar(select(FailureRow).where(FailureRow.path == path))
+        if row is None:
+            row = FailureRow(path=path)
+            self.session.add(row)
+        row.size, row.mtime_ns, row.kind, row.message, row.seen_at = (
+            size,
+            mtime_ns,
+            kind,
+            message[:2000],
+            now(),
+        )
+
+    def clear_failures(self, paths: Iterable[str]) -> None:
+        for chunk in _chunks(list(paths)):
+            self.session.execute(delete(FailureRow).where(FailureRow.path.in_(chunk)))
+
+    def finish(self) -> None:
+        query = update(ModelRow).values(vectors_version=ModelRow.vectors_version + 1)
+        if self._all_models_touched:
+            self.session.execute(query)
+        elif self._touched_models:
+            self.session.execute(query.where(ModelRow.id.in_(self._touched_models)))
+
+
+def _model_info(row: ModelRow) -> ModelInfo:
+    return ModelInfo(
+        row.id, row.key, row.arch, row.tag, row.checkpoint_sha256, row.dim, row.vectors_version
+    )
+
+
+def _photo(row: PhotoRow) -> Photo:
+    return Photo(
+        id=row.id,
+        path=row.path,
+        size=row.size,
+        mtime_ns=row.mtime_ns,
+        content_hash=row.content_hash,
+        indexed_at=row.indexed_at,
+        **{name: getattr(row, name) for name in META_FIELDS},
+    )
+
+
+def _chunks(items: list, size: int = 500) -> Iterator[list]:
+    """Keep IN (...) lists under SQLite's bound-parameter limit."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _vector_query(model_id: int):
+    return select(EmbeddingRow.photo_id, EmbeddingRow.vector).where(
+        EmbeddingRow.model_id == model_id
+    )
+
+
+def _stack(rows) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    if not rows:
+        return ids, np.zeros((0, 0), dtype=np.float32)
+    return ids, np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
