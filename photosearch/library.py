@@ -23,8 +23,10 @@ from .store import ModelInfo, Store, VectorIndex
 
 
 class PhotoLibrary:
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, embedder: Embedder | None = None):
         self.config = config
+        if embedder is not None:  # an already loaded model, shared (the web app, tests)
+            self.embedder = embedder
 
     @functools.cached_property
     def store(self) -> Store:

@@ -69,7 +69,7 @@ class LoadedModel:
     image_size: int
 
 
-def _open_clip():
+def get_open_clip():
     import open_clip
 
     if TEST_ARCH not in open_clip.list_models():
@@ -97,7 +97,7 @@ def parse_model(name: str, config: Config) -> ModelSpec:
             f"Unknown model '{name}'. Use a preset ({', '.join(PRESETS)}), an open_clip "
             "'ARCH:TAG' such as 'ViT-B-32:openai', or 'ARCH:/path/to/checkpoint.pt'."
         )
-    open_clip = _open_clip()
+    open_clip = get_open_clip()
     if arch not in open_clip.list_models():
         raise ConfigError(
             f"Unknown open_clip architecture '{arch}' in model '{name}'. "
@@ -138,7 +138,7 @@ def _cache_candidates(spec: ModelSpec) -> list[Path]:
     from huggingface_hub import try_to_load_from_cache
     from open_clip.constants import HF_SAFE_WEIGHTS_NAME, HF_WEIGHTS_NAME
 
-    cfg = _open_clip().get_pretrained_cfg(spec.arch, spec.tag)
+    cfg = get_open_clip().get_pretrained_cfg(spec.arch, spec.tag)
     candidates: list[Path] = []
     if cfg.get("hf_hub"):
         repo_id, filename = os.path.split(cfg["hf_hub"])
@@ -155,7 +155,7 @@ def _cache_candidates(spec: ModelSpec) -> list[Path]:
 
 
 def _download(spec: ModelSpec, tried: list[str]) -> Path | None:
-    cfg = _open_clip().get_pretrained_cfg(spec.arch, spec.tag)
+    cfg = get_open_clip().get_pretrained_cfg(spec.arch, spec.tag)
     host = (
         urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname
         if cfg.get("hf_hub")
@@ -244,7 +244,7 @@ def resolve_device(requested: str) -> str:
 def load_model(spec: ModelSpec, config: Config, device: str) -> LoadedModel:
     """Build the open_clip model for spec with its weights on device, in eval mode."""
     weights = resolve_weights(spec, config)
-    open_clip = _open_clip()
+    open_clip = get_open_clip()
     tag_cfg = open_clip.get_pretrained_cfg(spec.arch, spec.tag) if spec.tag else {}
     try:
         model, _, preprocess = open_clip.create_model_and_transforms(

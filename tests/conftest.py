@@ -1,0 +1,114 @@
+"""Shared fixtures: a tiny random-weights open_clip model saved as a real checkpoint, copies of
+the shared test photos, and a library on a fresh data dir for every test."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+from photosearch.config import Config
+from photosearch.embedder import Embedder
+from photosearch.library import PhotoLibrary
+from photosearch.models import TEST_ARCH, get_open_clip, load_model, parse_model
+
+SHARED_DATA = Path(
+    os.environ.get("PHOTOSEARCH_TEST_DATA")
+    or Path(__file__).resolve().parents[2] / "shared" / "data"
+)
+
+
+def pytest_configure(config):
+    if not SHARED_DATA.is_dir():
+        raise pytest.UsageError(f"Test data not found at {SHARED_DATA} (../shared/data).")
+
+
+@pytest.fixture(scope="session")
+def manifest() -> list[dict]:
+    return json.loads((SHARED_DATA / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def expected_indexed(manifest) -> set[str]:
+    return {entry["path"] for entry in manifest if entry["expect"].startswith("index")}
+
+
+@pytest.fixture(scope="session")
+def expected_failed(manifest) -> set[str]:
+    return {entry["path"] for entry in manifest if entry["expect"].startswith("skip")}
+
+
+def save_tiny_checkpoint(path: Path, seed: int = 0) -> Path:
+    """A randomly initialised tiny model, saved the way open_clip's trainer saves checkpoints."""
+    torch.manual_seed(seed)
+    model = get_open_clip().create_model(TEST_ARCH)
+    torch.save({"epoch": 1, "name": "test", "state_dict": model.state_dict()}, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory) -> Path:
+    return save_tiny_checkpoint(tmp_path_factory.mktemp("weights") / "tiny.pt")
+
+
+@pytest.fixture(scope="session")
+def tiny_model_name(tiny_checkpoint) -> str:
+    return f"{TEST_ARCH}:{tiny_checkpoint}"
+
+
+@pytest.fixture(scope="session")
+def tiny_embedder(tiny_model_name, tmp_path_factory) -> Embedder:
+    config = Config.load(environ={}, data_dir=tmp_path_factory.mktemp("unused"))
+    return Embedder(load_model(parse_model(tiny_model_name, config), config, "cpu"), "cpu")
+
+
+@pytest.fixture
+def photo_tree(tmp_path) -> Path:
+    """Copies of shared/data's photos, edge cases and bad files in one folder."""
+    root = tmp_path / "Photos"
+    for part in ("photos", "edge", "bad"):
+        shutil.copytree(SHARED_DATA / part, root / part)
+    for path in [root, *root.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)  # shared/ is read-only
+    return root
+
+
+@pytest.fixture
+def config(tmp_path, tiny_model_name) -> Config:
+    return Config.load(
+        environ={},
+        data_dir=tmp_path / "data",
+        model=tiny_model_name,
+        device="cpu",
+        offline=True,
+        batch_size=8,
+        workers=2,
+    )
+
+
+@pytest.fixture
+def library(config, tiny_embedder):
+    library = PhotoLibrary(config, embedder=tiny_embedder)
+    yield library
+    library.close()
+
+
+class EmbedCounter:
+    """Counts images that reach the model between two points of a test."""
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+        self.start = embedder.images_embedded
+
+    @property
+    def images(self) -> int:
+        return self.embedder.images_embedded - self.start
+
+
+@pytest.fixture
+def count_embeds(tiny_embedder):
+    return lambda: EmbedCounter(tiny_embedder)
