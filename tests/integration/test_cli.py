@@ -1,0 +1,107 @@
+"""The commands a user types, run as real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def run(tmp_path, tiny_model_name):
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PHOTOSEARCH_")},
+        "PHOTOSEARCH_HOME": str(tmp_path / "data"),
+        "PHOTOSEARCH_MODEL": tiny_model_name,
+        "PHOTOSEARCH_OFFLINE": "1",
+    }
+
+    def run(*args, command=(sys.executable, str(REPO / "manage.py")), check=True):
+        result = subprocess.run(
+            [*command, *args], env=env, capture_output=True, text=True, timeout=180
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"{args} exited {result.returncode}:\n{result.stderr}")
+        return result
+
+    return run
+
+
+def test_index_search_status_end_to_end(run, photo_tree):
+    first = json.loads(run("index", str(photo_tree), "--json").stdout)
+    assert first["new"] == 25 and first["failed"] == 6 and first["device"] == "cpu"
+    assert first["embedded"] == 25 and first["images_per_second"] > 0
+
+    second = json.loads(run("index", str(photo_tree), "--json").stdout)
+    assert second["embedded"] == 0 and second["unchanged"] == 25
+
+    text = run("index", str(photo_tree)).stdout
+    assert "unchanged 25" in text and "failed 6" in text and "on cpu" in text
+
+    status = json.loads(run("status", "--json").stdout)
+    assert status["photos"] == 25 and status["failed"] == 6 and status["vectors"] == 25
+    assert status["index_state"] == "fresh" and status["index_bytes"] > 0
+
+    hits = json.loads(run("search", "a rocket on a launch pad", "--limit", "7", "--json").stdout)
+    assert len(hits) == 7
+    assert {"id", "path", "score"} <= set(hits[0])
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+
+    cat = photo_tree / "photos" / "animals" / "chelsea-the-cat.jpg"
+    like = json.loads(run("search", "--like", str(cat), "--limit", "1", "--json").stdout)
+    assert like[0]["path"] == str(cat) and like[0]["score"] == pytest.approx(1.0, abs=1e-4)
+
+    lines = run("search", "a cat", "--limit", "3").stdout.strip().splitlines()
+    assert len(lines) == 3 and lines[0].split()[0] == "1"
+
+    errors = json.loads(run("errors", "--json").stdout)
+    assert len(errors) == 6 and all(e["kind"] and e["message"] for e in errors)
+
+
+def test_moved_file_keeps_its_id(run, photo_tree):
+    run("index", str(photo_tree))
+    before = json.loads(run("search", "--like", str(photo_tree / "edge/cat.webp"), "--json").stdout)
+    shutil.move(photo_tree / "edge/cat.webp", photo_tree / "photos/cat.webp")
+    summary = json.loads(run("index", str(photo_tree), "--json").stdout)
+    assert summary["moved"] == 1 and summary["embedded"] == 0
+    after = json.loads(
+        run("search", "--like", str(photo_tree / "photos/cat.webp"), "--json").stdout
+    )
+    assert after[0]["id"] == before[0]["id"]
+
+
+def test_missing_weights_is_one_paragraph_and_exit_code_2(run, photo_tree):
+    result = run("index", str(photo_tree), "--model", "clip", check=False)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    message = result.stderr.strip()
+    assert message.startswith("Error: Could not load the weights of model 'clip'")
+    assert len(message.splitlines()) == 1
+
+
+def test_empty_index_is_friendly(run):
+    result = run("search", "dogs on the beach")
+    assert "No photos are indexed" in result.stderr
+    assert json.loads(run("search", "dogs", "--json").stdout) == []
+
+
+def test_usage_errors_exit_2_without_traceback(run, tmp_path):
+    missing = run("index", str(tmp_path / "nope"), check=False)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    both = run("search", "x", "--like", "1", check=False)
+    assert both.returncode == 2 and "Traceback" not in both.stderr
+
+
+def test_console_script_is_the_same_cli(run):
+    script = shutil.which("photosearch", path=os.path.dirname(sys.executable))
+    assert script, "the photosearch console script is not installed (pip install -e .)"
+    result = run("models", command=(script,))
+    assert "clip-laion" in result.stdout and "not found locally" in result.stdout
+    assert "photosearch-test-tiny" not in result.stdout
