@@ -1,6 +1,6 @@
 import os
 
-from photosearch.scanner import Scanner, ScannedFile, ScanProblem
+from photosearch.scanner import ScannedFile, Scanner, ScanProblem
 
 
 def files(scanner, root):
