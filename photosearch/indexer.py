@@ -134,14 +134,14 @@ class Indexer:
         problems: list[ScanProblem] = []
         for root in roots:
             for item in self.scanner.walk(Path(root)):
+                if item.path in seen:
+                    continue  # overlapping roots
+                seen.add(item.path)
                 if isinstance(item, ScanProblem):
                     problems.append(item)
                     if item.is_dir:
                         unreadable_dirs.append(item.path)
-                    else:
-                        seen.add(item.path)  # it exists; its photo, if any, is kept
                     continue
-                seen.add(item.path)
                 row = known.get(item.path)
                 if row and (row.size, row.mtime_ns) == (item.size, item.mtime_ns):
                     if row.id in self.with_vectors:
@@ -210,6 +210,8 @@ class Indexer:
             self.summary.new += 1
         elif row.content_hash != read.content_hash:
             self.summary.changed += 1
+        else:
+            self.summary.unchanged += 1  # same file, but no vector yet for this model
         target_id = target.id if target else None
 
         source_id = self.embedded_hashes.get(read.content_hash)

@@ -255,3 +255,63 @@ def test_hidden_and_excluded_entries_are_skipped(tmp_path, photo_tree, config, t
     assert "edge/animated.gif" not in paths and ".hidden.jpg" not in paths
     assert not any(path.startswith(".thumbs") for path in paths)
     library.close()
+
+
+def test_overlapping_roots_index_each_file_once(library, photo_tree):
+    summary = library.index([photo_tree, photo_tree / "photos", photo_tree])
+    assert summary.new == 25 and library.store.counts()["photos"] == 25
+
+
+def test_unreadable_folder_stays_recorded_while_unreadable(library, photo_tree, monkeypatch):
+    real_scandir = os.scandir
+    blocked = str(photo_tree / "edge")
+
+    def scandir(path="."):
+        if os.fspath(path) == blocked:
+            raise PermissionError(13, "Permission denied", blocked)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    library.index([photo_tree])
+    library.index([photo_tree])
+    assert blocked in {f.path for f in library.store.failures()}
+    monkeypatch.setattr(os, "scandir", real_scandir)
+    library.index([photo_tree])
+    assert blocked not in {f.path for f in library.store.failures()}
+    assert library.store.counts()["photos"] == 25
+
+
+def test_switching_model_embeds_again_and_never_mixes_vectors(
+    tmp_path, config, photo_tree, tiny_embedder, count_embeds
+):
+    from photosearch.embedder import Embedder
+    from photosearch.library import PhotoLibrary
+    from photosearch.models import TEST_ARCH, load_model, parse_model
+
+    from ..conftest import save_tiny_checkpoint
+
+    first = PhotoLibrary(config, embedder=tiny_embedder)
+    first.index([photo_tree])
+    other_name = f"{TEST_ARCH}:{save_tiny_checkpoint(tmp_path / 'other.pt', seed=5)}"
+    other_config = dataclasses.replace(config, model=other_name)
+    other_embedder = Embedder(
+        load_model(parse_model(other_name, other_config), other_config, "cpu"), "cpu"
+    )
+    second = PhotoLibrary(other_config, embedder=other_embedder)
+
+    summary = second.index([photo_tree])
+    assert other_embedder.images_embedded == 25 and summary.unchanged == 25
+    assert second.model.id != first.model.id
+    assert second.store.counts(second.model.id)["vectors"] == 25
+    assert second.store.counts(first.model.id)["vectors"] == 25
+    assert_index_matches_database(first)
+    assert_index_matches_database(second)
+    photo_id = relative(first, photo_tree)["photos/things/coins.jpg"]
+    assert not np.allclose(
+        first.store.vector(photo_id, first.model.id), second.store.vector(photo_id, second.model.id)
+    )
+
+    counter = count_embeds()
+    assert first.index([photo_tree]).unchanged == 25 and counter.images == 0
+    first.close()
+    second.close()

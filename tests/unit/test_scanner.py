@@ -16,35 +16,13 @@ def touch(path, data=b"x"):
     path.write_bytes(data)
 
 
+IMAGES = ["a.JPG", "b.jpeg", "c.Png", "d.webp", "e.gif", "f.bmp", "g.TIF", "h.tiff", "i.HEIC"]
+
+
 def test_image_extensions_any_case_and_nothing_else(tmp_path):
-    for name in [
-        "a.JPG",
-        "b.jpeg",
-        "c.Png",
-        "d.webp",
-        "e.gif",
-        "f.bmp",
-        "g.TIF",
-        "h.tiff",
-        "i.HEIC",
-        "j.heif",
-        "notes.txt",
-        "raw.cr2",
-        "noext",
-    ]:
+    for name in [*IMAGES, "j.heif", "notes.txt", "raw.cr2", "noext"]:
         touch(tmp_path / name)
-    assert files(Scanner(), tmp_path) == [
-        "a.JPG",
-        "b.jpeg",
-        "c.Png",
-        "d.webp",
-        "e.gif",
-        "f.bmp",
-        "g.TIF",
-        "h.tiff",
-        "i.HEIC",
-        "j.heif",
-    ]
+    assert files(Scanner(), tmp_path) == [*IMAGES, "j.heif"]
 
 
 def test_hidden_entries_skipped_unless_asked(tmp_path):
