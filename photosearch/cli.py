@@ -135,6 +135,7 @@ def status(library: PhotoLibrary, as_json):
         ("photos", report["photos"]),
         ("failed", report["failed"]),
         ("model", f"{report['model']} ({report['model_key'] or 'weights not found'})"),
+        ("weights", report["weights"] or "not found locally (see: photosearch models)"),
         ("vectors", report["vectors"]),
         ("device", report["device"]),
         ("data dir", report["data_dir"]),
