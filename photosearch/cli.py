@@ -12,8 +12,8 @@ import click
 
 from .config import Config
 from .errors import PhotosearchError
-from .indexer import Progress
 from .library import PhotoLibrary
+from .progress import Progress
 from .store import display_path
 
 
@@ -180,10 +180,13 @@ def errors(library: PhotoLibrary, limit, as_json):
 
 
 class TqdmProgress(Progress):
-    def start(self, total: int) -> None:
+    def __init__(self, unit: str = "photo"):
+        self.unit = unit
+
+    def start(self, total: int, label: str = "") -> None:
         from tqdm import tqdm
 
-        self.bar = tqdm(total=total, unit="photo", dynamic_ncols=True)
+        self.bar = tqdm(total=total, desc=label or None, unit=self.unit, dynamic_ncols=True)
 
     def advance(self, count: int = 1) -> None:
         self.bar.update(count)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,8 @@ from .config import Config
 from .decoder import DecodeError, PhotoMeta, decode
 from .embedder import Embedder
 from .errors import FolderError
+from .parallel import bounded_map
+from .progress import Progress
 from .scanner import ScannedFile, Scanner, ScanProblem, content_hash
 from .store import KnownFile, ModelInfo, Store, VectorIndex, Writer
 
@@ -43,16 +45,6 @@ class IndexSummary:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "images_per_second": round(self.images_per_second, 2)}
-
-
-class Progress:
-    """What the indexer reports while it runs; the CLI shows it, tests ignore it."""
-
-    def start(self, total: int) -> None: ...
-
-    def advance(self, count: int = 1) -> None: ...
-
-    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -113,7 +105,7 @@ class Indexer:
         batch = _Batch()
         skip_decode = frozenset(self.missing) | frozenset(self.embedded_hashes)
         with ThreadPoolExecutor(self.config.decode_workers) as pool:
-            for read in _bounded_map(pool, lambda w: self._read(w, skip_decode), work):
+            for read in bounded_map(pool, lambda w: self._read(w, skip_decode), work):
                 self._decide(read, batch)
                 progress.advance()
                 if len(batch.to_embed) >= self.config.batch_size:
@@ -330,18 +322,3 @@ def _checked_root(root: Path) -> str:
 
 def _under_any(path: str, folders: list[str]) -> bool:
     return any(path.startswith(os.path.join(folder, "")) for folder in folders)
-
-
-def _bounded_map(pool: Executor, function, items: list, in_flight: int = 64) -> Iterator:
-    """Like pool.map, in order, but with at most `in_flight` results waiting in memory."""
-    pending: deque = deque()
-    iterator = iter(items)
-    for item in iterator:
-        pending.append(pool.submit(function, item))
-        if len(pending) >= in_flight:
-            break
-    while pending:
-        yield pending.popleft().result()
-        for item in iterator:
-            pending.append(pool.submit(function, item))
-            break

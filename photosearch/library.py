@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .config import Config
 from .embedder import Embedder
-from .indexer import Indexer, IndexSummary, Progress
+from .indexer import Indexer, IndexSummary
 from .models import (
     PRESETS,
     identity_key,
@@ -18,6 +18,7 @@ from .models import (
     parse_model,
     resolve_device,
 )
+from .progress import Progress
 from .search import Searcher
 from .store import ModelInfo, Store, VectorIndex
 

@@ -1,0 +1,9 @@
+"""How long-running core work reports progress. The CLI shows a bar; everyone else ignores it."""
+
+
+class Progress:
+    def start(self, total: int, label: str = "") -> None: ...
+
+    def advance(self, count: int = 1) -> None: ...
+
+    def close(self) -> None: ...
