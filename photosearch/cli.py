@@ -16,42 +16,58 @@ from .library import PhotoLibrary
 from .progress import Progress
 from .store import display_path
 
+SETTING_OPTIONS = {
+    "data_dir": click.option(
+        "--data-dir", type=click.Path(path_type=Path), help="Where the index lives."
+    ),
+    "model": click.option(
+        "--model", help="Preset (clip, clip-laion, negclip), ARCH:TAG or ARCH:/file."
+    ),
+    "device": click.option(
+        "--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where to run."
+    ),
+    "batch_size": click.option(
+        "--batch-size", type=click.IntRange(min=1), help="Images per model call."
+    ),
+    "offline": click.option(
+        "--offline", is_flag=True, default=None, help="Never download weights."
+    ),
+}
 
-def common_options(command):
-    """Settings every command accepts; unset flags fall back to env, config file, defaults."""
-    options = [
-        click.option("--data-dir", type=click.Path(path_type=Path), help="Where the index lives."),
-        click.option("--model", help="Preset (clip, clip-laion, negclip), ARCH:TAG or ARCH:/file."),
-        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where to run."),
-        click.option("--batch-size", type=click.IntRange(min=1), help="Images per model call."),
-        click.option("--offline", is_flag=True, default=None, help="Never download weights."),
-        click.option("-v", "--verbose", is_flag=True, help="Log what happens."),
-    ]
-    for option in reversed(options):
-        command = option(command)
 
-    @functools.wraps(command)
-    def wrapper(data_dir, model, device, batch_size, offline, verbose, **kwargs):
-        logging.basicConfig(
-            level=logging.INFO if verbose else logging.WARNING,
-            format="%(levelname)s %(name)s: %(message)s",
-        )
-        config = Config.load(
-            data_dir=data_dir,
-            model=model,
-            device=device,
-            batch_size=batch_size,
-            offline=offline,
-            exclude=kwargs.pop("exclude", None) or None,  # no --exclude: keep env/file value
-            include_hidden=kwargs.pop("include_hidden", None),
-        )
-        library = PhotoLibrary(config)
-        try:
-            return command(library, **kwargs)
-        finally:
-            library.close()
+def common_options(skip: tuple[str, ...] = ()):
+    """Settings every command accepts (but those in skip); unset flags fall back to the
+    environment, the config file and the defaults. The command receives a PhotoLibrary."""
 
-    return wrapper
+    def decorate(command):
+        for name, option in reversed(SETTING_OPTIONS.items()):
+            if name not in skip:
+                command = option(command)
+        command = click.option("-v", "--verbose", is_flag=True, help="Log what happens.")(command)
+
+        @functools.wraps(command)
+        def wrapper(verbose, **kwargs):
+            logging.basicConfig(
+                level=logging.INFO if verbose else logging.WARNING,
+                format="%(levelname)s %(name)s: %(message)s",
+            )
+            settings = {
+                name: kwargs.pop(name, None) for name in SETTING_OPTIONS if name not in skip
+            }
+            config = Config.load(
+                **settings,
+                exclude=kwargs.pop("exclude", None) or None,  # no --exclude: keep env/file value
+                include_hidden=kwargs.pop("include_hidden", None),
+            )
+            library = PhotoLibrary(config)
+            try:
+                return command(library, **kwargs)
+            finally:
+                library.close()
+
+        return wrapper
+
+    return decorate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,7 +81,7 @@ def cli():
 @click.option("--exclude", multiple=True, help="Skip files or folders matching this glob.")
 @click.option("--include-hidden", is_flag=True, default=None, help="Also index dot-files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@common_options
+@common_options()
 def index(library: PhotoLibrary, folders, as_json):
     """Index photo folders; later runs only read what changed."""
     progress = TqdmProgress() if sys.stdout.isatty() and not as_json else None
@@ -91,7 +107,7 @@ def index(library: PhotoLibrary, folders, as_json):
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
 @click.option("--offset", default=0, type=click.IntRange(min=0), help="Skip this many results.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as a JSON list.")
-@common_options
+@common_options()
 def search(library: PhotoLibrary, query, like, limit, offset, as_json):
     """Search by text, or with --like by an example photo."""
     if bool(query) == bool(like):
@@ -124,7 +140,7 @@ def _empty_index_message(as_json: bool) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True)
-@common_options
+@common_options()
 def status(library: PhotoLibrary, as_json):
     """Photos indexed, failures, model, device and index size."""
     report = library.status()
@@ -148,7 +164,7 @@ def status(library: PhotoLibrary, as_json):
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True)
-@common_options
+@common_options()
 def models(library: PhotoLibrary, as_json):
     """Model presets, and whether their weights are on this machine."""
     rows = library.presets()
@@ -166,7 +182,7 @@ def models(library: PhotoLibrary, as_json):
 @cli.command()
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
 @click.option("--json", "as_json", is_flag=True)
-@common_options
+@common_options()
 def errors(library: PhotoLibrary, limit, as_json):
     """Files that could not be indexed, and why."""
     failures = library.store.failures(limit)
