@@ -3,6 +3,7 @@ search model, loaded once and only when something needs it."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from pathlib import Path
@@ -35,9 +36,21 @@ class PhotoLibrary:
 
     @functools.cached_property
     def embedder(self) -> Embedder:
-        spec = parse_model(self.config.model, self.config)
+        return self.load_embedder(self.config.model)
+
+    def load_embedder(self, model: str) -> Embedder:
+        """An embedder for any model name; the configured one is loaded once and shared."""
+        if model == self.config.model and "embedder" in self.__dict__:
+            return self.embedder
+        spec = parse_model(model, self.config)
         device = resolve_device(self.config.device)
         return Embedder(load_model(spec, self.config, device), device)
+
+    def for_model(self, model: str) -> PhotoLibrary:
+        """The same library seen through another model (its own vectors and index)."""
+        if model == self.config.model:
+            return self
+        return PhotoLibrary(dataclasses.replace(self.config, model=model))
 
     @functools.cached_property
     def model(self) -> ModelInfo:
