@@ -105,3 +105,67 @@ def test_console_script_is_the_same_cli(run):
     result = run("models", command=(script,))
     assert "clip-laion" in result.stdout and "not found locally" in result.stdout
     assert "photosearch-test-tiny" not in result.stdout
+
+
+def test_audit_synthetic_two_models_side_by_side(run, tmp_path, tiny_model_name):
+    from ..conftest import save_tiny_checkpoint
+
+    other = f"photosearch-test-tiny:{save_tiny_checkpoint(tmp_path / 'b.pt', seed=4)}"
+    items_file = tmp_path / "items.json"
+    args = ["audit-compositionality", "--scenes", "30", "--limit", "20"]
+    models = ["--model", tiny_model_name, "--model", other]
+    table = run(*args, *models, "--items-out", str(items_file)).stdout
+    assert "Synthetic Relation" in table and "Synthetic Order" in table
+    assert tiny_model_name in table and other in table
+    assert "paper NegCLIP" in table and "bag of words" in table
+
+    rows = json.loads(items_file.read_text())
+    assert len(rows) == 2 * 3 * 20
+    assert {"model", "task", "image", "correct", "options", "scores"} <= set(rows[0])
+
+    report = json.loads(run(*args, "--json").stdout)
+    relation = next(t for t in report["tasks"] if t["task"] == "synthetic-relation")
+    assert relation["chance"] == 0.5 and relation["paper"] == {"clip": 0.59, "negclip": 0.81}
+    (scores,) = relation["models"].values()
+    assert scores["items"] == 20 and 0 <= scores["accuracy"] <= 1
+    assert Path(report["items_file"]).is_file()
+
+
+def test_audit_with_missing_or_malformed_official_files(run, tmp_path):
+    empty = tmp_path / "aro"
+    empty.mkdir()
+    result = run("audit-compositionality", "--data-dir", str(empty), check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    for expected in (
+        "visual_genome_relation.json",
+        "coco_karpathy_test.json",
+        "flickr30k_test.json",
+    ):
+        assert expected in result.stderr
+
+    (empty / "images").mkdir()
+    (empty / "visual_genome_relation.json").write_text('[{"image_path": 3}]')
+    result = run(
+        "audit-compositionality", "--data-dir", str(empty), "--task", "relation", check=False
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "visual_genome_relation.json, entry 0" in result.stderr
+
+
+def test_audit_index_probe(run, photo_tree):
+    run("index", str(photo_tree))
+    text = run("audit-compositionality", "--index").stdout
+    assert "a dog chasing a cat" in text and "top-20 overlap" in text
+    report = json.loads(
+        run(
+            "audit-compositionality",
+            "--index",
+            "--pair",
+            "a cat on a mat",
+            "a mat on a cat",
+            "--json",
+        ).stdout
+    )
+    (pair,) = report[0]["pairs"]
+    assert pair["query_a"] == "a cat on a mat" and 0 <= pair["overlap"] <= 1
+    assert pair["photos"] >= 20
