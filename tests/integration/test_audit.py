@@ -180,3 +180,43 @@ def test_spearman_matches_hand_computed_values():
     # ranks (0,1,2,3) vs (0,2,1,3): 1 - 6*2/(4*15) = 0.8
     assert spearman(np.array([1.0, 2, 3, 4]), np.array([1.0, 3, 2, 4])) == pytest.approx(0.8)
     assert spearman(np.array([1.0, 1, 1]), np.array([1.0, 2, 3])) is None
+
+
+def test_official_relation_fixture_end_to_end_matches_a_hand_computation(tiny_embedder, tmp_path):
+    """run_audit on VG-Relation files against the definition applied by hand to raw embeddings."""
+    (tmp_path / "images").mkdir()
+    entries = []
+    relations = ["on", "on", "above", "above", "above", "near", "eating", "eating"]
+    for index, relation in enumerate(relations):
+        Image.effect_noise((64, 48), 20 + 10 * index).convert("RGB").save(
+            tmp_path / "images" / f"{index}.png"
+        )
+        entries.append(
+            {
+                "image_path": f"{index}.png",
+                "bbox_x": 4,
+                "bbox_y": 4,
+                "bbox_w": 40,
+                "bbox_h": 30,
+                "true_caption": f"the cat {index} is {relation} the mat",
+                "false_caption": f"the mat is {relation} the cat {index}",
+                "relation_name": relation,
+            }
+        )
+    (tmp_path / "visual_genome_relation.json").write_text(json.dumps(entries))
+
+    report = run_audit(["vg-relation"], tmp_path, [("tiny", tiny_embedder)])
+    result = report.models[0].results["vg-relation"]
+
+    by_relation: dict[str, list[bool]] = {}
+    for entry in entries:
+        with Image.open(tmp_path / "images" / entry["image_path"]) as image:
+            crop = image.convert("RGB").crop((4, 4, 44, 34))
+        image_vector = tiny_embedder.embed_images([crop])[0]
+        true, false = tiny_embedder.embed_texts([entry["true_caption"], entry["false_caption"]])
+        right = float(true @ image_vector) > float(false @ image_vector)
+        by_relation.setdefault(entry["relation_name"], []).append(right)
+    kept = [np.mean(v) for name, v in by_relation.items() if name != "near"]  # "near" excluded
+    assert result.accuracy == pytest.approx(float(np.mean(kept)), abs=1e-9)
+    assert result.micro == pytest.approx(np.mean([ok for v in by_relation.values() for ok in v]))
+    assert result.groups == 3
