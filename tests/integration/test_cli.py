@@ -153,6 +153,8 @@ def test_audit_with_missing_or_malformed_official_files(run, tmp_path):
 
 
 def test_audit_index_probe(run, photo_tree):
+    before = run("audit-compositionality", "--index", check=False)
+    assert before.returncode == 2 and "No photos are indexed" in before.stderr
     run("index", str(photo_tree))
     text = run("audit-compositionality", "--index").stdout
     assert "a dog chasing a cat" in text and "top-20 overlap" in text
