@@ -204,6 +204,25 @@ def errors(library: PhotoLibrary, limit, as_json):
         click.echo(f"{failure.kind:<12} {display_path(failure.path)}: {failure.message}")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@common_options()
+def serve(library: PhotoLibrary, host, port):
+    """Search in the browser (and a JSON API), with the model loaded once and kept warm."""
+    from .web import check_bind, create_app, warm_up
+
+    check_bind(host, library.config)
+    app = create_app(library.config, library)
+    warm_up(library)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(
+        f"photosearch is serving http://{shown}:{port}/ with {library.embedder.identity.key} "
+        f"on {library.embedder.device}. Stop it with Ctrl-C."
+    )
+    app.run(host, port, threaded=True, use_reloader=False)
+
+
 TASK_CHOICES = ["all", "relation", "attribution", "order", *OFFICIAL_TASKS]
 
 

@@ -33,6 +33,10 @@ class Config:
     max_image_pixels: int = 200_000_000
     negclip_checkpoint: str = ""  # path to negclip.pth; empty: <data_dir>/models/negclip.pth
     offline: bool = False  # never try to download weights
+    access_token: str = ""  # required by the web server on non-loopback addresses
+    min_score: float = 0.2  # text queries: weaker matches are not shown
+    min_score_photo: float = 0.5  # photo queries ("more like this"): same, for image-image scores
+    duplicate_threshold: float = 0.95  # cosine at or above which photos are near-duplicates
 
     @property
     def resolved_database_url(self) -> str:
@@ -116,6 +120,11 @@ def _coerce(name: str, value: Any) -> Any:
         if kind == "int":
             number = int(value)
             if number < (1 if name == "batch_size" else 0):
+                raise ValueError(value)
+            return number
+        if kind == "float":
+            number = float(value)
+            if not -1.0 <= number <= 1.0:
                 raise ValueError(value)
             return number
         if kind == "tuple[str, ...]":

@@ -4,6 +4,7 @@ nearest ones, the store supplies their rows."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,36 @@ from .config import Config
 from .decoder import DecodeError, decode
 from .embedder import Embedder
 from .errors import QueryError
-from .store import ModelInfo, Photo, Store, VectorIndex
+from .store import Filters, ModelInfo, Photo, Store, VectorIndex
+
+_OPERATOR = re.compile(r"(?:^|\s+)([+-])\s+")
+_PHOTO_TERM = re.compile(r"#(\d+)")
+
+
+@dataclass(frozen=True)
+class Term:
+    sign: int  # +1 or -1
+    text: str | None = None
+    photo_id: int | None = None
+
+
+def parse_query(query: str) -> list[Term]:
+    """`cat + hat - dog` or `#12 - people`: terms joined by + and - (with spaces around them,
+    so "t-shirt" stays one word); `#ID` stands for an indexed photo."""
+    parts = _OPERATOR.split(query.strip())
+    pieces = [("+", parts[0])] if parts[0].strip() else []
+    pieces += list(zip(parts[1::2], parts[2::2], strict=True))
+    if not pieces or any(not text.strip() for _, text in pieces):
+        raise QueryError(f"The query {query!r} has an empty term: write terms between + and -.")
+    terms = []
+    for operator, text in pieces:
+        sign = 1 if operator == "+" else -1
+        match = _PHOTO_TERM.fullmatch(text.strip())
+        if match:
+            terms.append(Term(sign, photo_id=int(match.group(1))))
+        else:
+            terms.append(Term(sign, text=text.strip()))
+    return terms
 
 
 @dataclass(frozen=True)
@@ -42,22 +72,55 @@ class Searcher:
             self._index = VectorIndex.open(self.store, current, self.config.index_dir)
         return self._index
 
-    def text(self, query: str, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+    def text(self, query: str, limit: int = 20, offset: int = 0, **options) -> list[SearchHit]:
+        """A text query; `cat + hat - dog` and `#ID` terms are allowed (see parse_query)."""
         if not query.strip():
             raise QueryError("The search text is empty: type what you are looking for.")
-        return self.vector(self.embedder.embed_texts([query])[0], limit, offset)
+        return self.vector(self.query_vector(query), limit, offset, **options)
 
-    def like(self, photo: str, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+    def like(self, photo: str, limit: int = 20, offset: int = 0, **options) -> list[SearchHit]:
         """Photos similar to an indexed photo (by id or path) or to any image file."""
-        return self.vector(self.photo_vector(photo), limit, offset)
+        return self.vector(self.photo_vector(photo), limit, offset, **options)
 
-    def vector(self, query: np.ndarray, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+    def query_vector(self, query: str) -> np.ndarray:
+        """The normalised sum of the terms' vectors, negative terms subtracted."""
+        terms = parse_query(query)
+        texts = [term.text for term in terms if term.text is not None]
+        text_vectors = iter(self.embedder.embed_texts(texts))
+        total = np.zeros(self.model.dim, dtype=np.float32)
+        for term in terms:
+            if term.text is not None:
+                total += term.sign * next(text_vectors)
+            else:
+                total += term.sign * self.photo_vector(str(term.photo_id))
+        norm = float(np.linalg.norm(total))
+        if norm < 1e-6:
+            raise QueryError(f"The terms of {query!r} cancel out: there is nothing left to find.")
+        return total / norm
+
+    def vector(
+        self,
+        query: np.ndarray,
+        limit: int = 20,
+        offset: int = 0,
+        filters: Filters | None = None,
+        min_score: float | None = None,
+    ) -> list[SearchHit]:
+        """Nearest photos to a vector; with filters, among matching photos only (all of them
+        when fewer than limit match); with min_score, none that score below it."""
         if limit < 1 or offset < 0:
             raise QueryError("limit must be at least 1 and offset at least 0.")
-        scores, ids = self.index.search(query, limit + offset)
-        pairs = [(float(s), int(i)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0][
-            offset:
-        ]
+        among = None
+        if filters is not None and filters.active:
+            among = self.store.filtered_ids(self.model.id, filters)
+            if len(among) == 0:
+                return []
+        scores, ids = self.index.search(query, limit + offset, among)
+        pairs = [
+            (float(score), int(photo_id))
+            for score, photo_id in zip(scores[0], ids[0], strict=True)
+            if photo_id >= 0 and (min_score is None or score >= min_score)
+        ][offset:]
         photos = self.store.photos(i for _, i in pairs)
         hits = [(score, photos[i]) for score, i in pairs if i in photos]
         return [SearchHit(offset + n + 1, score, photo) for n, (score, photo) in enumerate(hits)]
@@ -72,16 +135,21 @@ class Searcher:
         path = Path(photo).expanduser()
         try:
             data = path.read_bytes()
-            image = decode(
-                data, max_pixels=self.config.max_image_pixels, min_side=self.embedder.image_size
-            ).image
         except OSError as exc:
             raise QueryError(
                 f"Cannot read the query photo {path}: {exc.strerror or exc}."
             ) from None
+        return self.image_vector(data, str(path))
+
+    def image_vector(self, data: bytes, name: str = "the uploaded photo") -> np.ndarray:
+        """Embed an image given as bytes (a file outside the index, an upload)."""
+        try:
+            image = decode(
+                data, max_pixels=self.config.max_image_pixels, min_side=self.embedder.image_size
+            ).image
         except DecodeError as exc:
             raise QueryError(
-                f"The query photo {path} is not a usable image: {exc.message}."
+                f"The query photo {name} is not a usable image: {exc.message}."
             ) from None
         return self.embedder.embed_images([image])[0]
 

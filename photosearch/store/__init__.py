@@ -1,11 +1,12 @@
 """Persistence: SQLite rows (the truth) and per-model FAISS files (a rebuildable cache)."""
 
-from .records import Failure, KnownFile, ModelInfo, Photo, display_path
+from .records import Failure, Filters, KnownFile, ModelInfo, Photo, display_path
 from .store import Store, Writer
 from .vector_index import VectorIndex
 
 __all__ = [
     "Failure",
+    "Filters",
     "KnownFile",
     "ModelInfo",
     "Photo",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime
 
 
 def display_path(path: str) -> str:
@@ -73,3 +73,19 @@ class Failure:
         data["path"] = display_path(self.path)
         data["seen_at"] = self.seen_at.isoformat()
         return data
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Metadata conditions a search result must meet; None means no condition."""
+
+    date_from: date | None = None
+    date_to: date | None = None  # inclusive
+    camera: str | None = None  # matches make or model, case-insensitive substring
+    folder: str | None = None  # absolute path; photos anywhere below it
+    formats: tuple[str, ...] = ()  # Pillow format names: JPEG, PNG, HEIF, ...
+    has_location: bool | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, f.name) not in (None, ()) for f in fields(self))

@@ -6,16 +6,16 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import Config
 from ..decoder import PhotoMeta
 from .database import create_store_engine, upgrade
-from .records import Failure, KnownFile, ModelInfo, Photo
+from .records import Failure, Filters, KnownFile, ModelInfo, Photo
 from .schema import EmbeddingRow, FailureRow, ModelRow, PhotoRow
 
 META_FIELDS = (
@@ -158,6 +158,38 @@ class Store:
                 query = _vector_query(model_id).where(EmbeddingRow.photo_id.in_(chunk))
                 rows.extend(session.execute(query))
         return _stack(rows)
+
+    def filtered_ids(self, model_id: int, filters: Filters) -> np.ndarray:
+        """Ids of photos with a vector for the model that meet every filter."""
+        query = (
+            select(PhotoRow.id)
+            .join(EmbeddingRow, EmbeddingRow.photo_id == PhotoRow.id)
+            .where(EmbeddingRow.model_id == model_id, *_conditions(filters))
+        )
+        with self._sessions() as session:
+            return np.fromiter(session.scalars(query), dtype=np.int64)
+
+    def facets(self) -> dict:
+        """What the filters can choose from: cameras, formats, the range of dates."""
+        with self._sessions() as session:
+            cameras = session.execute(
+                select(PhotoRow.camera_make, PhotoRow.camera_model, func.count())
+                .where(or_(PhotoRow.camera_make.is_not(None), PhotoRow.camera_model.is_not(None)))
+                .group_by(PhotoRow.camera_make, PhotoRow.camera_model)
+                .order_by(func.count().desc())
+            ).all()
+            formats = session.scalars(
+                select(PhotoRow.format).where(PhotoRow.format.is_not(None)).distinct()
+            ).all()
+            first, last = session.execute(
+                select(func.min(PhotoRow.taken_at), func.max(PhotoRow.taken_at))
+            ).one()
+        return {
+            "cameras": [" ".join(p for p in (make, model) if p) for make, model, _ in cameras],
+            "formats": sorted(formats),
+            "taken_from": first.date().isoformat() if first else None,
+            "taken_to": last.date().isoformat() if last else None,
+        }
 
     def counts(self, model_id: int | None = None) -> dict[str, int]:
         with self._sessions() as session:
@@ -318,3 +350,29 @@ def _stack(rows) -> tuple[np.ndarray, np.ndarray]:
     if not rows:
         return ids, np.zeros((0, 0), dtype=np.float32)
     return ids, np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
+
+
+def _conditions(filters: Filters) -> list:
+    conditions = []
+    if filters.date_from:
+        conditions.append(
+            PhotoRow.taken_at >= datetime.combine(filters.date_from, datetime.min.time())
+        )
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time())
+        conditions.append(PhotoRow.taken_at < end)
+    if filters.camera:
+        needle = filters.camera.lower()
+        make, model = func.lower(PhotoRow.camera_make), func.lower(PhotoRow.camera_model)
+        full = func.coalesce(make, "") + " " + func.coalesce(model, "")
+        conditions.append(or_(make.contains(needle), model.contains(needle), full.contains(needle)))
+    if filters.folder:
+        low, high = path_range(filters.folder)
+        conditions.append(and_(PhotoRow.path >= low, PhotoRow.path < high))
+    if filters.formats:
+        conditions.append(PhotoRow.format.in_(filters.formats))
+    if filters.has_location is True:
+        conditions.append(and_(PhotoRow.latitude.is_not(None), PhotoRow.longitude.is_not(None)))
+    elif filters.has_location is False:
+        conditions.append(or_(PhotoRow.latitude.is_(None), PhotoRow.longitude.is_(None)))
+    return conditions

@@ -82,14 +82,21 @@ class VectorIndex:
             self.index.remove_ids(ids)
             self._gpu_index = None
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, ids), each (len(queries), min(k, size)); ids of -1 mark padding."""
-        k = min(k, self.index.ntotal)
+    def search(
+        self, queries: np.ndarray, k: int, among: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids), each (len(queries), k' <= k); ids of -1 mark padding. With `among`,
+        only those ids compete, so every one of them is returned when there are fewer than k."""
+        k = min(k, self.index.ntotal if among is None else len(among))
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         if k <= 0:
             empty = np.zeros((len(queries), 0))
             return empty.astype(np.float32), empty.astype(np.int64)
-        return self._searchable().search(queries, k)
+        if among is None:
+            return self._searchable().search(queries, k)
+        selector = faiss.IDSelectorBatch(np.ascontiguousarray(among, dtype=np.int64))
+        # Selectors run on the CPU index: GPU indexes do not take them.
+        return self.index.search(queries, k, params=faiss.SearchParameters(sel=selector))
 
     def save(self, version: int) -> None:
         """Write atomically: a reader sees the old file or the new one, never half of one."""

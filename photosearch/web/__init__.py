@@ -1,0 +1,66 @@
+"""The web app: search page, photo pages, near-duplicates and a JSON API over PhotoLibrary."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import secrets
+from importlib.resources import files
+
+from flask import Flask
+
+from ..config import Config
+from ..errors import ConfigError
+from ..library import PhotoLibrary
+
+
+def templates_dir() -> str:
+    return str(files("photosearch.templates"))
+
+
+def create_app(config: Config, library: PhotoLibrary | None = None) -> Flask:
+    """Build the app; the library (and its model) is created once and shared by all requests."""
+    from . import api, auth, errors, media, pages
+
+    app = Flask(__name__, template_folder=templates_dir(), static_folder="static")
+    app.config["LIBRARY"] = library or PhotoLibrary(config)
+    app.config["ACCESS_TOKEN"] = config.access_token
+    app.config["SECRET_KEY"] = (
+        hashlib.sha256(b"photosearch-session:" + config.access_token.encode()).hexdigest()
+        if config.access_token
+        else secrets.token_hex(32)
+    )
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024  # uploads of a query photo
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    auth.install(app)
+    errors.install(app)
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(api.blueprint, url_prefix="/api")
+    app.register_blueprint(media.blueprint, url_prefix="/media")
+    return app
+
+
+def warm_up(library: PhotoLibrary) -> None:
+    """Load the model and the vector index now, so the first query does not wait for them."""
+    library.searcher.index  # noqa: B018 - the property loads (or rebuilds) the FAISS index
+    library.embedder.embed_texts(["warm up"])
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, config: Config) -> None:
+    """Refuse to serve photos to the network without an access token."""
+    if not is_loopback(host) and not config.access_token:
+        raise ConfigError(
+            f"Refusing to listen on {host}: anyone who can reach this machine could browse your "
+            "photos. Set an access token first (PHOTOSEARCH_ACCESS_TOKEN, or access_token in "
+            "config.toml); then every request must carry it. Or keep the default 127.0.0.1."
+        )

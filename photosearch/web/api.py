@@ -1,0 +1,85 @@
+"""JSON API: /api/search, /api/photos/<id>, /api/photos/<id>/similar, /api/status,
+/api/duplicates, /api/facets."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import NotFound
+
+from ..duplicates import near_duplicate_groups
+from ..library import PhotoLibrary
+from .errors import BadParameter
+from .queries import parse_search, photo_json, run_search
+
+blueprint = Blueprint("api", __name__)
+
+
+def library() -> PhotoLibrary:
+    return current_app.config["LIBRARY"]
+
+
+def get_photo(photo_id: int):
+    photo = library().store.photo(photo_id)
+    if photo is None:
+        raise NotFound(f"No indexed photo has id {photo_id}.")
+    return photo
+
+
+@blueprint.get("/search")
+def search():
+    return jsonify(run_search(library(), parse_search(request.args)))
+
+
+@blueprint.post("/search")
+def search_by_upload():
+    upload = request.files.get("photo")
+    if upload is None:
+        raise BadParameter("Send the query photo as a multipart file field named 'photo'.")
+    return jsonify(run_search(library(), parse_search(request.args, upload=upload.read())))
+
+
+@blueprint.get("/photos/<int:photo_id>")
+def photo(photo_id: int):
+    return jsonify(photo_json(get_photo(photo_id)))
+
+
+@blueprint.get("/photos/<int:photo_id>/similar")
+def similar(photo_id: int):
+    get_photo(photo_id)
+    return jsonify(run_search(library(), parse_search(request.args, like=photo_id)))
+
+
+@blueprint.get("/status")
+def status():
+    lib = library()
+    report = lib.status()
+    report["device"] = lib.embedder.device  # what the server really runs on
+    report["model_key"] = lib.embedder.identity.key
+    return jsonify(report)
+
+
+@blueprint.get("/facets")
+def facets():
+    return jsonify(library().store.facets())
+
+
+@blueprint.get("/duplicates")
+def duplicates():
+    return jsonify(duplicate_groups())
+
+
+def duplicate_groups() -> dict:
+    lib = library()
+    raw = request.args.get("threshold", "").strip()
+    try:
+        threshold = float(raw) if raw else lib.config.duplicate_threshold
+    except ValueError:
+        raise BadParameter(f"'threshold' must be a number, not {raw!r}.") from None
+    if not 0.5 <= threshold <= 1.0:
+        raise BadParameter("'threshold' must be between 0.5 and 1.")
+    groups = near_duplicate_groups(lib.store, lib.model.id, threshold)
+    photos = lib.store.photos(photo_id for group in groups for photo_id in group)
+    return {
+        "threshold": threshold,
+        "groups": [[photo_json(photos[i]) for i in group if i in photos] for group in groups],
+    }

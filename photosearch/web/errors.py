@@ -1,0 +1,41 @@
+"""Errors as JSON under /api (with the right status), as a page elsewhere; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..errors import PhotosearchError, QueryError
+
+log = logging.getLogger(__name__)
+
+
+class BadParameter(QueryError):
+    """A request parameter with a value that cannot be used (HTTP 400)."""
+
+
+def _respond(status: int, message: str):
+    if request.path.startswith("/api/"):
+        return jsonify(error={"status": status, "message": message}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def install(app: Flask) -> None:
+    @app.errorhandler(QueryError)
+    def query_error(error: QueryError):
+        return _respond(400, error.message)
+
+    @app.errorhandler(PhotosearchError)
+    def user_error(error: PhotosearchError):
+        return _respond(503, error.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return _respond(error.code or 500, error.description or error.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        log.exception("Unexpected error on %s", request.path)
+        return _respond(500, "Something went wrong on the server; the log has the details.")

@@ -1,0 +1,53 @@
+"""Image bytes by photo id, never by path: thumbnails and previews (cached by content hash,
+upright, HEIC included) and the original file. ETags let browsers revalidate cheaply."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, request, send_file
+from werkzeug.exceptions import NotFound
+
+from ..decoder import DecodeError
+from ..thumbnails import SIZES, thumbnail
+from .api import get_photo, library
+
+blueprint = Blueprint("media", __name__)
+MIMETYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif",
+             "BMP": "image/bmp", "TIFF": "image/tiff", "HEIF": "image/heif"}  # fmt: skip
+
+
+def _cached(photo_id: int, size: int):
+    photo = get_photo(photo_id)
+    config = library().config
+    try:
+        path = thumbnail(photo, size, config.data_dir / "thumbnails", config.max_image_pixels)
+    except (OSError, DecodeError):
+        raise NotFound(f"Photo {photo_id} is no longer readable on disk; re-index it.") from None
+    return _send(path, "image/jpeg", f"{photo.content_hash}-{size}")
+
+
+def _send(path, mimetype: str, etag: str):
+    response = send_file(path, mimetype=mimetype, etag=False, conditional=False)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response.make_conditional(request)
+
+
+@blueprint.get("/<int:photo_id>/thumbnail", endpoint="thumbnail")
+def thumbnail_image(photo_id: int):
+    return _cached(photo_id, SIZES["thumbnail"])
+
+
+@blueprint.get("/<int:photo_id>/preview")
+def preview(photo_id: int):
+    return _cached(photo_id, SIZES["preview"])
+
+
+@blueprint.get("/<int:photo_id>/original")
+def original(photo_id: int):
+    photo = get_photo(photo_id)
+    if not os.path.isfile(photo.path):
+        raise NotFound(f"Photo {photo_id} is no longer on disk; re-index to update.")
+    mimetype = MIMETYPES.get(photo.format or "", "application/octet-stream")
+    return _send(photo.path, mimetype, photo.content_hash)

@@ -1,0 +1,83 @@
+"""HTML pages: search, a photo with its metadata, near-duplicates, login. Each renders the
+same data that its JSON twin under /api returns."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+
+from ..errors import QueryError
+from .api import duplicate_groups, get_photo, library
+from .auth import token_matches
+from .queries import parse_filters, parse_search, photo_json, run_search
+
+blueprint = Blueprint("pages", __name__)
+
+
+def _page(results=None, error=None, status=200):
+    lib = library()
+    try:
+        filters = parse_filters(request.args)
+    except QueryError:
+        filters = None
+    context = {
+        "results": results,
+        "error": error,
+        "args": request.args,
+        "filters": filters,
+        "facets": lib.store.facets(),
+        "counts": lib.store.counts(),
+        "default_min_score": lib.config.min_score,
+        "like_photo": None,
+        "next_url": None,
+    }
+    if results and results["query"]["like"]:
+        context["like_photo"] = photo_json(get_photo(results["query"]["like"]))
+    if results and results["next_offset"] is not None and not results["query"]["upload"]:
+        context["next_url"] = url_for(
+            "pages.index", **{**request.args.to_dict(), "offset": results["next_offset"]}
+        )
+    return render_template("search.html", **context), status
+
+
+@blueprint.route("/", methods=["GET", "POST"])
+def index():
+    upload = request.files.get("photo") if request.method == "POST" else None
+    if request.method == "POST" and (upload is None or not upload.filename):
+        return _page(error="Choose a photo to search with.", status=400)
+    if upload is None and not (request.args.get("q", "").strip() or request.args.get("like")):
+        return _page()
+    try:
+        search = parse_search(request.args, upload=upload.read() if upload else None)
+        return _page(results=run_search(library(), search))
+    except QueryError as error:
+        return _page(error=error.message, status=400)
+
+
+@blueprint.get("/photos/<int:photo_id>")
+def photo(photo_id: int):
+    return render_template("photo.html", photo=photo_json(get_photo(photo_id)))
+
+
+@blueprint.get("/duplicates")
+def duplicates():
+    return render_template("duplicates.html", **duplicate_groups())
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login():
+    target = request.args.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"  # only ever redirect within this site
+    if request.method == "POST":
+        if token_matches(request.form.get("token")):
+            session["authenticated"] = True
+            session.permanent = True
+            return redirect(target)
+        return render_template("login.html", error="That token is not right.", next=target), 401
+    return render_template("login.html", error=None, next=target)
+
+
+@blueprint.get("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("pages.login"))

@@ -1,0 +1,1 @@
+"""Jinja templates of the web app (a package only so that installs carry them)."""
