@@ -16,7 +16,7 @@ from .embedder import Embedder
 from .errors import QueryError
 from .store import Filters, ModelInfo, Photo, Store, VectorIndex
 
-_OPERATOR = re.compile(r"(?:^|\s+)([+-])\s+")
+_OPERATOR = re.compile(r"(?:^|(?<=\s))([+-])(?=\s|$)")
 _PHOTO_TERM = re.compile(r"#(\d+)")
 
 

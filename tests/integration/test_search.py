@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
+import numpy as np
 import pytest
 
 from photosearch.errors import QueryError
@@ -90,3 +91,48 @@ def test_non_utf8_file_name_is_indexed_and_found(library, photo_tree):
     hit = library.searcher.like(str(photo.id), limit=1)[0]
     assert hit.photo.path == str(photo_tree / name)
     assert "\ufffd" in hit.to_dict()["path"]  # printable, undecodable bytes replaced
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("cat + hat - dog", [(1, "cat"), (1, "hat"), (-1, "dog")]),
+        ("t-shirt - red", [(1, "t-shirt"), (-1, "red")]),
+        ("- dog + cat", [(-1, "dog"), (1, "cat")]),
+        ("#12 - people", [(1, 12), (-1, "people")]),
+        ("dogs on the beach", [(1, "dogs on the beach")]),
+    ],
+)
+def test_parse_query(query, expected):
+    from photosearch.search import parse_query
+
+    terms = parse_query(query)
+    assert [(t.sign, t.text if t.text is not None else t.photo_id) for t in terms] == expected
+
+
+@pytest.mark.parametrize("query", ["cat + ", "+ - dog", "  ", "a + + b"])
+def test_parse_query_rejects_empty_terms(query):
+    from photosearch.search import parse_query
+
+    with pytest.raises(QueryError):
+        parse_query(query)
+
+
+def test_query_vector_is_the_normalised_signed_sum(indexed, photo_tree):
+    embedder = indexed.embedder
+    cat, hat, dog = embedder.embed_texts(["cat", "hat", "dog"])
+    expected = cat + hat - dog
+    expected /= np.linalg.norm(expected)
+    np.testing.assert_allclose(
+        indexed.searcher.query_vector("cat + hat - dog"), expected, atol=1e-5
+    )
+    photo = indexed.store.photo_by_path(str(photo_tree / "photos/things/coins.jpg"))
+    stored = indexed.store.vector(photo.id, indexed.model.id)
+    mixed = stored - embedder.embed_texts(["coins"])[0]
+    np.testing.assert_allclose(
+        indexed.searcher.query_vector(f"#{photo.id} - coins"),
+        mixed / np.linalg.norm(mixed),
+        atol=1e-5,
+    )
+    with pytest.raises(QueryError, match="cancel out"):
+        indexed.searcher.query_vector("cat - cat")
