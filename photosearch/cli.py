@@ -20,6 +20,7 @@ from .audit.tasks import OFFICIAL_TASKS, SYNTHETIC_TASKS
 from .config import Config
 from .errors import PhotosearchError, QueryError
 from .library import PhotoLibrary
+from .lock import WriterLock
 from .progress import Progress
 from .store import display_path
 
@@ -221,6 +222,47 @@ def serve(library: PhotoLibrary, host, port):
         f"on {library.embedder.device}. Stop it with Ctrl-C."
     )
     app.run(host, port, threaded=True, use_reloader=False)
+
+
+@cli.command()
+@click.option("--repair", is_flag=True, help="Fix what the check finds.")
+@click.option("--json", "as_json", is_flag=True)
+@common_options(skip=("model",))
+def check(library: PhotoLibrary, repair, as_json):
+    """Do the database and the vector indexes agree, and are the files still there?"""
+    from .consistency import check as run_check
+    from .consistency import repair as run_repair
+
+    report = run_check(library.store, library.config)
+    if repair:
+        lock = WriterLock(library.config.data_dir).acquire()
+        try:
+            report = run_repair(library.store, library.config, report)
+        finally:
+            lock.release()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        click.echo(f"photos {report.photos}, recorded failures {report.failed}")
+        for model in report.models:
+            click.echo(
+                f"model {model.key}: {model.vectors} vectors in the database, index "
+                f"{model.index_state}"
+                + (f" ({model.index_vectors})" if model.index_vectors is not None else "")
+            )
+        if report.broken_vectors:
+            click.echo(f"{len(report.broken_vectors)} vectors with no photo or of the wrong size")
+        for path in report.missing_files:
+            click.echo(f"missing on disk: {display_path(path)}")
+        for path in report.unreachable:
+            click.echo(f"folder gone (unplugged drive?), kept: {display_path(path)}")
+        for action in report.repaired:
+            click.echo(f"repaired: {action}")
+        click.echo(
+            "consistent" if report.consistent else "INCONSISTENT: run `photosearch check --repair`"
+        )
+    if not report.consistent:
+        sys.exit(1)
 
 
 TASK_CHOICES = ["all", "relation", "attribution", "order", *OFFICIAL_TASKS]

@@ -11,6 +11,7 @@ from pathlib import Path
 from .config import Config
 from .embedder import Embedder
 from .indexer import Indexer, IndexSummary
+from .lock import WriterLock
 from .models import (
     PRESETS,
     identity_key,
@@ -59,9 +60,15 @@ class PhotoLibrary:
             identity.key, identity.arch, identity.tag, identity.checkpoint_sha256, identity.dim
         )
 
-    def index(self, roots: list[Path], progress: Progress | None = None) -> IndexSummary:
-        indexer = Indexer(self.store, self.embedder, self.model, self.config)
-        return indexer.run(roots, progress)
+    def index(
+        self, roots: list[Path], progress: Progress | None = None, wait: float = 0.0
+    ) -> IndexSummary:
+        """Index folders; refuses (DataDirBusy) while another process writes, after `wait` s."""
+        lock = WriterLock(self.config.data_dir).acquire(wait)
+        try:
+            return Indexer(self.store, self.embedder, self.model, self.config).run(roots, progress)
+        finally:
+            lock.release()
 
     @functools.cached_property
     def searcher(self) -> Searcher:

@@ -191,6 +191,27 @@ class Store:
             "taken_to": last.date().isoformat() if last else None,
         }
 
+    def photo_paths(self) -> Iterator[tuple[int, str]]:
+        with self._sessions() as session:
+            yield from session.execute(select(PhotoRow.id, PhotoRow.path).order_by(PhotoRow.id))
+
+    def broken_vectors(self) -> list[tuple[int, int]]:
+        """(photo id, model id) of vectors with no photo or model, or of the wrong length."""
+        query = (
+            select(EmbeddingRow.photo_id, EmbeddingRow.model_id)
+            .outerjoin(PhotoRow, PhotoRow.id == EmbeddingRow.photo_id)
+            .outerjoin(ModelRow, ModelRow.id == EmbeddingRow.model_id)
+            .where(
+                or_(
+                    PhotoRow.id.is_(None),
+                    ModelRow.id.is_(None),
+                    func.length(EmbeddingRow.vector) != ModelRow.dim * 4,
+                )
+            )
+        )
+        with self._sessions() as session:
+            return [tuple(row) for row in session.execute(query)]
+
     def counts(self, model_id: int | None = None) -> dict[str, int]:
         with self._sessions() as session:
             counts = {
@@ -287,6 +308,15 @@ class Writer:
             self.session.execute(delete(PhotoRow).where(PhotoRow.id.in_(chunk)))
         if ids:
             self._all_models_touched = True
+
+    def delete_vectors(self, pairs: Iterable[tuple[int, int]]) -> None:
+        for photo_id, model_id in pairs:
+            self.session.execute(
+                delete(EmbeddingRow).where(
+                    EmbeddingRow.photo_id == photo_id, EmbeddingRow.model_id == model_id
+                )
+            )
+            self._touched_models.add(model_id)
 
     def record_failure(
         self, path: str, size: int | None, mtime_ns: int | None, kind: str, message: str

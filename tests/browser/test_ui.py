@@ -84,7 +84,8 @@ def test_search_open_more_like_this_and_filter(server, tmp_path):
         expect(cards.first).to_be_visible()
         assert cards.count() == 25
         page.wait_for_function(
-            "[...document.querySelectorAll('#results .card img')].every(i => i.complete && i.naturalWidth > 0)"
+            "[...document.querySelectorAll('#results .card img')]"
+            ".every(i => i.complete && i.naturalWidth > 0)"
         )
         scores = [float(s) for s in page.locator("#results .card .score").all_inner_texts()]
         assert scores == sorted(scores, reverse=True)

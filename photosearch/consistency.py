@@ -1,0 +1,110 @@
+"""`check`: do SQLite and the FAISS files agree, and does the disk still hold every photo?
+`--repair` fixes what it finds: rebuilds indexes, drops broken vectors and vanished photos."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import faiss
+import numpy as np
+
+from .config import Config
+from .store import Store, VectorIndex
+
+
+@dataclass
+class ModelCheck:
+    key: str
+    vectors: int
+    index_state: str  # "fresh", "missing", "stale", "unreadable" or "mismatch"
+    index_vectors: int | None
+
+
+@dataclass
+class CheckReport:
+    photos: int
+    failed: int
+    models: list[ModelCheck] = field(default_factory=list)
+    broken_vectors: list[tuple[int, int]] = field(default_factory=list)
+    missing_files: list[str] = field(default_factory=list)  # photos whose file is gone
+    unreachable: list[str] = field(default_factory=list)  # photos whose folder is gone too
+    repaired: list[str] = field(default_factory=list)
+
+    @property
+    def consistent(self) -> bool:
+        """SQLite and FAISS agree. Files missing from disk are reported but are not this."""
+        return not self.broken_vectors and all(
+            m.index_state in ("fresh", "empty") for m in self.models
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "consistent": self.consistent,
+            "photos": self.photos,
+            "failed": self.failed,
+            "models": [vars(m) for m in self.models],
+            "broken_vectors": len(self.broken_vectors),
+            "missing_files": self.missing_files,
+            "unreachable": self.unreachable,
+            "repaired": self.repaired,
+        }
+
+
+def check(store: Store, config: Config) -> CheckReport:
+    counts = store.counts()
+    report = CheckReport(counts["photos"], counts["failed"])
+    report.broken_vectors = store.broken_vectors()
+    for model in store.models():
+        vectors = store.counts(model.id)["vectors"]
+        index = VectorIndex(config.index_dir, model)
+        state, size = _index_state(store, index, model.vectors_version, model.id)
+        if state == "missing" and vectors == 0:
+            state = "empty"
+        report.models.append(ModelCheck(model.key, vectors, state, size))
+    for _, path in store.photo_paths():
+        if not os.path.lexists(path):
+            folder_there = os.path.isdir(os.path.dirname(path))
+            (report.missing_files if folder_there else report.unreachable).append(path)
+    return report
+
+
+def _index_state(store: Store, index: VectorIndex, version: int, model_id: int):
+    if not index.path.exists():
+        return "missing", None
+    if not index.read():
+        return "unreadable", None
+    if index.saved_version() != version:
+        return "stale", index.size
+    ids_in_file = np.sort(faiss.vector_to_array(index.index.id_map))
+    ids_in_db = np.sort(np.fromiter(store.ids_with_vectors(model_id), dtype=np.int64))
+    if not np.array_equal(ids_in_file, ids_in_db):
+        return "mismatch", index.size
+    return "fresh", index.size
+
+
+def repair(store: Store, config: Config, report: CheckReport) -> CheckReport:
+    """Fix what check found; photos in folders that are gone (an unplugged drive?) are kept."""
+    actions = []
+    gone = set(report.missing_files)
+    if report.broken_vectors or gone:
+        ids = [photo_id for photo_id, path in store.photo_paths() if path in gone]
+        with store.writer() as writer:
+            writer.delete_vectors(report.broken_vectors)
+            writer.delete_photos(ids)
+            writer.clear_failures(gone)
+        if report.broken_vectors:
+            actions.append(f"removed {len(report.broken_vectors)} broken vectors")
+        if ids:
+            actions.append(f"removed {len(ids)} photos whose files are gone")
+    not_fresh = {m.key for m in report.models if m.index_state not in ("fresh", "empty")}
+    for model in store.models():
+        if model.key in not_fresh or report.broken_vectors or gone:
+            index = VectorIndex(config.index_dir, model)
+            index.rebuild(store)
+            index.save(model.vectors_version)
+    if not_fresh:
+        actions.append(f"rebuilt the vector index of {', '.join(sorted(not_fresh))}")
+    after = check(store, config)
+    after.repaired = actions
+    return after
