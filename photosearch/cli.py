@@ -6,6 +6,7 @@ import functools
 import json
 import logging
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -208,14 +209,25 @@ def errors(library: PhotoLibrary, limit, as_json):
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--watch",
+    "watched",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Also keep this folder's index live (repeatable).",
+)
 @common_options()
-def serve(library: PhotoLibrary, host, port):
+def serve(library: PhotoLibrary, host, port, watched):
     """Search in the browser (and a JSON API), with the model loaded once and kept warm."""
+    from .watcher import Watcher
     from .web import check_bind, create_app, warm_up
 
     check_bind(host, library.config)
     app = create_app(library.config, library)
     warm_up(library)
+    if watched:
+        _print_summary(library.index(list(watched)))
+        Watcher(library, list(watched), on_update=_print_summary).start()
     shown = f"[{host}]" if ":" in host else host
     click.echo(
         f"photosearch is serving http://{shown}:{port}/ with {library.embedder.identity.key} "
@@ -263,6 +275,34 @@ def check(library: PhotoLibrary, repair, as_json):
         )
     if not report.consistent:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--exclude", multiple=True, help="Skip files or folders matching this glob.")
+@click.option("--include-hidden", is_flag=True, default=None, help="Also index dot-files.")
+@common_options()
+def watch(library: PhotoLibrary, folders):
+    """Index folders, then keep the index live as files change, until Ctrl-C."""
+    from .watcher import Watcher
+
+    _print_summary(library.index(list(folders)))
+    watcher = Watcher(library, list(folders), on_update=_print_summary).start()
+    how = "by polling (watch limit reached)" if watcher.polling else "for changes"
+    click.echo(f"Watching {', '.join(map(str, folders))} {how}. Stop with Ctrl-C.")
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        watcher.stop()
+
+
+def _print_summary(summary) -> None:
+    stamp = datetime.now().strftime("%H:%M:%S")
+    click.echo(
+        f"{stamp} new {summary.new}, changed {summary.changed}, moved {summary.moved}, "
+        f"deleted {summary.deleted}, failed {summary.failed}, embedded {summary.embedded}"
+    )
 
 
 TASK_CHOICES = ["all", "relation", "attribution", "order", *OFFICIAL_TASKS]

@@ -79,19 +79,29 @@ class Indexer:
         self.embedder = embedder
         self.model = model
         self.config = config
-        self.scanner = Scanner(config.exclude, config.include_hidden)
+        # The data dir may sit inside a photo folder: its thumbnails are not photos.
+        self.scanner = Scanner(config.exclude, config.include_hidden, skip=(config.data_dir,))
 
-    def run(self, roots: Iterable[Path], progress: Progress | None = None) -> IndexSummary:
+    def run(
+        self,
+        roots: Iterable[Path],
+        progress: Progress | None = None,
+        scopes: Iterable[str] | None = None,
+    ) -> IndexSummary:
+        """Bring the index in line with the disk below roots. With scopes (paths below the
+        roots: files, folders, or paths that no longer exist), only those are looked at; a
+        watcher passes the paths its events named."""
         started = time.perf_counter()
         progress = progress or Progress()
         self.summary = IndexSummary(device=self.embedder.device)
         roots = [_checked_root(root) for root in roots]
+        targets = roots if scopes is None else self._scopes_below(roots, scopes)
         start_version = self.store.model(self.model.id).vectors_version
 
-        known = self.store.known_files(roots)
-        self.failures = self.store.known_failures(roots)
+        known = self.store.known_files(targets)
+        self.failures = self.store.known_failures(targets)
         self.with_vectors = self.store.ids_with_vectors(self.model.id)
-        work, seen, unreadable_dirs = self._plan(roots, known)
+        work, seen, unreadable_dirs = self._plan(targets, known)
 
         self.missing: dict[str, list[KnownFile]] = defaultdict(list)
         for path, row in known.items():
@@ -117,6 +127,17 @@ class Indexer:
         self._update_vector_index(start_version)
         self.summary.seconds = time.perf_counter() - started
         return self.summary
+
+    def _scopes_below(self, roots: list[str], scopes: Iterable[str]) -> list[str]:
+        """Absolute scope paths inside a root and not excluded; nested scopes folded away."""
+        kept = []
+        for scope in sorted({os.path.abspath(os.fspath(scope)) for scope in scopes}):
+            root = next((r for r in roots if scope == r or _under_any(scope, [r])), None)
+            if root is None or self.scanner.excluded_below(root, scope):
+                continue
+            if not _under_any(scope, kept) and scope not in kept:
+                kept.append(scope)
+        return kept
 
     def _plan(self, roots: list[str], known: dict[str, KnownFile]):
         """Walk the roots; decide which files must be read. Unchanged stat: not even opened."""

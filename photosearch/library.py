@@ -61,12 +61,18 @@ class PhotoLibrary:
         )
 
     def index(
-        self, roots: list[Path], progress: Progress | None = None, wait: float = 0.0
+        self,
+        roots: list[Path],
+        progress: Progress | None = None,
+        wait: float = 0.0,
+        scopes: set[str] | None = None,
     ) -> IndexSummary:
-        """Index folders; refuses (DataDirBusy) while another process writes, after `wait` s."""
+        """Index folders (or just the scopes below them); refuses (DataDirBusy) while another
+        process writes, after waiting `wait` seconds for it."""
         lock = WriterLock(self.config.data_dir).acquire(wait)
         try:
-            return Indexer(self.store, self.embedder, self.model, self.config).run(roots, progress)
+            indexer = Indexer(self.store, self.embedder, self.model, self.config)
+            return indexer.run(roots, progress, scopes)
         finally:
             lock.release()
 

@@ -41,21 +41,44 @@ def content_hash(data: bytes) -> str:
 
 
 class Scanner:
-    def __init__(self, excludes: tuple[str, ...] = (), include_hidden: bool = False):
+    def __init__(
+        self,
+        excludes: tuple[str, ...] = (),
+        include_hidden: bool = False,
+        skip: tuple[Path, ...] = (),
+    ):
         self.excludes = excludes
         self.include_hidden = include_hidden
+        self.skip = {os.path.abspath(os.fspath(path)) for path in skip}
 
     def excluded(self, path: str, name: str) -> bool:
         if not self.include_hidden and name.startswith("."):
+            return True
+        if path in self.skip:
             return True
         return any(
             fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(path, pattern)
             for pattern in self.excludes
         )
 
+    def excluded_below(self, root: str, path: str) -> bool:
+        """Whether any step from root down to path is excluded (a hidden folder, a glob)."""
+        current = root
+        for name in os.path.relpath(path, root).split(os.sep):
+            if name in ("", "."):
+                continue
+            current = os.path.join(current, name)
+            if self.excluded(current, name):
+                return True
+        return False
+
     def walk(self, root: Path) -> Iterator[ScannedFile | ScanProblem]:
-        """Yield image files below root (depth first, sorted) and problems met on the way."""
+        """Yield image files below root (depth first, sorted) and problems met on the way.
+        A root that is a file yields itself; a root that does not exist yields nothing."""
         root_path = os.path.abspath(os.fspath(root))
+        if not os.path.isdir(root_path):
+            yield from self._single_file(root_path)
+            return
         visited: set[tuple[int, int]] = set()
         stack = [root_path]
         while stack:
@@ -97,6 +120,19 @@ class Scanner:
                 else:
                     yield ScanProblem(entry.path, False, "not_a_file", "not a regular file")
             stack.extend(reversed(subdirectories))
+
+    def _single_file(self, path: str) -> Iterator[ScannedFile | ScanProblem]:
+        if not os.path.lexists(path) or not is_image_name(os.path.basename(path)):
+            return
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            yield ScanProblem(path, False, "unreadable", _describe(exc))
+            return
+        if stat.S_ISREG(info.st_mode):
+            yield ScannedFile(path, info.st_size, info.st_mtime_ns)
+        else:
+            yield ScanProblem(path, False, "not_a_file", "not a regular file")
 
 
 def _describe(exc: OSError) -> str:

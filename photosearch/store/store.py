@@ -89,8 +89,7 @@ class Store:
         with self._sessions() as session:
             found = {}
             for root in roots:
-                low, high = path_range(root)
-                rows = session.execute(query.where(PhotoRow.path >= low, PhotoRow.path < high))
+                rows = session.execute(query.where(_at_or_below(PhotoRow.path, root)))
                 found.update({row.path: KnownFile(*row) for row in rows})
             return found
 
@@ -99,8 +98,7 @@ class Store:
         with self._sessions() as session:
             found = {}
             for root in roots:
-                low, high = path_range(root)
-                rows = session.execute(query.where(FailureRow.path >= low, FailureRow.path < high))
+                rows = session.execute(query.where(_at_or_below(FailureRow.path, root)))
                 found.update({row.path: (row.size, row.mtime_ns) for row in rows})
             return found
 
@@ -361,6 +359,12 @@ def _photo(row: PhotoRow) -> Photo:
         indexed_at=row.indexed_at,
         **{name: getattr(row, name) for name in META_FIELDS},
     )
+
+
+def _at_or_below(column, path: str):
+    """The path itself (a file) or anything below it (a folder), as one index range scan."""
+    low, high = path_range(path)
+    return or_(column == path, and_(column >= low, column < high))
 
 
 def _chunks(items: list, size: int = 500) -> Iterator[list]:
