@@ -150,10 +150,12 @@ class Watcher:
         """Block until no change is pending or being indexed, and none has arrived for `settle`
         seconds (default: twice the debounce). For tests and orderly shutdown."""
         settle = 2 * self.debounce if settle is None else settle
-        deadline = time.monotonic() + timeout
+        called = time.monotonic()
+        deadline = called + timeout
         with self._condition:
             while time.monotonic() < deadline:
-                calm = time.monotonic() - self._last_event >= settle
+                # Quiet since the call too: events the OS has not delivered yet must count.
+                calm = time.monotonic() - max(self._last_event, called) >= settle
                 if not self._pending and not self._busy and calm:
                     return True
                 self._condition.wait(0.1)
