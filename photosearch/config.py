@@ -37,6 +37,7 @@ class Config:
     min_score: float = 0.2  # text queries: weaker matches are not shown
     min_score_photo: float = 0.5  # photo queries ("more like this"): same, for image-image scores
     duplicate_threshold: float = 0.95  # cosine at or above which photos are near-duplicates
+    decode_timeout: int = 60  # seconds a file may take to read and decode before it is skipped
     reconcile_interval: int = 3600  # watcher: seconds between full re-scans (0: never)
 
     @property

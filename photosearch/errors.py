@@ -29,3 +29,7 @@ class QueryError(PhotosearchError):
 
 class FolderError(PhotosearchError):
     """A folder given to index that does not exist or is not a folder."""
+
+
+class StoreError(PhotosearchError):
+    """The database cannot be written (disk full, read-only) or read."""

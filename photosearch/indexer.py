@@ -8,7 +8,6 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from .config import Config
 from .decoder import DecodeError, PhotoMeta, decode
 from .embedder import Embedder
 from .errors import FolderError
-from .parallel import bounded_map
+from .parallel import WorkerPool, bounded_map
 from .progress import Progress
 from .scanner import ScannedFile, Scanner, ScanProblem, content_hash
 from .store import KnownFile, ModelInfo, Store, VectorIndex, Writer
@@ -114,8 +113,15 @@ class Indexer:
         progress.start(len(work))
         batch = _Batch()
         skip_decode = frozenset(self.missing) | frozenset(self.embedded_hashes)
-        with ThreadPoolExecutor(self.config.decode_workers) as pool:
-            for read in bounded_map(pool, lambda w: self._read(w, skip_decode), work):
+        with WorkerPool(self.config.decode_workers) as pool:
+            reads = bounded_map(
+                pool,
+                lambda w: self._read(w, skip_decode),
+                work,
+                timeout=self.config.decode_timeout or None,
+                on_timeout=self._timed_out,
+            )
+            for read in reads:
                 self._decide(read, batch)
                 progress.advance()
                 if len(batch.to_embed) >= self.config.batch_size:
@@ -178,6 +184,9 @@ class Indexer:
             with open(work.file.path, "rb") as handle:
                 info = os.fstat(handle.fileno())
                 data = handle.read()
+        except FileNotFoundError:
+            read.error = DecodeError("vanished", "deleted after it was listed")
+            return read
         except OSError as exc:
             read.error = DecodeError("unreadable", exc.strerror or str(exc))
             return read
@@ -200,9 +209,18 @@ class Indexer:
             read.error = DecodeError("corrupt", f"{type(exc).__name__}: {exc}")
         return read
 
+    def _timed_out(self, work: _Work) -> _Read:
+        limit = self.config.decode_timeout
+        message = f"reading and decoding took longer than {limit} s (decode_timeout); skipped"
+        return _Read(work, error=DecodeError("timeout", message))
+
     def _decide(self, read: _Read, batch: _Batch) -> None:
         """Main thread: turn a worker's answer into store operations."""
         file, row = read.work.file, read.work.row
+        if read.error is not None and read.error.kind == "vanished":
+            if row is not None:  # deleted between listing and reading: gone, not failed
+                self.missing[row.content_hash].append(row)
+            return
         if read.error is not None:
             self._fail(read, batch)
             return
@@ -288,18 +306,21 @@ class Indexer:
         """Embed the batch, then commit it in one transaction: a crash loses at most one batch."""
         if not batch.ops and not batch.to_embed:
             return
+        # Identical files met in the same batch go through the model once.
+        firsts = {read.content_hash: read for read, _ in reversed(batch.to_embed)}
+        unique = list(firsts.values())
         vectors = self.embedder.embed_pixels(
-            torch.stack([read.pixels for read, _ in batch.to_embed])
-            if batch.to_embed
-            else torch.zeros(0)
+            torch.stack([read.pixels for read in unique]) if unique else torch.zeros(0)
         )
-        self.summary.embedded += len(batch.to_embed)
+        vector_of = dict(zip(firsts, vectors, strict=True))
+        self.summary.embedded += len(unique)
+        self.summary.reused += len(batch.to_embed) - len(unique)
         with self.store.writer() as writer:
             for op in batch.ops:
                 op(writer)
-            for (read, photo_id), vector in zip(batch.to_embed, vectors, strict=True):
+            for read, photo_id in batch.to_embed:
                 photo_id = self._save_photo(writer, read, photo_id, read.meta)
-                writer.set_vector(photo_id, self.model.id, vector)
+                writer.set_vector(photo_id, self.model.id, vector_of[read.content_hash])
                 self.added.add(photo_id)
                 self.embedded_hashes.setdefault(read.content_hash, photo_id)
                 batch.indexed_paths.append(read.work.file.path)

@@ -1,24 +1,99 @@
-"""Ordered parallel map with bounded memory: workers run ahead of the consumer, but not far."""
+"""Parallel work for the pipeline: daemon worker threads, and an ordered map over them with
+bounded memory and a per-item time limit (a hung decode is given up on, not waited for)."""
 
 from __future__ import annotations
 
+import queue
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+
+
+class WorkerPool:
+    """Like a ThreadPoolExecutor, but its threads are daemons: one stuck in a system call or a
+    decoder never blocks the process from exiting, and can be replaced by a fresh thread."""
+
+    def __init__(self, workers: int):
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._workers = 0
+        for _ in range(max(1, workers)):
+            self.add_worker()
+
+    def add_worker(self) -> None:
+        self._workers += 1
+        threading.Thread(target=self._work, name="photosearch-worker", daemon=True).start()
+
+    def submit(self, function: Callable, item) -> Future:
+        future: Future = Future()
+        future.started_at = None
+        self._tasks.put((future, function, item))
+        return future
+
+    def _work(self) -> None:
+        while (task := self._tasks.get()) is not None:
+            future, function, item = task
+            if not future.set_running_or_notify_cancel():
+                continue
+            future.started_at = time.monotonic()
+            try:
+                future.set_result(function(item))
+            except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for it
+                future.set_exception(exc)
+
+    def close(self) -> None:
+        for _ in range(self._workers):
+            self._tasks.put(None)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def bounded_map(
-    pool: Executor, function: Callable, items: Iterable, in_flight: int = 64
+    pool,
+    function: Callable,
+    items: Iterable,
+    in_flight: int = 64,
+    timeout: float | None = None,
+    on_timeout: Callable | None = None,
 ) -> Iterator:
-    """Like pool.map, in order, but with at most `in_flight` results waiting in memory."""
+    """Like pool.map, in order, with at most `in_flight` results waiting in memory. With a
+    WorkerPool and a timeout, an item running longer than `timeout` seconds yields
+    on_timeout(item) instead, and a fresh worker takes the stuck one's place."""
     pending: deque = deque()
     iterator = iter(items)
-    for item in iterator:
-        pending.append(pool.submit(function, item))
-        if len(pending) >= in_flight:
-            break
-    while pending:
-        yield pending.popleft().result()
+
+    def refill() -> None:
         for item in iterator:
-            pending.append(pool.submit(function, item))
-            break
+            pending.append((item, pool.submit(function, item)))
+            if len(pending) >= in_flight:
+                break
+
+    refill()
+    while pending:
+        item, future = pending.popleft()
+        if timeout is None or _finished_in_time(future, timeout):
+            yield future.result()
+        else:
+            pool.add_worker()
+            yield on_timeout(item)
+        refill()
+
+
+def _finished_in_time(future: Future, timeout: float) -> bool:
+    """Wait for the future; False once it has *run* (not queued) longer than timeout."""
+    while True:
+        try:
+            future.result(timeout=min(0.5, timeout))
+            return True
+        except FutureTimeout:
+            started = getattr(future, "started_at", None)
+            if started is not None and time.monotonic() - started > timeout:
+                return False
+        except BaseException:  # noqa: BLE001 - re-raised by the caller's future.result()
+            return True

@@ -104,7 +104,8 @@ class Scanner:
                     continue
                 try:
                     if entry.is_dir():
-                        subdirectories.append(entry.path)
+                        if not (entry.is_symlink() and _leads_above(entry.path, root_path)):
+                            subdirectories.append(entry.path)
                         continue
                     if not is_image_name(entry.name):
                         continue
@@ -133,6 +134,12 @@ class Scanner:
             yield ScannedFile(path, info.st_size, info.st_mtime_ns)
         else:
             yield ScanProblem(path, False, "not_a_file", "not a regular file")
+
+
+def _leads_above(link: str, root: str) -> bool:
+    """A folder link to the root or one of its ancestors: following it walks out of the tree."""
+    target, real_root = os.path.realpath(link), os.path.realpath(root)
+    return real_root == target or real_root.startswith(os.path.join(target, ""))
 
 
 def _describe(exc: OSError) -> str:

@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import Config
 from ..decoder import PhotoMeta
+from ..errors import StoreError
 from .database import create_store_engine, upgrade
 from .records import Failure, Filters, KnownFile, ModelInfo, Photo
 from .schema import EmbeddingRow, FailureRow, ModelRow, PhotoRow
@@ -55,7 +57,8 @@ class Store:
     # --- models -------------------------------------------------------------------------------
 
     def ensure_model(self, key: str, arch: str, tag: str | None, sha256: str | None, dim: int):
-        with self._sessions.begin() as session:
+        with self.writer() as writer:
+            session = writer.session
             row = session.scalar(select(ModelRow).where(ModelRow.key == key))
             if row is None:
                 row = ModelRow(
@@ -237,10 +240,17 @@ class Store:
     @contextlib.contextmanager
     def writer(self) -> Iterator[Writer]:
         """One transaction: everything inside commits together or not at all."""
-        with self._sessions.begin() as session:
-            writer = Writer(session)
-            yield writer
-            writer.finish()
+        try:
+            with self._sessions.begin() as session:
+                writer = Writer(session)
+                yield writer
+                writer.finish()
+        except OperationalError as exc:
+            raise StoreError(
+                f"The database {self.url} could not be written: {exc.orig}. Check the free disk "
+                "space and that the data dir is writable; what was saved before is intact, and "
+                "running the command again continues from there."
+            ) from None
 
 
 class Writer:

@@ -140,7 +140,9 @@ def test_watch_limit_falls_back_to_polling(library, tmp_path, monkeypatch, caplo
 
 def test_reconcile_catches_what_events_missed(config, tiny_embedder, tmp_path, monkeypatch):
     monkeypatch.setattr("photosearch.watcher._Collector.on_any_event", lambda self, event: None)
-    library = PhotoLibrary(dataclasses.replace(config, reconcile_interval=1), embedder=tiny_embedder)
+    library = PhotoLibrary(
+        dataclasses.replace(config, reconcile_interval=1), embedder=tiny_embedder
+    )
     root = tmp_path / "missed"
     root.mkdir()
     updates = []

@@ -1,0 +1,214 @@
+"""Hostile folders, files that change under the indexer, hung decodes, two writers, a full or
+read-only database, and kill -9 at random moments."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+
+from photosearch.errors import StoreError
+from photosearch.lock import DataDirBusy, WriterLock
+
+from ..conftest import SHARED_DATA
+
+REPO = Path(__file__).resolve().parents[2]
+COFFEE = (SHARED_DATA / "photos/food/coffee-cup.jpg").read_bytes()
+
+
+def relative(library, root) -> set[str]:
+    return {os.path.relpath(path, root) for path in library.store.known_files([str(root)])}
+
+
+def failures(library, root) -> dict[str, str]:
+    return {os.path.relpath(f.path, root): f.kind for f in library.store.failures()}
+
+
+def test_hostile_tree_and_bad_files_index_without_a_crash(library, tmp_path, expected_failed):
+    root = tmp_path / "hostile"
+    subprocess.run(
+        [sys.executable, str(SHARED_DATA / "make_hostile_tree.py"), str(root)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    shutil.copytree(SHARED_DATA / "bad", root / "bad")
+    try:
+        summary = library.index([root])
+    finally:
+        os.chmod(root / "locked", 0o755)
+    deep = os.path.join("deep", *["d"] * 60, "deep.jpg")
+    expected = {
+        "real/a.jpg", "real/copy-of-a.jpg", "link-to-photo.jpg", os.fsdecode(b"caf\xe9.jpg"),
+        "folder.jpg/inner.jpg", deep,
+        "locked/secret.jpg", "unreadable.jpg",  # chmod 000 does not stop root
+    }  # fmt: skip
+    assert relative(library, root) == expected
+    recorded = failures(library, root)
+    assert set(recorded) == {"dangling.jpg", "fifo.jpg", *expected_failed}
+    assert recorded["dangling.jpg"] == "unreadable" and recorded["fifo.jpg"] == "not_a_file"
+    assert all(recorded.values())
+    assert summary.failed == 8 and summary.embedded == 1  # same bytes: one model call
+    assert library.index([root]).embedded == 0
+
+
+def test_file_deleted_between_listing_and_reading_is_gone_not_failed(
+    library, photo_tree, monkeypatch
+):
+    library.index([photo_tree])
+    victim = photo_tree / "photos/things/coins.jpg"
+    victim.write_bytes(victim.read_bytes() + b"changed")  # must be re-read
+    import photosearch.indexer as indexer_module
+
+    real_open = open
+
+    def vanishing_open(path, *args, **kwargs):
+        if os.fspath(path) == str(victim):
+            victim.unlink(missing_ok=True)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(indexer_module, "open", vanishing_open, raising=False)
+    summary = library.index([photo_tree])
+    assert summary.deleted == 1 and "photos/things/coins.jpg" not in relative(library, photo_tree)
+    assert "photos/things/coins.jpg" not in failures(library, photo_tree)
+
+
+def test_a_decode_that_hangs_is_skipped_with_a_reason(library, photo_tree, monkeypatch):
+    import dataclasses
+
+    import photosearch.indexer as indexer_module
+
+    real_decode = indexer_module.decode
+
+    def slow_decode(data, **kwargs):
+        if data[:4] == COFFEE[:4] and len(data) == len(COFFEE):
+            time.sleep(30)  # stands in for a decoder stuck on a pathological file
+        return real_decode(data, **kwargs)
+
+    monkeypatch.setattr(indexer_module, "decode", slow_decode)
+    library.config = dataclasses.replace(library.config, decode_timeout=1)
+    started = time.monotonic()
+    summary = library.index([photo_tree])
+    assert time.monotonic() - started < 20
+    recorded = failures(library, photo_tree)
+    assert recorded["photos/food/coffee-cup.jpg"] == "timeout"
+    assert summary.new == 24 and summary.failed == 7
+
+
+def test_second_writer_is_refused_naming_the_holder(library, photo_tree, tmp_path):
+    holder = WriterLock(library.config.data_dir).acquire()
+    try:
+        with pytest.raises(DataDirBusy, match=f"pid {os.getpid()}"):
+            library.index([photo_tree])
+    finally:
+        holder.release()
+    assert library.index([photo_tree]).new == 25
+
+
+def test_disk_full_is_a_clear_error_and_the_next_run_recovers(library, photo_tree):
+    library.index([photo_tree / "photos"])
+    engine = library.store.engine
+
+    @event.listens_for(engine, "connect")
+    def tiny_disk(connection, _record):
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    engine.dispose()
+    with pytest.raises(StoreError, match="could not be written: database or disk is full"):
+        library.index([photo_tree])
+    event.remove(engine, "connect", tiny_disk)
+    engine.dispose()
+    summary = library.index([photo_tree])
+    assert library.store.counts()["photos"] == 25 and summary.failed == 6
+    database = library.config.data_dir / "photosearch.db"
+    assert sqlite3.connect(database).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_read_only_database_is_a_clear_error(run_cli, photo_tree, tmp_path):
+    run_cli("index", str(photo_tree / "photos"))
+    database = tmp_path / "data" / "photosearch.db"
+    read_only = f"sqlite:///file:{database}?mode=ro&uri=true"
+    result = run_cli(
+        "index", str(photo_tree), env={"PHOTOSEARCH_DATABASE_URL": read_only}, check=False
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "could not be written" in result.stderr and "readonly" in result.stderr
+    assert json.loads(run_cli("index", str(photo_tree), "--json").stdout)["new"] == 12
+
+
+@pytest.fixture
+def run_cli(tmp_path, tiny_model_name):
+    base = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PHOTOSEARCH_")},
+        "PHOTOSEARCH_HOME": str(tmp_path / "data"),
+        "PHOTOSEARCH_MODEL": tiny_model_name,
+    }
+
+    def run(*args, env=None, check=True):
+        result = subprocess.run(
+            [sys.executable, str(REPO / "manage.py"), *args],
+            env={**base, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"{args}: {result.returncode}\n{result.stderr}")
+        return result
+
+    run.env = base
+    return run
+
+
+def make_tree(root: Path, count: int) -> None:
+    for number in range(count):
+        folder = root / f"album{number % 6}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{number:04d}.jpg").write_bytes(COFFEE + number.to_bytes(4, "big"))
+
+
+def kill_and_resume(run_cli, root: Path, count: int, rng: random.Random) -> None:
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "manage.py"), "index", str(root), "--batch-size", "8"],
+        env=run_cli.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(rng.uniform(0.5, 7.0))  # start-up, scanning, embedding or committing
+    process.kill()
+    process.wait()
+    summary = json.loads(run_cli("index", str(root), "--json").stdout)
+    assert summary["failed"] == 0
+    report = json.loads(run_cli("check", "--json").stdout)
+    assert report["consistent"], report
+    assert report["photos"] == count
+    (model,) = report["models"]
+    assert model["vectors"] == count and model["index_vectors"] == count
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kill_minus_9_then_resume_leaves_sqlite_and_faiss_in_agreement(run_cli, tmp_path, seed):
+    root = tmp_path / "photos"
+    make_tree(root, 120)
+    kill_and_resume(run_cli, root, 120, random.Random(seed))
+
+
+@pytest.mark.slow
+def test_kill_minus_9_many_times(run_cli, tmp_path):
+    root = tmp_path / "photos"
+    rng = random.Random(2026)
+    count = 0
+    for _ in range(20):
+        make_tree(root, count + 40)  # new photos each round, so each run has work to cut
+        count += 40
+        kill_and_resume(run_cli, root, count, rng)
