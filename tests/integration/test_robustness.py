@@ -212,3 +212,36 @@ def test_kill_minus_9_many_times(run_cli, tmp_path):
         make_tree(root, count + 40)  # new photos each round, so each run has work to cut
         count += 40
         kill_and_resume(run_cli, root, count, rng)
+
+
+def test_cli_second_indexer_refuses_and_watch_follows_changes(run_cli, tmp_path):
+    from photosearch.config import Config
+
+    root = tmp_path / "photos"
+    make_tree(root, 3)
+    holder = WriterLock(Config.load(environ=run_cli.env).data_dir).acquire()
+    try:
+        refused = run_cli("index", str(root), check=False)
+    finally:
+        holder.release()
+    assert refused.returncode == 2 and f"pid {os.getpid()}" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    watcher = subprocess.Popen(
+        [sys.executable, str(REPO / "manage.py"), "watch", str(root)],
+        env=run_cli.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        for line in watcher.stdout:
+            if line.startswith("Watching"):
+                break
+        (root / "album0" / "new.jpg").write_bytes(COFFEE + b"new")
+        deadline = time.monotonic() + 60
+        while json.loads(run_cli("status", "--json").stdout)["photos"] != 4:
+            assert time.monotonic() < deadline, "the watcher did not index the new file"
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=30)
