@@ -14,6 +14,7 @@ from .errors import ConfigError
 CONFIG_FILE_NAME = "config.toml"
 ENV_PREFIX = "PHOTOSEARCH_"
 DEVICES = ("auto", "cpu", "cuda")
+INDEX_TYPES = ("auto", "flat", "ivf")
 
 
 def default_data_dir() -> Path:
@@ -37,6 +38,11 @@ class Config:
     min_score: float = 0.2  # text queries: weaker matches are not shown
     min_score_photo: float = 0.5  # photo queries ("more like this"): same, for image-image scores
     duplicate_threshold: float = 0.95  # cosine at or above which photos are near-duplicates
+    index_type: str = (
+        "auto"  # vector index: auto (exact when small), flat (exact), ivf (approximate)
+    )
+    ann_threshold: int = 50_000  # auto: vectors at which search switches to approximate (IVF)
+    ivf_nprobe: int = 32  # IVF lists searched per query: more is slower and more exact
     decode_timeout: int = 60  # seconds a file may take to read and decode before it is skipped
     reconcile_interval: int = 3600  # watcher: seconds between full re-scans (0: never)
 
@@ -138,6 +144,8 @@ def _coerce(name: str, value: Any) -> Any:
         value = str(value)
     except (TypeError, ValueError):
         raise ConfigError(f"Setting '{name}' has an invalid value: {value!r}.") from None
+    if name == "index_type" and value not in INDEX_TYPES:
+        raise ConfigError(f"Setting 'index_type' must be one of {', '.join(INDEX_TYPES)}.")
     if name == "device" and value not in DEVICES:
         raise ConfigError(f"Setting 'device' must be one of {', '.join(DEVICES)}, not {value!r}.")
     return value

@@ -57,7 +57,7 @@ def check(store: Store, config: Config) -> CheckReport:
     report.broken_vectors = store.broken_vectors()
     for model in store.models():
         vectors = store.counts(model.id)["vectors"]
-        index = VectorIndex(config.index_dir, model)
+        index = VectorIndex(config, model)
         state, size = _index_state(store, index, model.vectors_version, model.id)
         if state == "missing" and vectors == 0:
             state = "empty"
@@ -100,7 +100,7 @@ def repair(store: Store, config: Config, report: CheckReport) -> CheckReport:
     not_fresh = {m.key for m in report.models if m.index_state not in ("fresh", "empty")}
     for model in store.models():
         if model.key in not_fresh or report.broken_vectors or gone:
-            index = VectorIndex(config.index_dir, model)
+            index = VectorIndex(config, model)
             index.rebuild(store)
             index.save(model.vectors_version)
     if not_fresh:

@@ -341,16 +341,20 @@ class Indexer:
         self.summary.deleted = len(gone)
 
     def _update_vector_index(self, start_version: int) -> None:
-        """Apply this run's additions and removals to the FAISS file, or rebuild it if stale."""
+        """Apply this run's additions and removals to the FAISS file; rebuild it instead when
+        it is stale, or when the collection crossed the exact/approximate threshold."""
         model = self.store.model(self.model.id)
-        index = VectorIndex(self.config.index_dir, model)
-        if index.saved_version() == model.vectors_version:
+        index = VectorIndex(self.config, model)
+        saved = index.saved_version()
+        if saved == model.vectors_version:
             return
-        if index.saved_version() != start_version or not index.read():
-            VectorIndex.open(self.store, model, self.config.index_dir)
-            return
-        index.remove(self.removed | self.added)
-        index.add(*self.store.vectors_for(model.id, self.added))
+        if saved == start_version and index.read():
+            index.remove(self.removed | self.added)
+            index.add(*self.store.vectors_for(model.id, self.added))
+            if index.kind == index.wanted_kind(index.size):
+                index.save(model.vectors_version)
+                return
+        index.rebuild(self.store)
         index.save(model.vectors_version)
 
 

@@ -88,7 +88,7 @@ class PhotoLibrary:
         models = {model.key: model for model in self.store.models()}
         current = models.get(key)
         counts = self.store.counts(current.id if current else None)
-        index = VectorIndex(self.config.index_dir, current) if current else None
+        index = VectorIndex(self.config, current) if current else None
         return {
             "photos": counts["photos"],
             "failed": counts["failed"],

@@ -69,7 +69,7 @@ class Searcher:
         """The model's vector index, reopened when the database has newer vectors."""
         current = self.store.model(self.model.id)
         if self._index is None or self._index.model.vectors_version != current.vectors_version:
-            self._index = VectorIndex.open(self.store, current, self.config.index_dir)
+            self._index = VectorIndex.open(self.store, current, self.config)
         return self._index
 
     def text(self, query: str, limit: int = 20, offset: int = 0, **options) -> list[SearchHit]:

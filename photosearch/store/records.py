@@ -21,6 +21,7 @@ class ModelInfo:
     checkpoint_sha256: str | None
     dim: int
     vectors_version: int
+    created_at: datetime
 
 
 @dataclass(frozen=True)

@@ -355,7 +355,14 @@ class Writer:
 
 def _model_info(row: ModelRow) -> ModelInfo:
     return ModelInfo(
-        row.id, row.key, row.arch, row.tag, row.checkpoint_sha256, row.dim, row.vectors_version
+        row.id,
+        row.key,
+        row.arch,
+        row.tag,
+        row.checkpoint_sha256,
+        row.dim,
+        row.vectors_version,
+        row.created_at,
     )
 
 

@@ -25,7 +25,7 @@ def test_consistent_after_indexing(library, photo_tree):
 def test_each_problem_is_found_and_repaired(library, photo_tree):
     library.index([photo_tree])
     model = library.model
-    index = VectorIndex(library.config.index_dir, model)
+    index = VectorIndex(library.config, model)
     assert index.read()
     index.remove([1, 2])  # an index holding other ids than the database
     index.save(library.store.model(model.id).vectors_version)

@@ -22,7 +22,7 @@ def relative(library, root) -> dict[str, int]:
 def assert_index_matches_database(library):
     """The FAISS file holds exactly the vectors in SQLite, for the current model."""
     model = library.model
-    index = VectorIndex.open(library.store, model, library.config.index_dir)
+    index = VectorIndex.open(library.store, model, library.config)
     ids_in_db = library.store.ids_with_vectors(model.id)
     assert index.size == len(ids_in_db)
     for photo_id in ids_in_db:
@@ -234,7 +234,7 @@ def test_interrupted_run_resumes_where_it_stopped(library, photo_tree, count_emb
 
 def test_stale_or_missing_faiss_file_is_rebuilt(library, photo_tree):
     library.index([photo_tree])
-    index_file = VectorIndex(library.config.index_dir, library.model).path
+    index_file = VectorIndex(library.config, library.model).path
     index_file.unlink()
     assert assert_index_matches_database(library).size == 25
     index_file.write_bytes(b"garbage")
