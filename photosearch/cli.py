@@ -305,6 +305,29 @@ def _print_summary(summary) -> None:
     )
 
 
+@cli.command("rebuild-index")
+@click.option("--all", "every_model", is_flag=True, help="Every model in the database.")
+@common_options()
+def rebuild_index(library: PhotoLibrary, every_model):
+    """Rebuild the vector index from the database (exact or approximate, as configured)."""
+    from .store import VectorIndex
+
+    lock = WriterLock(library.config.data_dir).acquire()
+    try:
+        models = library.store.models() if every_model else [library.model]
+        for model in models:
+            started = time.perf_counter()
+            index = VectorIndex(library.config, model)
+            index.rebuild(library.store)
+            index.save(model.vectors_version)
+            click.echo(
+                f"{model.key}: {index.kind} index of {index.size} vectors in "
+                f"{time.perf_counter() - started:.1f} s ({index.path})"
+            )
+    finally:
+        lock.release()
+
+
 TASK_CHOICES = ["all", "relation", "attribution", "order", *OFFICIAL_TASKS]
 
 

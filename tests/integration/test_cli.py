@@ -171,3 +171,10 @@ def test_audit_index_probe(run, photo_tree):
     (pair,) = report[0]["pairs"]
     assert pair["query_a"] == "a cat on a mat" and 0 <= pair["overlap"] <= 1
     assert pair["photos"] >= 20
+
+
+def test_rebuild_index_command(run, photo_tree):
+    run("index", str(photo_tree))
+    output = run("rebuild-index", "--all").stdout
+    assert "flat index of 25 vectors" in output
+    assert json.loads(run("check", "--json").stdout)["consistent"]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from photosearch.errors import FolderError
-from photosearch.store import VectorIndex
+from photosearch.store import Filters, VectorIndex
 
 
 def relative(library, root) -> dict[str, int]:
@@ -315,3 +315,32 @@ def test_switching_model_embeds_again_and_never_mixes_vectors(
     assert first.index([photo_tree]).unchanged == 25 and counter.images == 0
     first.close()
     second.close()
+
+
+def test_large_collections_switch_to_an_approximate_index_and_back(
+    config, tiny_embedder, photo_tree
+):
+    from photosearch.library import PhotoLibrary
+
+    small = dataclasses.replace(config, ann_threshold=20, ivf_nprobe=4)
+    library = PhotoLibrary(small, embedder=tiny_embedder)
+    library.index([photo_tree])
+    index = assert_index_matches_database(library)
+    assert index.kind == "ivf" and index.size == 25
+
+    coins = library.store.photo_by_path(str(photo_tree / "photos/things/coins.jpg"))
+    among = library.store.filtered_ids(library.model.id, Filters(formats=("PNG",)))
+    scores, ids = index.search(np.ones(64, dtype=np.float32), 50, among)
+    assert sorted(ids[0][ids[0] >= 0]) == sorted(among)  # filtered IVF search is complete
+    assert library.searcher.like(str(coins.id), limit=1)[0].photo.id == coins.id
+
+    for name in ("grass.jpg", "flower.jpg"):
+        (photo_tree / "photos/nature" / name).unlink()
+    library.index([photo_tree])  # incremental removal keeps the IVF index
+    assert assert_index_matches_database(library).kind == "ivf"
+
+    shutil.rmtree(photo_tree / "edge")
+    library.index([photo_tree])  # 11 photos: back under the threshold, exact again
+    index = assert_index_matches_database(library)
+    assert index.kind == "flat" and index.size == 11
+    library.close()
