@@ -112,7 +112,7 @@ class Searcher:
             raise QueryError("limit must be at least 1 and offset at least 0.")
         among = None
         if filters is not None and filters.active:
-            among = self.store.filtered_ids(self.model.id, filters)
+            among = self.store.filtered_ids(filters)
             if len(among) == 0:
                 return []
         scores, ids = self.index.search(query, limit + offset, among)

@@ -160,13 +160,11 @@ class Store:
                 rows.extend(session.execute(query))
         return _stack(rows)
 
-    def filtered_ids(self, model_id: int, filters: Filters) -> np.ndarray:
-        """Ids of photos with a vector for the model that meet every filter."""
-        query = (
-            select(PhotoRow.id)
-            .join(EmbeddingRow, EmbeddingRow.photo_id == PhotoRow.id)
-            .where(EmbeddingRow.model_id == model_id, *_conditions(filters))
-        )
+    def filtered_ids(self, filters: Filters) -> np.ndarray:
+        """Ids of the photos that meet every filter."""
+        # Photos without a vector for the model need no excluding here: the vector index only
+        # holds photos that have one.
+        query = select(PhotoRow.id).where(*_conditions(filters))
         with self._sessions() as session:
             return np.fromiter(session.scalars(query), dtype=np.int64)
 

@@ -329,7 +329,7 @@ def test_large_collections_switch_to_an_approximate_index_and_back(
     assert index.kind == "ivf" and index.size == 25
 
     coins = library.store.photo_by_path(str(photo_tree / "photos/things/coins.jpg"))
-    among = library.store.filtered_ids(library.model.id, Filters(formats=("PNG",)))
+    among = library.store.filtered_ids(Filters(formats=("PNG",)))
     scores, ids = index.search(np.ones(64, dtype=np.float32), 50, among)
     assert sorted(ids[0][ids[0] >= 0]) == sorted(among)  # filtered IVF search is complete
     assert library.searcher.like(str(coins.id), limit=1)[0].photo.id == coins.id

@@ -1,0 +1,109 @@
+"""What every benchmark shares: result rows, timing, memory, a model, a store."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from photosearch.config import Config
+
+SHARED_DATA = Path(
+    os.environ.get("PHOTOSEARCH_TEST_DATA")
+    or Path(__file__).resolve().parents[2] / "shared" / "data"
+)
+
+
+@dataclass
+class Row:
+    benchmark: str
+    figure: str
+    value: float
+    unit: str
+    baseline: str = ""
+    baseline_value: float | None = None
+    target: str = ""
+    met: bool | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.baseline_value:
+            return None
+        return self.value / self.baseline_value
+
+
+def timed(function, *args, **kwargs) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - started, result
+
+
+def latencies_ms(function, repeats: int) -> np.ndarray:
+    values = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        values.append((time.perf_counter() - started) * 1000)
+    return np.array(values)
+
+
+def p50_p95(values: np.ndarray) -> tuple[float, float]:
+    return float(np.percentile(values, 50)), float(np.percentile(values, 95))
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (VmHWM)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def random_checkpoint(directory: Path, arch: str = "ViT-B-32") -> str:
+    """A randomly initialised model saved as a checkpoint: the real compute, no download."""
+    import torch
+
+    from photosearch.models import get_open_clip
+
+    path = directory / f"{arch}-random.pt"
+    if not path.exists():
+        torch.manual_seed(0)
+        model = get_open_clip().create_model(arch)
+        torch.save({"state_dict": model.state_dict()}, path)
+    return f"{arch}:{path}"
+
+
+def config_for(data_dir: Path, model: str, **settings) -> Config:
+    base = Config.load(environ={}, data_dir=data_dir, model=model, device="auto", offline=True)
+    return dataclasses.replace(base, **settings)
+
+
+def clustered_vectors(count: int, dim: int = 512, seed: int = 0, chunk: int = 100_000):
+    """Unit vectors like photo embeddings: 1,000 clusters in a 32-dimensional subspace, plus a
+    little noise in all 512 (nearest neighbours at cosine ~0.85). CLIP embeddings of photos
+    have a similarly low intrinsic dimension; uniform noise on the sphere, which no approximate
+    index can search well, does not."""
+    structure = np.random.default_rng(12345)  # the same clusters for photos and queries
+    centres = structure.standard_normal((1000, 32)).astype(np.float32)
+    basis = np.linalg.qr(structure.standard_normal((dim, 32)))[0].astype(np.float32)
+    rng = np.random.default_rng(seed)
+    for start in range(0, count, chunk):
+        size = min(chunk, count - start)
+        latent = centres[rng.integers(0, len(centres), size)]
+        latent = latent + 0.6 * rng.standard_normal((size, 32)).astype(np.float32)
+        vectors = latent @ basis.T + 0.02 * rng.standard_normal((size, dim)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        yield start, vectors

@@ -1,0 +1,133 @@
+"""(b) Search latency and recall at 10k, 100k and 1M vectors, exact and approximate;
+(e) search with a filter that keeps 1% of photos; (f) text queries through the JSON API.
+Latency covers everything but text encoding: FAISS, the filter query, fetching the rows."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import insert
+
+from photosearch.search import Searcher
+from photosearch.store import Filters, Store, VectorIndex
+from photosearch.store.schema import EmbeddingRow, PhotoRow
+
+from .common import Row, clustered_vectors, config_for, latencies_ms, p50_p95
+
+DIM = 512
+QUERIES = 200
+
+
+def build_store(directory: Path, count: int):
+    """A real database with `count` photos and their vectors (1% of them PNG, the rest JPEG)."""
+    config = config_for(directory, "ViT-B-32:/nowhere.pt")
+    store = Store(config)
+    model = store.ensure_model("ViT-B-32:bench", "ViT-B-32", None, "0" * 64, DIM)
+    if store.counts(model.id)["vectors"] == count:
+        return config, store, store.model(model.id)
+    stamp = datetime(2024, 1, 1)
+    with store.engine.begin() as connection:
+        for start, vectors in clustered_vectors(count, DIM):
+            ids = range(start + 1, start + len(vectors) + 1)
+            connection.execute(
+                insert(PhotoRow),
+                [
+                    {
+                        "id": i,
+                        "path": f"/photos/{i // 1000}/{i}.jpg",
+                        "size": 1,
+                        "mtime_ns": 1,
+                        "content_hash": f"{i:064x}",
+                        "format": "PNG" if i % 100 == 0 else "JPEG",
+                        "indexed_at": stamp,
+                    }
+                    for i in ids
+                ],  # fmt: skip
+            )
+            connection.execute(
+                insert(EmbeddingRow),
+                [
+                    {"photo_id": i, "model_id": model.id, "vector": v.tobytes()}
+                    for i, v in zip(ids, vectors, strict=True)
+                ],
+            )
+    with store.writer() as writer:  # bump the version: the vectors changed
+        writer._touched_models.add(model.id)
+    return config, store, store.model(model.id)
+
+
+def queries(count: int) -> np.ndarray:
+    """Queries from the same distribution as the photos (a different seed)."""
+    _, vectors = next(clustered_vectors(count, DIM, seed=99))
+    return vectors
+
+
+def run_size(work: Path, count: int, repeats: int) -> list[Row]:
+    config, store, model = build_store(work / f"search-{count}", count)
+    rows = []
+    name = f"search {count:,} vectors (top 20, rows fetched)"
+    results = {}
+    timings = {}
+    for kind in ("flat", "ivf"):
+        kind_config = dataclasses.replace(config, index_type=kind)
+        index = VectorIndex.open(store, model, kind_config)
+        searcher = Searcher(store, None, model, kind_config)
+        searcher._index = index
+        probe = queries(QUERIES)
+        results[kind] = [index.search(q, 10)[1][0] for q in probe]
+        iterator = iter(np.tile(probe, (repeats // QUERIES + 1, 1)))
+        timings[kind] = latencies_ms(
+            lambda s=searcher, it=iterator: s.vector(next(it), 20), repeats
+        )
+        filtered = iter(np.tile(probe, (repeats // QUERIES + 1, 1)))
+        only_png = Filters(formats=("PNG",))
+        timings[f"{kind}-filtered"] = latencies_ms(
+            lambda s=searcher, it=filtered, f=only_png: s.vector(next(it), 20, filters=f), repeats
+        )
+    recall = float(
+        np.mean(
+            [
+                len(set(a) & set(e)) / 10
+                for a, e in zip(results["ivf"], results["flat"], strict=True)
+            ]
+        )
+    )
+    exact50, exact95 = p50_p95(timings["flat"])
+    approx50, approx95 = p50_p95(timings["ivf"])
+    target = {100_000: 10.0, 1_000_000: 30.0}.get(count)
+    auto = "ivf" if count >= config.ann_threshold else "flat"
+    auto50 = approx50 if auto == "ivf" else exact50
+    rows += [
+        Row(name, "exact (flat) p50", exact50, "ms"),
+        Row(name, "exact (flat) p95", exact95, "ms"),
+        Row(name, "approximate (IVF) p50", approx50, "ms", "exact p50", exact50),
+        Row(name, "approximate (IVF) p95", approx95, "ms", "exact p95", exact95),
+        Row(
+            name, f"auto ({auto}) p50", auto50, "ms", "exact p50", exact50,
+            f"<= {target:g} ms" if target else "", auto50 <= target if target else None,
+        ),
+        Row(
+            name, "IVF recall@10 vs exact", recall, "", "", None, ">= 0.95" if target else "",
+            recall >= 0.95 if target else None,
+        ),
+    ]  # fmt: skip
+    for kind in ("flat", "ivf"):
+        f50, f95 = p50_p95(timings[f"{kind}-filtered"])
+        plain50, _ = p50_p95(timings[kind])
+        rows.append(
+            Row(name, f"{kind} + filter keeping 1%: p50", f50, "ms", f"{kind} p50", plain50)
+        )
+        rows.append(Row(name, f"{kind} + filter keeping 1%: p95", f95, "ms"))
+    store.close()
+    return rows
+
+
+def run(quick: bool, work: Path) -> list[Row]:
+    sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
+    rows = []
+    for count in sizes:
+        rows += run_size(work, count, 200 if quick else 500)
+    return rows
