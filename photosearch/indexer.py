@@ -106,7 +106,8 @@ class Indexer:
         for path, row in known.items():
             if path not in seen and not _under_any(path, unreadable_dirs):
                 self.missing[row.content_hash].append(row)
-        self.embedded_hashes = self.store.embedded_hashes(self.model.id)
+        # Only needed to reuse vectors for files that must be read.
+        self.embedded_hashes = self.store.embedded_hashes(self.model.id) if work else {}
         self.added: set[int] = set()
         self.removed: set[int] = set()
 

@@ -15,7 +15,7 @@ IMAGE_EXTENSIONS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScannedFile:
     path: str
     size: int
@@ -33,7 +33,8 @@ class ScanProblem:
 
 
 def is_image_name(name: str) -> bool:
-    return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+    dot = name.rfind(".")
+    return dot > 0 and name[dot:].lower() in IMAGE_EXTENSIONS
 
 
 def content_hash(data: bytes) -> str:
@@ -54,6 +55,8 @@ class Scanner:
     def excluded(self, path: str, name: str) -> bool:
         if not self.include_hidden and name.startswith("."):
             return True
+        if not self.excludes:
+            return path in self.skip
         if path in self.skip:
             return True
         return any(

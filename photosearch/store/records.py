@@ -24,7 +24,7 @@ class ModelInfo:
     created_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KnownFile:
     """What incremental indexing needs to know about an indexed file."""
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import LargeBinary, and_, delete, func, or_, select, type_coerce, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -86,15 +86,20 @@ class Store:
     # --- reads --------------------------------------------------------------------------------
 
     def known_files(self, roots: Iterable[str]) -> dict[str, KnownFile]:
+        """Indexed files at or below the roots. Read as raw rows: this runs on every re-index
+        and must stay close to the cost of the walk itself."""
+        raw_path = type_coerce(PhotoRow.path, LargeBinary)
         query = select(
-            PhotoRow.id, PhotoRow.path, PhotoRow.size, PhotoRow.mtime_ns, PhotoRow.content_hash
+            PhotoRow.id, raw_path, PhotoRow.size, PhotoRow.mtime_ns, PhotoRow.content_hash
         )
-        with self._sessions() as session:
-            found = {}
+        found = {}
+        with self.engine.connect() as connection:
             for root in roots:
-                rows = session.execute(query.where(_at_or_below(PhotoRow.path, root)))
-                found.update({row.path: KnownFile(*row) for row in rows})
-            return found
+                rows = connection.execute(query.where(_at_or_below(PhotoRow.path, root))).all()
+                for photo_id, path, size, mtime_ns, content_hash in rows:
+                    path = os.fsdecode(path)
+                    found[path] = KnownFile(photo_id, path, size, mtime_ns, content_hash)
+        return found
 
     def known_failures(self, roots: Iterable[str]) -> dict[str, tuple[int | None, int | None]]:
         query = select(FailureRow.path, FailureRow.size, FailureRow.mtime_ns)
