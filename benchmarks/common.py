@@ -64,6 +64,13 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
+def reset_peak_rss() -> None:
+    """Start the peak (VmHWM) afresh from the current size, so later peaks belong to what
+    follows (Linux: writing 5 to /proc/self/clear_refs)."""
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+
+
 def rss_mb() -> float:
     with open("/proc/self/status") as status:
         for line in status:

@@ -1,0 +1,79 @@
+"""`python -m benchmarks [--quick] [--only NAME,...] [--json FILE] [--work DIR]`"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+from . import api, indexing, memory, reindex, search
+
+SUITES = {
+    "indexing": indexing.run,
+    "search": search.run,
+    "reindex": reindex.run,
+    "memory": memory.run,
+    "api": api.run,
+}
+
+
+def machine() -> str:
+    import os
+
+    import torch
+
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"torch {torch.__version__} with {torch.get_num_threads()} threads, "
+        f"CUDA {'yes: ' + torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no'}"
+    )
+
+
+def print_table(rows) -> None:
+    current = None
+    for row in rows:
+        if row.benchmark != current:
+            current = row.benchmark
+            print(f"\n{current}")
+        ratio = f"{row.ratio:7.2f} x {row.baseline}" if row.ratio is not None else ""
+        verdict = "" if row.met is None else ("  met" if row.met else "  NOT met")
+        target = f"  target {row.target}{verdict}" if row.target else ""
+        print(f"  {row.figure:<48} {row.value:10.3f} {row.unit:<8} {ratio}{target}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, a few minutes")
+    parser.add_argument("--only", help=f"comma-separated: {', '.join(SUITES)}")
+    parser.add_argument("--json", type=Path, default=Path("benchmark-results.json"))
+    parser.add_argument("--work", type=Path, help="keep generated data here between runs")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    chosen = args.only.split(",") if args.only else list(SUITES)
+    work = args.work or Path(tempfile.mkdtemp(prefix="photosearch-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {machine()}\nmode: {'quick' if args.quick else 'full'}; data in {work}")
+    rows, started = [], time.perf_counter()
+    for name in chosen:
+        suite_started = time.perf_counter()
+        suite_rows = SUITES[name](args.quick, work)
+        print_table(suite_rows)
+        print(f"  ({name}: {time.perf_counter() - suite_started:.0f} s)")
+        rows += suite_rows
+    results = {
+        "machine": machine(),
+        "mode": "quick" if args.quick else "full",
+        "seconds": round(time.perf_counter() - started, 1),
+        "rows": [{**dataclasses.asdict(row), "ratio": row.ratio} for row in rows],
+    }
+    args.json.write_text(json.dumps(results, indent=2))
+    print(f"\nall done in {results['seconds']:.0f} s; results in {args.json}")
+
+
+if __name__ == "__main__":
+    main()
