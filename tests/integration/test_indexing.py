@@ -344,3 +344,16 @@ def test_large_collections_switch_to_an_approximate_index_and_back(
     index = assert_index_matches_database(library)
     assert index.kind == "flat" and index.size == 11
     library.close()
+
+
+def test_pipeline_vectors_equal_the_simple_path(library, photo_tree, tiny_embedder):
+    """Threads, batching and draft decoding change the speed, never the vectors."""
+    from photosearch.decoder import decode
+
+    library.index([photo_tree])
+    for name in ("photos/things/motorcycle.png", "edge/big-12mp.jpg", "edge/orientation-6.jpg"):
+        path = photo_tree / name
+        image = decode(path.read_bytes(), max_pixels=10**9, min_side=tiny_embedder.image_size).image
+        expected = tiny_embedder.embed_images([image])[0]
+        stored = library.store.vector(library.store.photo_by_path(str(path)).id, library.model.id)
+        np.testing.assert_allclose(stored, expected, atol=1e-5)
