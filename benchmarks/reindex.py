@@ -77,7 +77,7 @@ def run(quick: bool, work: Path) -> list[Row]:
         register_as_indexed(library, root)
     library.index([root])  # settles the vector index file
     ours, bare = [], []
-    for _ in range(3):  # alternate, so both see the same cache state and machine load
+    for _ in range(5):  # alternate, so both see the same cache state and machine load
         started = time.perf_counter()
         summary = library.index([root])
         ours.append(time.perf_counter() - started)

@@ -97,10 +97,10 @@ class Indexer:
         targets = roots if scopes is None else self._scopes_below(roots, scopes)
         start_version = self.store.model(self.model.id).vectors_version
 
-        known = self.store.known_files(targets)
+        known = self.store.known_files(targets, self.model.id)
+        found = [item for root in targets for item in self.scanner.walk(Path(root))]
         self.failures = self.store.known_failures(targets)
-        self.with_vectors = self.store.ids_with_vectors(self.model.id)
-        work, seen, unreadable_dirs = self._plan(targets, known)
+        work, seen, unreadable_dirs = self._plan(found, known)
 
         self.missing: dict[str, list[KnownFile]] = defaultdict(list)
         for path, row in known.items():
@@ -146,31 +146,30 @@ class Indexer:
                 kept.append(scope)
         return kept
 
-    def _plan(self, roots: list[str], known: dict[str, KnownFile]):
-        """Walk the roots; decide which files must be read. Unchanged stat: not even opened."""
+    def _plan(self, found: list[ScannedFile | ScanProblem], known: dict[str, KnownFile]):
+        """Decide which of the files found must be read. Unchanged stat: not even opened."""
         work: list[_Work] = []
         seen: set[str] = set()
         unreadable_dirs: list[str] = []
         problems: list[ScanProblem] = []
-        for root in roots:
-            for item in self.scanner.walk(Path(root)):
-                if item.path in seen:
-                    continue  # overlapping roots
-                seen.add(item.path)
-                if isinstance(item, ScanProblem):
-                    problems.append(item)
-                    if item.is_dir:
-                        unreadable_dirs.append(item.path)
+        for item in found:
+            if item.path in seen:
+                continue  # overlapping roots
+            seen.add(item.path)
+            if isinstance(item, ScanProblem):
+                problems.append(item)
+                if item.is_dir:
+                    unreadable_dirs.append(item.path)
+                continue
+            row = known.get(item.path)
+            if row and (row.size, row.mtime_ns) == (item.size, item.mtime_ns):
+                if row.has_vector:
+                    self.summary.unchanged += 1
                     continue
-                row = known.get(item.path)
-                if row and (row.size, row.mtime_ns) == (item.size, item.mtime_ns):
-                    if row.id in self.with_vectors:
-                        self.summary.unchanged += 1
-                        continue
-                elif row is None and self.failures.get(item.path) == (item.size, item.mtime_ns):
-                    self.summary.failed += 1  # failed before and unchanged since: not retried
-                    continue
-                work.append(_Work(item, row))
+            elif row is None and self.failures.get(item.path) == (item.size, item.mtime_ns):
+                self.summary.failed += 1  # failed before and unchanged since: not retried
+                continue
+            work.append(_Work(item, row))
         if problems:
             with self.store.writer() as writer:
                 for problem in problems:
@@ -194,7 +193,7 @@ class Indexer:
         read.size, read.mtime_ns = info.st_size, info.st_mtime_ns
         read.content_hash = content_hash(data)
         row = work.row
-        if row and row.content_hash == read.content_hash and row.id in self.with_vectors:
+        if row and row.content_hash == read.content_hash and row.has_vector:
             return read  # touched, not changed
         if read.content_hash in skip_decode:
             return read
@@ -226,7 +225,7 @@ class Indexer:
             self._fail(read, batch)
             return
         stat = {"size": read.size, "mtime_ns": read.mtime_ns, "content_hash": read.content_hash}
-        if row and row.content_hash == read.content_hash and row.id in self.with_vectors:
+        if row and row.content_hash == read.content_hash and row.has_vector:
             batch.ops.append(lambda w: w.update_photo(row.id, **stat))
             self.summary.unchanged += 1
             return
@@ -235,7 +234,7 @@ class Indexer:
             target = self.missing[read.content_hash].pop()
             batch.ops.append(lambda w: w.update_photo(target.id, path=file.path, **stat))
             self.summary.moved += 1
-            if target.id in self.with_vectors:
+            if target.has_vector:
                 batch.indexed_paths.append(file.path)
                 return
         elif row is None:

@@ -53,13 +53,12 @@ class Scanner:
         self.skip = {os.path.abspath(os.fspath(path)) for path in skip}
 
     def excluded(self, path: str, name: str) -> bool:
+        return self._hidden_or_matching(path, name) or path in self.skip
+
+    def _hidden_or_matching(self, path: str, name: str) -> bool:
         if not self.include_hidden and name.startswith("."):
             return True
-        if not self.excludes:
-            return path in self.skip
-        if path in self.skip:
-            return True
-        return any(
+        return bool(self.excludes) and any(
             fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(path, pattern)
             for pattern in self.excludes
         )
@@ -76,7 +75,7 @@ class Scanner:
         return False
 
     def walk(self, root: Path) -> Iterator[ScannedFile | ScanProblem]:
-        """Yield image files below root (depth first, sorted) and problems met on the way.
+        """Yield image files below root (depth first, in directory order) and problems met.
         A root that is a file yields itself; a root that does not exist yields nothing."""
         root_path = os.path.abspath(os.fspath(root))
         if not os.path.isdir(root_path):
@@ -97,17 +96,20 @@ class Scanner:
             visited.add(key)
             try:
                 with os.scandir(directory) as entries:
-                    children = sorted(entries, key=lambda entry: entry.name)
+                    children = list(entries)
             except OSError as exc:
                 yield ScanProblem(directory, True, "unreadable", _describe(exc))
                 continue
             subdirectories = []
             for entry in children:
-                if self.excluded(entry.path, entry.name):
+                if self._hidden_or_matching(entry.path, entry.name):
                     continue
                 try:
                     if entry.is_dir():
-                        if not (entry.is_symlink() and _leads_above(entry.path, root_path)):
+                        skipped = entry.path in self.skip  # only folders are ever skipped
+                        if not skipped and not (
+                            entry.is_symlink() and _leads_above(entry.path, root_path)
+                        ):
                             subdirectories.append(entry.path)
                         continue
                     if not is_image_name(entry.name):

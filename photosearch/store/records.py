@@ -33,6 +33,7 @@ class KnownFile:
     size: int
     mtime_ns: int
     content_hash: str
+    has_vector: bool  # for the model being indexed
 
 
 @dataclass(frozen=True)

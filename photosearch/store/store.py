@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -30,6 +31,9 @@ META_FIELDS = (
     "latitude",
     "longitude",
 )
+
+
+FS_ENCODING, FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
 
 def now() -> datetime:
@@ -85,20 +89,30 @@ class Store:
 
     # --- reads --------------------------------------------------------------------------------
 
-    def known_files(self, roots: Iterable[str]) -> dict[str, KnownFile]:
-        """Indexed files at or below the roots. Read as raw rows: this runs on every re-index
-        and must stay close to the cost of the walk itself."""
-        raw_path = type_coerce(PhotoRow.path, LargeBinary)
+    def known_files(self, roots: Iterable[str], model_id: int) -> dict[str, KnownFile]:
+        """Indexed files at or below the roots, and whether each has a vector for the model.
+        This runs on every re-index and must cost little more than the walk itself, so rows
+        come straight from the driver's cursor."""
         query = select(
-            PhotoRow.id, raw_path, PhotoRow.size, PhotoRow.mtime_ns, PhotoRow.content_hash
+            PhotoRow.id,
+            type_coerce(PhotoRow.path, LargeBinary),
+            PhotoRow.size,
+            PhotoRow.mtime_ns,
+            PhotoRow.content_hash,
+            EmbeddingRow.model_id,
+        ).outerjoin(
+            EmbeddingRow,
+            and_(EmbeddingRow.photo_id == PhotoRow.id, EmbeddingRow.model_id == model_id),
         )
         found = {}
         with self.engine.connect() as connection:
             for root in roots:
-                rows = connection.execute(query.where(_at_or_below(PhotoRow.path, root))).all()
-                for photo_id, path, size, mtime_ns, content_hash in rows:
-                    path = os.fsdecode(path)
-                    found[path] = KnownFile(photo_id, path, size, mtime_ns, content_hash)
+                result = connection.execute(query.where(_at_or_below(PhotoRow.path, root)))
+                for photo_id, raw, size, mtime_ns, content_hash, vector in result.cursor.fetchall():
+                    path = raw.decode(FS_ENCODING, FS_ERRORS)  # os.fsdecode, without its checks
+                    found[path] = KnownFile(
+                        photo_id, path, size, mtime_ns, content_hash, vector is not None
+                    )
         return found
 
     def known_failures(self, roots: Iterable[str]) -> dict[str, tuple[int | None, int | None]]:

@@ -15,7 +15,7 @@ from photosearch.store import Filters, VectorIndex
 
 def relative(library, root) -> dict[str, int]:
     """Indexed photos as {path relative to root: id}."""
-    known = library.store.known_files([str(root)])
+    known = library.store.known_files([str(root)], library.model.id)
     return {os.path.relpath(path, root): row.id for path, row in known.items()}
 
 

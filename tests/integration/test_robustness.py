@@ -26,7 +26,10 @@ COFFEE = (SHARED_DATA / "photos/food/coffee-cup.jpg").read_bytes()
 
 
 def relative(library, root) -> set[str]:
-    return {os.path.relpath(path, root) for path in library.store.known_files([str(root)])}
+    return {
+        os.path.relpath(path, root)
+        for path in library.store.known_files([str(root)], library.model.id)
+    }
 
 
 def failures(library, root) -> dict[str, str]:

@@ -24,7 +24,7 @@ def unique_jpeg(number: int) -> bytes:
 
 
 def indexed(library, root) -> dict[str, int]:
-    known = library.store.known_files([str(root)])
+    known = library.store.known_files([str(root)], library.model.id)
     return {os.path.relpath(path, root): row.id for path, row in known.items()}
 
 
