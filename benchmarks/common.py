@@ -55,13 +55,21 @@ def p50_p95(values: np.ndarray) -> tuple[float, float]:
     return float(np.percentile(values, 50)), float(np.percentile(values, 95))
 
 
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (VmHWM)."""
+def _status_mb(field: str) -> float:
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (VmHWM)."""
+    return _status_mb("VmHWM")
+
+
+def rss_mb() -> float:
+    return _status_mb("VmRSS")
 
 
 def reset_peak_rss() -> None:
@@ -69,14 +77,6 @@ def reset_peak_rss() -> None:
     follows (Linux: writing 5 to /proc/self/clear_refs)."""
     with open("/proc/self/clear_refs", "w") as refs:
         refs.write("5")
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def random_checkpoint(directory: Path, arch: str = "ViT-B-32") -> str:
