@@ -241,6 +241,22 @@ def resolve_device(requested: str) -> str:
     return "cpu"
 
 
+def untrained_model(arch: str, device: str, seed: int = 0) -> LoadedModel:
+    """An architecture with random weights: the start of training from scratch."""
+    import torch
+
+    open_clip = get_open_clip()
+    torch.manual_seed(seed)
+    model, _, preprocess = open_clip.create_model_and_transforms(arch, device=device)
+    tokenizer = open_clip.get_tokenizer(arch)
+    spec = ModelSpec(f"{arch} (untrained)", arch)
+    dim = _embedding_dim(model, tokenizer, device)
+    identity = ModelIdentity(f"{arch}:untrained-seed{seed}", arch, None, None, dim)
+    size = model.visual.image_size
+    size = size[0] if isinstance(size, tuple | list) else size
+    return LoadedModel(spec, identity, model.eval(), preprocess, tokenizer, int(size))
+
+
 def load_model(spec: ModelSpec, config: Config, device: str) -> LoadedModel:
     """Build the open_clip model for spec with its weights on device, in eval mode."""
     weights = resolve_weights(spec, config)

@@ -134,3 +134,25 @@ def write_suite(directory: Path, scenes_per_task: int, seed: int) -> Path:
         (directory / name).write_text(json.dumps(data, indent=1))
     marker.write_text(json.dumps(manifest))
     return directory
+
+
+def write_training_set(directory: Path, scenes: int, seed: int) -> Path:
+    """Scenes for training, with one caption each in captions.csv (filename, caption): half
+    relation scenes, half attribution scenes. Use a seed other than the audit suite's."""
+    directory.mkdir(parents=True, exist_ok=True)
+    marker = directory / "captions.csv"
+    manifest = directory / "training.json"
+    wanted = {"version": SUITE_VERSION, "scenes": scenes, "seed": seed}
+    if marker.is_file() and manifest.is_file() and json.loads(manifest.read_text()) == wanted:
+        return marker
+    rng = random.Random(seed)
+    lines = ["filename,caption"]
+    for number in range(scenes):
+        scene = relation_scene if number % 2 == 0 else attribution_scene
+        things, entry = scene(rng)
+        name = f"train-{number:05d}.png"
+        _draw(things, rng).save(directory / name, compress_level=1)
+        lines.append(f"{name},{entry['true_caption']}")
+    marker.write_text("\n".join(lines) + "\n")
+    manifest.write_text(json.dumps(wanted))
+    return marker
