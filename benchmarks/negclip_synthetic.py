@@ -46,9 +46,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.negclip_synthetic")
     parser.add_argument("--quick", action="store_true", help="a few minutes, smaller world")
     parser.add_argument("--work", type=Path, help="keep generated data and checkpoints here")
+    parser.add_argument("--tune-epochs", type=int, help="NegCLIP epochs (default 10; quick 2)")
+    parser.add_argument("--tune-lr", type=float, default=2e-4, help="NegCLIP peak learning rate")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="photosearch-negclip-"))
-    scenes, epochs, tune_epochs = (1200, 6, 2) if args.quick else (4000, 15, 5)
+    scenes, epochs, tune_epochs = (1200, 6, 2) if args.quick else (4000, 15, 10)
+    tune_epochs = args.tune_epochs or tune_epochs
     started = time.perf_counter()
     train = load_pairs(write_training_set(work / "train", scenes, seed=100))
     suite = synthetic_dir(work, 250 if args.quick else 500, seed=1)  # held out: other seed
@@ -56,12 +59,13 @@ def main() -> None:
     loaded = untrained_model(ARCH, "cpu")
     plain = Trainer(loaded, train, TrainSettings(epochs=epochs, batch_size=128,
                     learning_rate=5e-4, warmup_steps=20, hard_negatives=False), "cpu")  # fmt: skip
-    plain.train(work / "clip-plain.pt", resume=False)
+    plain.train(work / "clip-plain.pt")  # a finished checkpoint in --work is reused
     before = evaluate(Embedder(loaded, "cpu"), suite, "plain CLIP")
     trained_at = time.perf_counter() - started
 
     negclip = Trainer(loaded, train, TrainSettings(epochs=tune_epochs, batch_size=128,
-                      learning_rate=1e-4, warmup_steps=10, hard_negatives=True), "cpu")  # fmt: skip
+                      learning_rate=args.tune_lr, warmup_steps=10, hard_negatives=True),
+                      "cpu")  # fmt: skip
     negclip.prepare()
     negclip.train(work / "negclip.pt", resume=False)
     after = evaluate(Embedder(loaded, "cpu"), suite, "NegCLIP")

@@ -144,12 +144,12 @@ class Trainer:
         )
         step = 0
         if resume and out.exists():
-            state = torch.load(out, map_location=self.device, weights_only=False)
-            if "optimizer" in state and state.get("step", 0) < total:
+            state = torch.load(out, map_location=self.device, weights_only=True)
+            if "optimizer" in state:  # one of ours: continue it (a finished one: keep it)
                 self.model.load_state_dict(state["state_dict"])
                 optimizer.load_state_dict(state["optimizer"])
                 schedule.load_state_dict(state["scheduler"])
-                step = state["step"]
+                step = min(state["step"], total)
         result = TrainResult(steps=total, resumed_from=step)
         self.model.train()
         while step < total:
