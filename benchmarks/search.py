@@ -12,7 +12,7 @@ import numpy as np
 from sqlalchemy import insert
 
 from photosearch.search import Searcher
-from photosearch.store import Filters, Store, VectorIndex
+from photosearch.store import Filters, Store
 from photosearch.store.schema import EmbeddingRow, PhotoRow
 
 from .common import Row, clustered_vectors, config_for, latencies_ms, p50_p95
@@ -54,8 +54,8 @@ def build_store(directory: Path, count: int):
                     for i, v in zip(ids, vectors, strict=True)
                 ],
             )
-    with store.writer() as writer:  # bump the version: the vectors changed
-        writer._touched_models.add(model.id)
+    with store.writer() as writer:
+        writer.vectors_changed(model.id)
     return config, store, store.model(model.id)
 
 
@@ -72,10 +72,8 @@ def run_size(work: Path, count: int, repeats: int) -> list[Row]:
     results = {}
     timings = {}
     for kind in ("flat", "ivf"):
-        kind_config = dataclasses.replace(config, index_type=kind)
-        index = VectorIndex.open(store, model, kind_config)
-        searcher = Searcher(store, None, model, kind_config)
-        searcher._index = index
+        searcher = Searcher(store, None, model, dataclasses.replace(config, index_type=kind))
+        index = searcher.index  # built (or read) as this kind
         probe = queries(QUERIES)
         results[kind] = [index.search(q, 10)[1][0] for q in probe]
         iterator = iter(np.tile(probe, (repeats // QUERIES + 1, 1)))

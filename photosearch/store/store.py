@@ -313,6 +313,10 @@ class Writer:
     def set_vector(self, photo_id: int, model_id: int, vector: np.ndarray) -> None:
         blob = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
         self.session.merge(EmbeddingRow(photo_id=photo_id, model_id=model_id, vector=blob))
+        self.vectors_changed(model_id)
+
+    def vectors_changed(self, model_id: int) -> None:
+        """Mark the model's vector index stale (bulk loads that bypass set_vector say so)."""
         self._touched_models.add(model_id)
 
     def drop_vectors(self, photo_id: int) -> None:
@@ -341,7 +345,7 @@ class Writer:
                     EmbeddingRow.photo_id == photo_id, EmbeddingRow.model_id == model_id
                 )
             )
-            self._touched_models.add(model_id)
+            self.vectors_changed(model_id)
 
     def record_failure(
         self, path: str, size: int | None, mtime_ns: int | None, kind: str, message: str
