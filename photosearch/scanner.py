@@ -121,10 +121,7 @@ class Scanner:
                     if is_image_name(entry.name):
                         yield ScanProblem(entry.path, False, "unreadable", _describe(exc))
                     continue
-                if stat.S_ISREG(info.st_mode):
-                    yield ScannedFile(entry.path, info.st_size, info.st_mtime_ns)
-                else:
-                    yield ScanProblem(entry.path, False, "not_a_file", "not a regular file")
+                yield _from_stat(entry.path, info)
             stack.extend(reversed(subdirectories))
 
     def _single_file(self, path: str) -> Iterator[ScannedFile | ScanProblem]:
@@ -135,10 +132,14 @@ class Scanner:
         except OSError as exc:
             yield ScanProblem(path, False, "unreadable", _describe(exc))
             return
-        if stat.S_ISREG(info.st_mode):
-            yield ScannedFile(path, info.st_size, info.st_mtime_ns)
-        else:
-            yield ScanProblem(path, False, "not_a_file", "not a regular file")
+        yield _from_stat(path, info)
+
+
+def _from_stat(path: str, info: os.stat_result) -> ScannedFile | ScanProblem:
+    """A regular file is a candidate photo; a FIFO or device named like one is a problem."""
+    if stat.S_ISREG(info.st_mode):
+        return ScannedFile(path, info.st_size, info.st_mtime_ns)
+    return ScanProblem(path, False, "not_a_file", "not a regular file")
 
 
 def _leads_above(link: str, root: str) -> bool:

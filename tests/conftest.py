@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from photosearch.embedder import Embedder
 from photosearch.library import PhotoLibrary
 from photosearch.models import TEST_ARCH, get_open_clip, load_model, parse_model
 
+REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(
     os.environ.get("PHOTOSEARCH_TEST_DATA")
     or Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -112,3 +115,27 @@ class EmbedCounter:
 @pytest.fixture
 def count_embeds(tiny_embedder):
     return lambda: EmbedCounter(tiny_embedder)
+
+
+@pytest.fixture
+def run_cli(tmp_path, tiny_model_name):
+    """Run `python manage.py ...` as a user would, on a fresh data dir with the tiny model.
+    `.env` is the environment it uses, for tests that start long-running commands."""
+    base = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PHOTOSEARCH_")},
+        "PHOTOSEARCH_HOME": str(tmp_path / "data"),
+        "PHOTOSEARCH_MODEL": tiny_model_name,
+        "PHOTOSEARCH_OFFLINE": "1",
+    }
+
+    def run(*args, env=None, check=True, command=(sys.executable, str(REPO / "manage.py"))):
+        result = subprocess.run(
+            [*command, *args], env={**base, **(env or {})}, capture_output=True, text=True,
+            timeout=300,
+        )  # fmt: skip
+        if check and result.returncode != 0:
+            raise AssertionError(f"{args} exited {result.returncode}:\n{result.stderr}")
+        return result
+
+    run.env = base
+    return run

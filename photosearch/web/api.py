@@ -9,7 +9,7 @@ from werkzeug.exceptions import NotFound
 from ..duplicates import near_duplicate_groups
 from ..library import PhotoLibrary
 from .errors import BadParameter
-from .queries import parse_search, photo_json, run_search
+from .queries import number, parse_search, photo_json, run_search
 
 blueprint = Blueprint("api", __name__)
 
@@ -70,13 +70,7 @@ def duplicates():
 
 def duplicate_groups() -> dict:
     lib = library()
-    raw = request.args.get("threshold", "").strip()
-    try:
-        threshold = float(raw) if raw else lib.config.duplicate_threshold
-    except ValueError:
-        raise BadParameter(f"'threshold' must be a number, not {raw!r}.") from None
-    if not 0.5 <= threshold <= 1.0:
-        raise BadParameter("'threshold' must be between 0.5 and 1.")
+    threshold = number(request.args, "threshold", lib.config.duplicate_threshold, 0.5, 1.0)
     groups = near_duplicate_groups(lib.store, lib.model.id, threshold)
     photos = lib.store.photos(photo_id for group in groups for photo_id in group)
     return {

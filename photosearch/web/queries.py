@@ -48,6 +48,20 @@ def _integer(args: MultiDict, name: str, default: int, low: int, high: int) -> i
     return value
 
 
+def number(args: MultiDict, name: str, default: float | None, low: float, high: float):
+    """A decimal parameter within [low, high]; `default` when absent."""
+    raw = args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadParameter(f"'{name}' must be a number, not {raw!r}.") from None
+    if not low <= value <= high:
+        raise BadParameter(f"'{name}' must be between {low:g} and {high:g}.")
+    return value
+
+
 def _date(args: MultiDict, name: str) -> date | None:
     raw = args.get(name, "").strip()
     if not raw:
@@ -101,22 +115,13 @@ def parse_search(args: MultiDict, upload: bytes | None = None, like: int | None 
         )
     if text:
         parse_query(text)  # reject malformed algebra before any work
-    raw_score = args.get("min_score", "").strip()
-    min_score = None
-    if raw_score:
-        try:
-            min_score = float(raw_score)
-        except ValueError:
-            raise BadParameter(f"'min_score' must be a number, not {raw_score!r}.") from None
-        if not -1.0 <= min_score <= 1.0:
-            raise BadParameter("'min_score' must be between -1 and 1.")
     return SearchRequest(
         text=text,
         like=like,
         upload=upload,
         limit=_integer(args, "limit", 40, 1, MAX_LIMIT),
         offset=_integer(args, "offset", 0, 0, MAX_OFFSET),
-        min_score=min_score,
+        min_score=number(args, "min_score", None, -1.0, 1.0),
         filters=parse_filters(args),
     )
 

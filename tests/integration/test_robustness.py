@@ -149,30 +149,6 @@ def test_read_only_database_is_a_clear_error(run_cli, photo_tree, tmp_path):
     assert json.loads(run_cli("index", str(photo_tree), "--json").stdout)["new"] == 12
 
 
-@pytest.fixture
-def run_cli(tmp_path, tiny_model_name):
-    base = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PHOTOSEARCH_")},
-        "PHOTOSEARCH_HOME": str(tmp_path / "data"),
-        "PHOTOSEARCH_MODEL": tiny_model_name,
-    }
-
-    def run(*args, env=None, check=True):
-        result = subprocess.run(
-            [sys.executable, str(REPO / "manage.py"), *args],
-            env={**base, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(f"{args}: {result.returncode}\n{result.stderr}")
-        return result
-
-    run.env = base
-    return run
-
-
 def make_tree(root: Path, count: int) -> None:
     for number in range(count):
         folder = root / f"album{number % 6}"
