@@ -241,7 +241,7 @@ def test_stale_or_missing_faiss_file_is_rebuilt(library, photo_tree):
     assert assert_index_matches_database(library).size == 25
 
 
-def test_hidden_and_excluded_entries_are_skipped(tmp_path, photo_tree, config, tiny_embedder):
+def test_hidden_and_excluded_entries_are_skipped(photo_tree, config, tiny_embedder):
     from photosearch.library import PhotoLibrary
 
     shutil.copy(photo_tree / "photos/things/coins.jpg", photo_tree / ".hidden.jpg")

@@ -107,7 +107,7 @@ def test_a_decode_that_hangs_is_skipped_with_a_reason(library, photo_tree, monke
     assert summary.new == 24 and summary.failed == 7
 
 
-def test_second_writer_is_refused_naming_the_holder(library, photo_tree, tmp_path):
+def test_second_writer_is_refused_naming_the_holder(library, photo_tree):
     holder = WriterLock(library.config.data_dir).acquire()
     try:
         with pytest.raises(DataDirBusy, match=f"pid {os.getpid()}"):

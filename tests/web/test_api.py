@@ -57,7 +57,7 @@ def test_default_cutoff_comes_from_config(photo_tree, config, tiny_embedder):
         ),
     ],
 )
-def test_filters_return_only_and_all_matching_photos(client, web_library, query, expected):
+def test_filters_return_only_and_all_matching_photos(client, query, expected):
     hits = results(client.get(f"/api/search?q=anything&limit=200&{query}"))
     everything = results(client.get("/api/search?q=anything&limit=200"))
     assert hits and all(expected(h) for h in hits)

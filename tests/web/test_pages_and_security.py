@@ -35,7 +35,7 @@ def test_page_errors_are_pages_not_tracebacks(client):
     assert client.post("/", data={}).status_code == 400
 
 
-def test_paging_link_without_javascript(web_library, photo_tree):
+def test_paging_link_without_javascript(web_library):
     app = create_app(web_library.config, web_library)
     page = app.test_client().get("/?q=cat&limit=10")
     assert b'id="more-link"' in page.data and b"offset=10" in page.data
