@@ -45,6 +45,7 @@ class Config:
     ivf_nprobe: int = 32  # IVF lists searched per query: more is slower and more exact
     decode_timeout: int = 60  # seconds a file may take to read and decode before it is skipped
     reconcile_interval: int = 3600  # watcher: seconds between full re-scans (0: never)
+    thumbnails_at_index: bool = True  # save 320 px thumbnails from the index decode
 
     @property
     def resolved_database_url(self) -> str:

@@ -21,6 +21,7 @@ from .parallel import WorkerPool, bounded_map
 from .progress import Progress
 from .scanner import ScannedFile, Scanner, ScanProblem, content_hash
 from .store import KnownFile, ModelInfo, Store, VectorIndex, Writer
+from .thumbnails import ThumbnailSaver
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ class Indexer:
         self.embedded_hashes = self.store.embedded_hashes(self.model.id) if work else {}
         self.added: set[int] = set()
         self.removed: set[int] = set()
+        self.thumbnails = ThumbnailSaver(self.config)
 
         progress.start(len(work))
         batch = _Batch()
@@ -203,6 +205,7 @@ class Indexer:
             )
             read.meta = decoded.meta
             read.pixels = self.embedder.preprocess(decoded.image)
+            self.thumbnails.save(read.content_hash, decoded)
         except DecodeError as exc:
             read.error = exc
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop the run

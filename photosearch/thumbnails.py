@@ -1,29 +1,100 @@
-"""Thumbnails made on demand and cached on disk by content hash: upright, RGB, JPEG."""
+"""Thumbnails cached on disk by content hash: upright, RGB, JPEG. The web makes them on demand;
+the indexer saves the 320 px one from the decode it does anyway, so browsing costs no decoding."""
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+import threading
 from pathlib import Path
 
-from .decoder import decode
+from PIL import Image
+
+from .config import Config
+from .decoder import Decoded, decode
 from .store import Photo
 
 SIZES = {"thumbnail": 320, "preview": 1600}
 
+log = logging.getLogger(__name__)
 
-def thumbnail(photo: Photo, size: int, cache_dir: Path, max_pixels: int) -> Path:
+
+def cache_path(config: Config, content_hash: str, size: int) -> Path:
+    """Keyed by content, not path: copies share one file and a moved photo keeps its own."""
+    return config.data_dir / "thumbnails" / content_hash[:2] / f"{content_hash}-{size}.jpg"
+
+
+def thumbnail(photo: Photo, size: int, config: Config) -> Path:
     """The cached JPEG of `photo` at most `size` pixels on its long side; made if missing.
     Raises OSError if the file cannot be read, DecodeError if it no longer decodes."""
-    target = cache_dir / photo.content_hash[:2] / f"{photo.content_hash}-{size}.jpg"
+    target = cache_path(config, photo.content_hash, size)
     if target.is_file():
         return target
     with open(photo.path, "rb") as handle:
-        image = decode(handle.read(), max_pixels=max_pixels, min_side=size).image
-    image.thumbnail((size, size))
+        decoded = decode(handle.read(), max_pixels=config.max_image_pixels, min_side=size)
+    write(decoded, size, target)
+    return target
+
+
+def write(decoded: Decoded, size: int, target: Path) -> None:
+    """Shrink an upright RGB decode to at most `size` on its long side and save it as JPEG.
+    The output size comes from the full-resolution size, not from the decoded one, so decodes
+    at different JPEG draft scales give the same thumbnail. Atomic: a reader (or a second
+    writer of the same content) never sees half a file."""
+    box = thumbnail_box(decoded.meta.width, decoded.meta.height, size)
+    image = decoded.image
+    if image.size != box:
+        image = image.resize(box, Image.Resampling.BICUBIC, reducing_gap=2.0)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    with os.fdopen(handle, "wb") as output:
-        image.save(output, "JPEG", quality=85, optimize=True)
-    os.replace(temporary, target)
-    return target
+    try:
+        with os.fdopen(handle, "wb") as output:
+            image.save(output, "JPEG", quality=85, optimize=True)
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def thumbnail_box(width: int, height: int, size: int) -> tuple[int, int]:
+    """Width and height of the thumbnail of a full-resolution upright image: never enlarged."""
+    scale = min(1.0, size / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+class ThumbnailSaver:
+    """The indexer's side, one per run, shared by its worker threads. It saves only a decode as
+    sharp as the web's would be, and never fails a photo: the first write error is logged and
+    turns saving off for the rest of the run (a full disk will not get emptier per photo)."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.size = SIZES["thumbnail"]
+        self.off = not config.thumbnails_at_index
+        self._lock = threading.Lock()
+
+    def save(self, content_hash: str, decoded: Decoded) -> None:
+        if self.off or not self._sharp_enough(decoded):
+            return
+        target = cache_path(self.config, content_hash, self.size)
+        if target.is_file():
+            return
+        try:
+            write(decoded, self.size, target)
+        except Exception as exc:  # noqa: BLE001 - a thumbnail must never fail the photo
+            with self._lock:
+                if not self.off:
+                    self.off = True
+                    log.warning(
+                        "Cannot save thumbnails in %s (%s); skipping them for the rest of this "
+                        "run. The web server will make them when they are first shown.",
+                        target.parent.parent,
+                        exc,
+                    )
+
+    def _sharp_enough(self, decoded: Decoded) -> bool:
+        """A JPEG decoded at a reduced draft scale below the thumbnail size would make a blurry
+        or smaller thumbnail than the web's: those are left to the web."""
+        full = (decoded.meta.width, decoded.meta.height)
+        return max(decoded.image.size) >= self.size or decoded.image.size == full

@@ -19,9 +19,8 @@ MIMETYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GI
 
 def _cached(photo_id: int, size: int):
     photo = get_photo(photo_id)
-    config = library().config
     try:
-        path = thumbnail(photo, size, config.data_dir / "thumbnails", config.max_image_pixels)
+        path = thumbnail(photo, size, library().config)
     except (OSError, DecodeError):
         raise NotFound(f"Photo {photo_id} is no longer readable on disk; re-index it.") from None
     return _send(path, "image/jpeg", f"{photo.content_hash}-{size}")
