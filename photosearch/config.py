@@ -14,7 +14,7 @@ from .errors import ConfigError
 CONFIG_FILE_NAME = "config.toml"
 ENV_PREFIX = "PHOTOSEARCH_"
 DEVICES = ("auto", "cpu", "cuda")
-INDEX_TYPES = ("auto", "flat", "ivf")
+INDEX_TYPES = ("auto", "flat", "ivf", "ivfsq")
 
 
 def default_data_dir() -> Path:
@@ -38,10 +38,10 @@ class Config:
     min_score: float = 0.2  # text queries: weaker matches are not shown
     min_score_photo: float = 0.5  # photo queries ("more like this"): same, for image-image scores
     duplicate_threshold: float = 0.95  # cosine at or above which photos are near-duplicates
-    index_type: str = (
-        "auto"  # vector index: auto (exact when small), flat (exact), ivf (approximate)
-    )
+    # vector index: auto (by size), flat (exact), ivf (approximate), ivfsq (compressed)
+    index_type: str = "auto"
     ann_threshold: int = 50_000  # auto: vectors at which search switches to approximate (IVF)
+    compressed_threshold: int = 2_000_000  # auto: vectors from which the index is compressed
     ivf_nprobe: int = 32  # IVF lists searched per query: more is slower and more exact
     decode_timeout: int = 60  # seconds a file may take to read and decode before it is skipped
     reconcile_interval: int = 3600  # watcher: seconds between full re-scans (0: never)

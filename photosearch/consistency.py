@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-import faiss
 import numpy as np
 
 from .config import Config
@@ -76,7 +75,7 @@ def _index_state(store: Store, index: VectorIndex, version: int, model_id: int):
         return "unreadable", None
     if index.saved_version() != version:
         return "stale", index.size
-    ids_in_file = np.sort(faiss.vector_to_array(index.index.id_map))
+    ids_in_file = np.sort(index.ids())
     ids_in_db = np.sort(np.fromiter(store.ids_with_vectors(model_id), dtype=np.int64))
     if not np.array_equal(ids_in_file, ids_in_db):
         return "mismatch", index.size

@@ -1,6 +1,8 @@
 """One FAISS file per model, keyed by photo id, inner product over L2-normalised vectors.
 Exact (flat) while the collection is small, IVF (approximate, still updatable by id) above
-`ann_threshold`. It is a cache of the vectors in the database: the file's name carries the
+`ann_threshold`, and IVF over 8-bit codes (a quarter of the memory) above
+`compressed_threshold`, whose top candidates are re-scored with the exact vectors of the
+database. It is a cache of the vectors in the database: the file's name carries the
 version of the vectors it holds, and a file of another version is stale and rebuilt."""
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import os
 import random
 import re
 import tempfile
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import faiss
@@ -20,12 +24,19 @@ from .records import ModelInfo
 
 log = logging.getLogger(__name__)
 TRAINING_POINTS_PER_LIST = 40  # k-means needs ~39 points per centroid to be stable
+RERANK_FACTOR, RERANK_MINIMUM = 4, 64  # compressed: candidates re-scored, max(4 k, 64)
+
+# ids (Python ints) -> (ids, float32 vectors) of those stored, in any order: the exact vectors
+# for re-ranking
+VectorFetch = Callable[[list[int]], tuple[np.ndarray, np.ndarray]]
 
 
 class VectorIndex:
-    def __init__(self, config, model: ModelInfo):
+    def __init__(self, config, model: ModelInfo, stored_vectors: VectorFetch | None = None):
+        """Without `stored_vectors`, a compressed index answers with its approximate scores."""
         self.config = config
         self.model = model
+        self.stored_vectors = stored_vectors
         self.directory = Path(config.index_dir)
         # The creation time tells this database's model apart from one of a deleted database.
         self.prefix = f"model-{model.id}-{model.created_at:%Y%m%d%H%M%S%f}-v"
@@ -36,7 +47,7 @@ class VectorIndex:
     def open(cls, store, model: ModelInfo, config) -> VectorIndex:
         """The model's index at the database's current version: read from file or rebuilt."""
         model = store.model(model.id)
-        index = cls(config, model)
+        index = cls(config, model, partial(store.vectors_for, model.id))
         fresh = index.saved_version() == model.vectors_version and index.read()
         if fresh and index.kind == index.wanted_kind(index.size):
             return index
@@ -50,12 +61,30 @@ class VectorIndex:
 
     @property
     def kind(self) -> str:
-        return "ivf" if isinstance(faiss.downcast_index(self.index), faiss.IndexIVF) else "flat"
+        index = faiss.downcast_index(self.index)
+        if isinstance(index, faiss.IndexIVFScalarQuantizer):
+            return "ivfsq"
+        return "ivf" if isinstance(index, faiss.IndexIVF) else "flat"
+
+    def ids(self) -> np.ndarray:
+        """Every id the index holds (an IVF index keeps them in its inverted lists)."""
+        index = faiss.downcast_index(self.index)
+        if not isinstance(index, faiss.IndexIVF):
+            return faiss.vector_to_array(index.id_map)
+        lists = index.invlists
+        held = [
+            faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
+            for i in range(index.nlist)
+            if lists.list_size(i)
+        ]
+        return np.concatenate([np.zeros(0, dtype=np.int64), *held])
 
     def wanted_kind(self, count: int) -> str:
         setting = self.config.index_type
         if setting != "auto":
             return setting
+        if count >= self.config.compressed_threshold:
+            return "ivfsq"
         return "ivf" if count >= self.config.ann_threshold else "flat"
 
     def _saved(self) -> dict[int, Path]:
@@ -95,16 +124,16 @@ class VectorIndex:
         return True
 
     def rebuild(self, store) -> None:
-        """Fill a new index from the database: flat, or IVF trained on a sample when large."""
+        """Fill a new index from the database: flat, or an IVF kind trained on a sample."""
         ids = sorted(store.ids_with_vectors(self.model.id))
         kind = self.wanted_kind(len(ids))
         log.info("Building a %s index of %d vectors for %s", kind, len(ids), self.model.key)
         self._gpu_index = None
-        if kind == "ivf" and len(ids) >= 2:
+        if kind in ("ivf", "ivfsq") and len(ids) >= 2:
             lists = _list_count(len(ids))
             sample = random.Random(0).sample(ids, min(len(ids), lists * TRAINING_POINTS_PER_LIST))
             _, training = store.vectors_for(self.model.id, sample)
-            self.index = _ivf(self.model.dim, lists, training)
+            self.index = _ivf(self.model.dim, lists, training, compressed=kind == "ivfsq")
         else:
             self.index = _flat(self.model.dim)
         for chunk_ids, vectors in store.iter_vectors(self.model.id):
@@ -128,18 +157,31 @@ class VectorIndex:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids), each (len(queries), k' <= k); ids of -1 mark padding. With `among`,
         only those ids compete, exhaustively, so every one of them is returned when there are
-        fewer than k."""
-        k = min(k, self.index.ntotal if among is None else len(among))
+        fewer than k. A compressed index re-scores max(4 k, 64) candidates with the stored
+        vectors, so its scores are exact and its order that of exact search among them."""
+        available = self.index.ntotal if among is None else len(among)
+        k = min(k, available)
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         if k <= 0:
             empty = np.zeros((len(queries), 0))
             return empty.astype(np.float32), empty.astype(np.int64)
-        ivf = self.kind == "ivf"
+        if self.kind != "ivfsq" or self.stored_vectors is None:
+            return self._search(queries, k, among)
+        wanted = min(available, max(RERANK_FACTOR * k, RERANK_MINIMUM))
+        _, candidates = self._search(queries, wanted, among)
+        return _rerank(queries, candidates, k, self.stored_vectors)
+
+    def _search(
+        self, queries: np.ndarray, k: int, among: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """FAISS's own answer (8-bit approximations of the scores for a compressed index)."""
+        ivf = self.kind != "flat"
         if among is None:
             params = faiss.SearchParametersIVF(nprobe=self.config.ivf_nprobe) if ivf else None
             return self._searchable().search(queries, k, params=params)
         # Selectors run on the CPU index (GPU indexes do not take them); an IVF index then
-        # visits every list, which makes the filtered search exact.
+        # visits every list, which makes the filtered search exact (after re-ranking, for a
+        # compressed one).
         selector = faiss.IDSelectorBatch(np.ascontiguousarray(among, dtype=np.int64))
         if ivf:
             lists = faiss.downcast_index(self.index).nlist
@@ -186,10 +228,38 @@ def _list_count(count: int) -> int:
     return max(1, min(65536, int(math.sqrt(count)), count // TRAINING_POINTS_PER_LIST))
 
 
-def _ivf(dim: int, lists: int, training: np.ndarray):
-    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
+def _ivf(dim: int, lists: int, training: np.ndarray, compressed: bool):
+    """IVF-Flat, or with `compressed` IVF over 8-bit scalar codes of the residuals: one byte
+    per dimension instead of four, close enough that re-ranking a few candidates is exact."""
+    quantizer = faiss.IndexFlatIP(dim)
+    if compressed:
+        index = faiss.IndexIVFScalarQuantizer(
+            quantizer, dim, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        )
+    else:
+        index = faiss.IndexIVFFlat(quantizer, dim, lists, faiss.METRIC_INNER_PRODUCT)
     index.train(np.ascontiguousarray(training, dtype=np.float32))
     return index
+
+
+def _rerank(
+    queries: np.ndarray, candidates: np.ndarray, k: int, stored_vectors: VectorFetch
+) -> tuple[np.ndarray, np.ndarray]:
+    """The k best candidates of each query by exact inner product with their stored vectors;
+    a candidate whose vector is no longer stored is dropped (padding, id -1)."""
+    # Python ints: SQLAlchemy binds NumPy integers as something no id equals.
+    found, vectors = stored_vectors(np.unique(candidates[candidates >= 0]).tolist())
+    scores = np.full(candidates.shape, np.finfo(np.float32).min, dtype=np.float32)
+    ids = np.full(candidates.shape, -1, dtype=np.int64)
+    if len(found):
+        order = np.argsort(found)
+        found, vectors = found[order], vectors[order]
+        rows = np.searchsorted(found, candidates).clip(max=len(found) - 1)
+        known = found[rows] == candidates
+        exact = np.matmul(vectors[rows], queries[:, :, None])[..., 0]
+        scores, ids = np.where(known, exact, scores), np.where(known, candidates, ids)
+    best = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(scores, best, 1), np.take_along_axis(ids, best, 1)
 
 
 def _gpu_count() -> int:
