@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import api, compressed, indexing, memory, reindex, search
+from . import api, compressed, gpu, indexing, memory, reindex, search
 
 SUITES = {
     "indexing": indexing.run,
@@ -19,6 +19,7 @@ SUITES = {
     "reindex": reindex.run,
     "memory": memory.run,
     "api": api.run,
+    "gpu": gpu.run,
     "compressed": compressed.run,
 }
 

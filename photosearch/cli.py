@@ -18,7 +18,7 @@ from .audit.probe import BUILTIN_PAIRS, probe_pairs
 from .audit.report import render_probe, render_table, report_json, write_items
 from .audit.run import check_files, run_audit, synthetic_dir
 from .audit.tasks import OFFICIAL_TASKS, SYNTHETIC_TASKS
-from .config import Config
+from .config import PRECISIONS, RUNTIMES, Config
 from .errors import PhotosearchError, QueryError
 from .library import PhotoLibrary
 from .lock import WriterLock
@@ -36,6 +36,16 @@ SETTING_OPTIONS = {
     ),
     "device": click.option(
         "--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where to run."
+    ),
+    "runtime": click.option(
+        "--runtime",
+        type=click.Choice(RUNTIMES),
+        help="How the model runs: auto (fastest measured here), torch or onnx.",
+    ),
+    "precision": click.option(
+        "--precision",
+        type=click.Choice(PRECISIONS),
+        help="auto, fp32, bf16, fp16 (CUDA) or int8 (onnx; opt-in, its cosine is shown).",
     ),
     "batch_size": click.option(
         "--batch-size", type=click.IntRange(min=1), help="Images per model call."
@@ -106,7 +116,8 @@ def index(library: PhotoLibrary, folders, as_json):
     )
     click.echo(
         f"embedded {summary.embedded} images ({summary.reused} vectors reused) in "
-        f"{summary.seconds:.1f} s, {summary.images_per_second:.1f} images/s on {summary.device}"
+        f"{summary.seconds:.1f} s, {summary.images_per_second:.1f} images/s on {summary.device} "
+        f"({summary.runtime})"
     )
     if summary.failed:
         click.echo("See why files failed: photosearch errors")
@@ -165,6 +176,7 @@ def status(library: PhotoLibrary, as_json):
         ("weights", report["weights"] or "not found locally (see: photosearch models)"),
         ("vectors", report["vectors"]),
         ("device", report["device"]),
+        ("runtime", report["runtime"]["summary"]),
         ("data dir", report["data_dir"]),
         ("database", report["database"]),
         ("index", f"{report['index_state']}, {report['index_bytes'] / 1e6:.1f} MB"),
@@ -175,7 +187,7 @@ def status(library: PhotoLibrary, as_json):
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True)
-@common_options()
+@common_options(skip=("runtime", "precision"))
 def models(library: PhotoLibrary, as_json):
     """Model presets, and whether their weights are on this machine."""
     rows = library.presets()
@@ -193,7 +205,7 @@ def models(library: PhotoLibrary, as_json):
 @cli.command()
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
 @click.option("--json", "as_json", is_flag=True)
-@common_options()
+@common_options(skip=("runtime", "precision"))
 def errors(library: PhotoLibrary, limit, as_json):
     """Files that could not be indexed, and why."""
     failures = library.store.failures(limit)
@@ -231,7 +243,7 @@ def serve(library: PhotoLibrary, host, port, watched):
     shown = f"[{host}]" if ":" in host else host
     click.echo(
         f"photosearch is serving http://{shown}:{port}/ with {library.embedder.identity.key} "
-        f"on {library.embedder.device}. Stop it with Ctrl-C."
+        f"on {library.embedder.device} ({library.embedder.runtime}). Stop it with Ctrl-C."
     )
     app.run(host, port, threaded=True, use_reloader=False)
 
@@ -239,7 +251,7 @@ def serve(library: PhotoLibrary, host, port, watched):
 @cli.command()
 @click.option("--repair", is_flag=True, help="Fix what the check finds.")
 @click.option("--json", "as_json", is_flag=True)
-@common_options(skip=("model",))
+@common_options(skip=("model", "runtime", "precision"))
 def check(library: PhotoLibrary, repair, as_json):
     """Do the database and the vector indexes agree, and are the files still there?"""
     from .consistency import check as run_check
@@ -307,7 +319,7 @@ def _print_summary(summary) -> None:
 
 @cli.command("rebuild-index")
 @click.option("--all", "every_model", is_flag=True, help="Every model in the database.")
-@common_options()
+@common_options(skip=("runtime", "precision"))
 def rebuild_index(library: PhotoLibrary, every_model):
     """Rebuild the vector index from the database (exact or approximate, as configured)."""
     from .store import VectorIndex
@@ -355,7 +367,7 @@ def rebuild_index(library: PhotoLibrary, every_model):
 @click.option("--from-scratch", is_flag=True, help="Random weights of the base architecture.")
 @click.option("--fresh", is_flag=True, help="Start over even if --out holds an unfinished run.")
 @click.option("--seed", default=0, show_default=True)
-@common_options(skip=("model", "batch_size"))
+@common_options(skip=("model", "batch_size", "runtime", "precision"))
 def finetune_negclip(library: PhotoLibrary, data, images, base, out, epochs, batch_size, lr,
                      warmup, plain, from_scratch, fresh, seed):  # fmt: skip
     """Fine-tune the search model with NegCLIP's hard negatives (or train plain CLIP)."""

@@ -14,6 +14,8 @@ from .errors import ConfigError
 CONFIG_FILE_NAME = "config.toml"
 ENV_PREFIX = "PHOTOSEARCH_"
 DEVICES = ("auto", "cpu", "cuda")
+RUNTIMES = ("auto", "torch", "onnx")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8")
 INDEX_TYPES = ("auto", "flat", "ivf", "ivfsq")
 
 
@@ -27,6 +29,9 @@ class Config:
     database_url: str = ""  # empty: a SQLite file inside data_dir
     model: str = "clip"
     device: str = "auto"
+    runtime: str = "auto"  # auto (measured per machine), torch or onnx
+    gpu_decode: bool = True  # CUDA: decode JPEGs on the GPU (nvjpeg), the rest on the CPU
+    precision: str = "auto"  # auto, fp32, bf16 (CPU/CUDA), fp16 (CUDA) or int8 (onnx, opt-in)
     batch_size: int = 32
     workers: int = 0  # decode threads; 0 picks from the CPU count
     exclude: tuple[str, ...] = ()
@@ -147,6 +152,11 @@ def _coerce(name: str, value: Any) -> Any:
         raise ConfigError(f"Setting '{name}' has an invalid value: {value!r}.") from None
     if name == "index_type" and value not in INDEX_TYPES:
         raise ConfigError(f"Setting 'index_type' must be one of {', '.join(INDEX_TYPES)}.")
+    for setting, choices in (("runtime", RUNTIMES), ("precision", PRECISIONS)):
+        if name == setting and value not in choices:
+            raise ConfigError(
+                f"Setting '{name}' must be one of {', '.join(choices)}, not {value!r}."
+            )
     if name == "device" and value not in DEVICES:
         raise ConfigError(f"Setting 'device' must be one of {', '.join(DEVICES)}, not {value!r}.")
     return value

@@ -72,7 +72,7 @@ def decode(data: bytes, *, max_pixels: int, min_side: int = 224) -> Decoded:
                 f"{width}x{height} = {width * height:,} pixels exceeds the limit of "
                 f"{max_pixels:,} (max_image_pixels); possibly a decompression bomb",
             )
-        meta = _metadata(image)
+        meta = metadata(image)
         if image.format == "JPEG":
             image.draft("RGB", (min_side, min_side))
         image.load()
@@ -104,7 +104,8 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _metadata(image: Image.Image) -> PhotoMeta:
+def metadata(image: Image.Image) -> PhotoMeta:
+    """Upright full size, format and EXIF facts, read from the header without decoding."""
     exif = image.getexif()
     width, height = image.size
     if exif.get(TAG_ORIENTATION) in ROTATED_ORIENTATIONS:

@@ -1,30 +1,56 @@
-"""Images and texts to L2-normalised float32 vectors with one loaded model, on CPU or CUDA."""
+"""Images and texts to L2-normalised float32 vectors with one loaded model. How the model runs
+(torch or ONNX Runtime, which precision, CPU or CUDA) is the engines' business."""
 
 from __future__ import annotations
 
-import contextlib
 import threading
+from collections import OrderedDict
 
 import numpy as np
 import torch
 from PIL import Image
 
 from .models import LoadedModel
+from .runtime.selection import Engines, eager_engines
+
+QUERY_CACHE_SIZE = 256
 
 
 class Embedder:
     """The only code that runs the model; it counts its calls so tests can see skipped work."""
 
-    def __init__(self, loaded: LoadedModel, device: str):
+    def __init__(self, loaded: LoadedModel, device: str, engines: Engines | None = None):
         self.loaded = loaded
         self.device = device
         self.identity = loaded.identity
         self.image_size = loaded.image_size
-        if device == "cuda":  # convolution kernels on the GPU are fastest in NHWC layout
-            loaded.model.to(memory_format=torch.channels_last)
+        self.engines = engines or eager_engines(loaded, device)
         self.images_embedded = 0
         self.texts_embedded = 0
         self._lock = threading.Lock()  # one forward pass at a time: web requests share the model
+        # Paging through results and repeated queries ask for the same text again.
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    @property
+    def runtime(self) -> str:
+        """Which runtime and precision run the model, e.g. `torch bf16`."""
+        return self.engines.label
+
+    @property
+    def image_runtime(self) -> str:
+        """What encodes images; a lossy int8 choice carries its measured cosine to fp32."""
+        choice = self.engines.image.choice
+        if choice.precision == "int8" and choice.cosine is not None:
+            return f"{choice.label}, cosine {choice.cosine:.4f} to fp32"
+        return choice.label
+
+    def runtime_report(self) -> dict:
+        """Per tower: runtime, precision and, when measured, speed and cosine to fp32."""
+        return {
+            "summary": self.runtime,
+            "image": self.engines.image.choice.to_dict(),
+            "text": self.engines.text.choice.to_dict(),
+        }
 
     def preprocess(self, image: Image.Image) -> torch.Tensor:
         """Resize, crop and normalise one RGB image; safe to call from worker threads."""
@@ -34,12 +60,8 @@ class Embedder:
         """Encode a batch of preprocessed images (N, 3, H, W)."""
         if len(pixels) == 0:
             return np.zeros((0, self.identity.dim), dtype=np.float32)
-        with self._lock, self._inference():
-            if self.device == "cuda":
-                pixels = pixels.pin_memory().to(
-                    self.device, non_blocking=True, memory_format=torch.channels_last
-                )
-            features = self.loaded.model.encode_image(pixels.to(self.device))
+        with self._lock:
+            features = self.engines.image(pixels)
             self.images_embedded += len(pixels)
         return _normalised(features)
 
@@ -49,26 +71,23 @@ class Embedder:
         return self.embed_pixels(torch.stack([self.preprocess(image) for image in images]))
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
+        """Encode texts; those asked for recently come from a small cache, not the model."""
         if not texts:
             return np.zeros((0, self.identity.dim), dtype=np.float32)
-        tokens = self.loaded.tokenizer(texts).to(self.device)
-        with self._lock, self._inference():
-            features = self.loaded.model.encode_text(tokens)
-            self.texts_embedded += len(texts)
-        return _normalised(features)
-
-    @contextlib.contextmanager
-    def _inference(self):
-        """inference_mode, plus fp16 autocast on CUDA: half the memory traffic, same ranking."""
-        with torch.inference_mode():
-            if self.device == "cuda":
-                with torch.autocast("cuda", dtype=torch.float16):
-                    yield
-            else:
-                yield
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._queries))
+            if missing:
+                features = _normalised(self.engines.text(self.loaded.tokenizer(missing)))
+                self.texts_embedded += len(missing)
+                self._queries.update(zip(missing, features, strict=True))
+            for text in texts:
+                self._queries.move_to_end(text)
+            vectors = np.stack([self._queries[text] for text in texts])
+            while len(self._queries) > QUERY_CACHE_SIZE:
+                self._queries.popitem(last=False)
+        return vectors
 
 
-def _normalised(features: torch.Tensor) -> np.ndarray:
-    features = features.float()
-    features = features / features.norm(dim=-1, keepdim=True).clamp_min(1e-12)
-    return features.cpu().numpy().astype(np.float32, copy=False)
+def _normalised(features: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(features, axis=-1, keepdims=True)
+    return (features / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)

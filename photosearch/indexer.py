@@ -17,11 +17,12 @@ from .config import Config
 from .decoder import DecodeError, PhotoMeta, decode
 from .embedder import Embedder
 from .errors import FolderError
+from .gpu_decode import GpuJpegDecoder, Pending
 from .parallel import WorkerPool, bounded_map
 from .progress import Progress
 from .scanner import ScannedFile, Scanner, ScanProblem, content_hash
 from .store import KnownFile, ModelInfo, Store, VectorIndex, Writer
-from .thumbnails import ThumbnailSaver
+from .thumbnails import SIZES, ThumbnailSaver
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class IndexSummary:
     reused: int = 0  # vectors copied from a photo with identical content
     seconds: float = 0.0
     device: str = ""
+    runtime: str = ""  # e.g. "torch bf16": what encoded the images
 
     @property
     def images_per_second(self) -> float:
@@ -64,6 +66,7 @@ class _Read:
     meta: PhotoMeta | None = None
     pixels: torch.Tensor | None = None
     error: DecodeError | None = None
+    pending: Pending | None = None  # a JPEG left for the GPU decoder
 
 
 @dataclass
@@ -81,6 +84,15 @@ class Indexer:
         self.config = config
         # The data dir may sit inside a photo folder: its thumbnails are not photos.
         self.scanner = Scanner(config.exclude, config.include_hidden, skip=(config.data_dir,))
+        self.gpu = (
+            GpuJpegDecoder.for_model(
+                embedder.loaded.preprocess,
+                embedder.device,
+                SIZES["thumbnail"] if config.thumbnails_at_index else 0,
+            )
+            if embedder.device == "cuda" and config.gpu_decode
+            else None
+        )
 
     def run(
         self,
@@ -93,7 +105,9 @@ class Indexer:
         watcher passes the paths its events named."""
         started = time.perf_counter()
         progress = progress or Progress()
-        self.summary = IndexSummary(device=self.embedder.device)
+        self.summary = IndexSummary(
+            device=self.embedder.device, runtime=self.embedder.image_runtime
+        )
         roots = [_checked_root(root) for root in roots]
         targets = roots if scopes is None else self._scopes_below(roots, scopes)
         start_version = self.store.model(self.model.id).vectors_version
@@ -121,10 +135,11 @@ class Indexer:
                 pool,
                 lambda w: self._read(w, skip_decode),
                 work,
+                in_flight=max(64, 2 * self.config.batch_size),
                 timeout=self.config.decode_timeout or None,
                 on_timeout=self._timed_out,
             )
-            for read in reads:
+            for read in self._decoded_on_gpu(reads) if self.gpu else reads:
                 self._decide(read, batch)
                 progress.advance()
                 if len(batch.to_embed) >= self.config.batch_size:
@@ -179,8 +194,9 @@ class Indexer:
             self.summary.failed += sum(not problem.is_dir for problem in problems)
         return work, seen, unreadable_dirs
 
-    def _read(self, work: _Work, skip_decode: frozenset[str]) -> _Read:
-        """Runs in a worker thread: read once, hash, and decode only if no vector can be reused."""
+    def _read(self, work: _Work, skip_decode: frozenset[str], gpu: bool = True) -> _Read:
+        """Runs in a worker thread: read once, hash, and decode only if no vector can be reused.
+        With a GPU decoder, a JPEG's header is read here and its pixels are left to the GPU."""
         read = _Read(work)
         try:
             with open(work.file.path, "rb") as handle:
@@ -199,6 +215,14 @@ class Indexer:
             return read  # touched, not changed
         if read.content_hash in skip_decode:
             return read
+        if gpu and self.gpu is not None and self.gpu.accepts(data):
+            read.pending = self.gpu.header(data, self.config.max_image_pixels)
+            if read.pending is not None:
+                return read
+        self._decode_on_cpu(read, data)
+        return read
+
+    def _decode_on_cpu(self, read: _Read, data: bytes) -> None:
         try:
             decoded = decode(
                 data, max_pixels=self.config.max_image_pixels, min_side=self.embedder.image_size
@@ -210,7 +234,34 @@ class Indexer:
             read.error = exc
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop the run
             read.error = DecodeError("corrupt", f"{type(exc).__name__}: {exc}")
-        return read
+
+    def _decoded_on_gpu(self, reads: Iterable[_Read]) -> Iterable[_Read]:
+        """Main thread: JPEGs that workers left for the GPU are decoded there in batches;
+        those it refuses are decoded on the CPU as usual, with the usual errors."""
+        waiting: list[_Read] = []
+        for read in reads:
+            if read.pending is None:
+                yield read
+                continue
+            waiting.append(read)
+            if len(waiting) >= self.config.batch_size:
+                yield from self._gpu_batch(waiting)
+                waiting = []
+        yield from self._gpu_batch(waiting)
+
+    def _gpu_batch(self, reads: list[_Read]) -> Iterable[_Read]:
+        results = self.gpu.decode([read.pending for read in reads])
+        thumbnails = []
+        for read, result in zip(reads, results, strict=True):
+            pending, read.pending = read.pending, None
+            if result is None:
+                self._decode_on_cpu(read, pending.data)
+                continue
+            read.meta, read.pixels = pending.meta, result.pixels
+            if result.thumbnail is not None:
+                thumbnails.append((read.content_hash, result.thumbnail))
+        self.thumbnails.save_encoded(thumbnails)
+        yield from reads
 
     def _timed_out(self, work: _Work) -> _Read:
         limit = self.config.decode_timeout
@@ -260,7 +311,7 @@ class Indexer:
             self.summary.reused += 1
             return
         if read.pixels is None:  # the worker expected a vector to reuse that is not there
-            read = self._read(read.work, frozenset())
+            read = self._read(read.work, frozenset(), gpu=False)
             if read.error is not None:
                 self._fail(read, batch)
                 return
@@ -312,8 +363,9 @@ class Indexer:
         # Identical files met in the same batch go through the model once.
         firsts = {read.content_hash: read for read, _ in reversed(batch.to_embed)}
         unique = list(firsts.values())
+        device = self.gpu.device if self.gpu else "cpu"  # CPU fallbacks join GPU decodes
         vectors = self.embedder.embed_pixels(
-            torch.stack([read.pixels for read in unique]) if unique else torch.zeros(0)
+            torch.stack([read.pixels.to(device) for read in unique]) if unique else torch.zeros(0)
         )
         vector_of = dict(zip(firsts, vectors, strict=True))
         self.summary.embedded += len(unique)

@@ -21,6 +21,8 @@ from .models import (
     resolve_device,
 )
 from .progress import Progress
+from .runtime import runtime_status
+from .runtime.selection import select_engines
 from .search import Searcher
 from .store import ModelInfo, Store, VectorIndex
 
@@ -45,7 +47,8 @@ class PhotoLibrary:
             return self.embedder
         spec = parse_model(model, self.config)
         device = resolve_device(self.config.device)
-        return Embedder(load_model(spec, self.config, device), device)
+        loaded = load_model(spec, self.config, device)
+        return Embedder(loaded, device, select_engines(loaded, self.config, device))
 
     def for_model(self, model: str) -> PhotoLibrary:
         """The same library seen through another model (its own vectors and index)."""
@@ -97,6 +100,7 @@ class PhotoLibrary:
             "model_key": key,
             "weights": str(weights) if weights else None,
             "device": resolve_device(self.config.device),
+            "runtime": runtime_status(self.config, key),
             "data_dir": str(self.config.data_dir),
             "database": _redacted(self.store.url),
             "index_file": str(index.path) if index else None,

@@ -46,11 +46,15 @@ def write(decoded: Decoded, size: int, target: Path) -> None:
     image = decoded.image
     if image.size != box:
         image = image.resize(box, Image.Resampling.BICUBIC, reducing_gap=2.0)
+    _atomic_write(target, lambda output: image.save(output, "JPEG", quality=85, optimize=True))
+
+
+def _atomic_write(target: Path, produce) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as output:
-            image.save(output, "JPEG", quality=85, optimize=True)
+            produce(output)
         os.replace(temporary, target)
     except BaseException:
         os.unlink(temporary)
@@ -78,10 +82,31 @@ class ThumbnailSaver:
         if self.off or not self._sharp_enough(decoded):
             return
         target = cache_path(self.config, content_hash, self.size)
-        if target.is_file():
+        if not target.is_file():
+            self._guarded(target, lambda: write(decoded, self.size, target))
+
+    def save_encoded(self, thumbnails: list[tuple[str, object]]) -> None:
+        """The GPU path: upright (3, h, w) uint8 tensors already at thumbnail size, encoded
+        as JPEG in one batch where they are (nvjpeg on CUDA), then written."""
+        targets = [(cache_path(self.config, key, self.size), pixels) for key, pixels in thumbnails]
+        missing = [(target, pixels) for target, pixels in targets if not target.is_file()]
+        if self.off or not missing:
+            return
+        from torchvision.io import encode_jpeg
+
+        encoded = encode_jpeg([pixels for _, pixels in missing], quality=85)
+        for (target, _), data in zip(missing, encoded, strict=True):
+            payload = data.cpu().numpy().tobytes()
+            self._guarded(
+                target, lambda t=target, p=payload: _atomic_write(t, lambda o: o.write(p))
+            )
+
+    def _guarded(self, target: Path, produce) -> None:
+        """Run one write; the first failure turns saving off for the rest of the run."""
+        if self.off:
             return
         try:
-            write(decoded, self.size, target)
+            produce()
         except Exception as exc:  # noqa: BLE001 - a thumbnail must never fail the photo
             with self._lock:
                 if not self.off:

@@ -126,6 +126,9 @@ def run_cli(tmp_path, tiny_model_name):
         "PHOTOSEARCH_HOME": str(tmp_path / "data"),
         "PHOTOSEARCH_MODEL": tiny_model_name,
         "PHOTOSEARCH_OFFLINE": "1",
+        # Measuring runtimes exports ONNX files (seconds per data dir); tests of it ask for it.
+        "PHOTOSEARCH_RUNTIME": "torch",
+        "PHOTOSEARCH_PRECISION": "fp32",
     }
 
     def run(*args, env=None, check=True, command=(sys.executable, str(REPO / "manage.py"))):

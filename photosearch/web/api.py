@@ -55,6 +55,7 @@ def status():
     report = lib.status()
     report["device"] = lib.embedder.device  # what the server really runs on
     report["model_key"] = lib.embedder.identity.key
+    report["runtime"] = lib.embedder.runtime_report()
     return jsonify(report)
 
 
