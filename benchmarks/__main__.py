@@ -45,7 +45,8 @@ def print_table(rows) -> None:
         ratio = f"{row.ratio:7.2f} x {row.baseline}" if row.ratio is not None else ""
         verdict = "" if row.met is None else ("  met" if row.met else "  NOT met")
         target = f"  target {row.target}{verdict}" if row.target else ""
-        print(f"  {row.figure:<48} {row.value:10.3f} {row.unit:<8} {ratio}{target}")
+        digits = 6 if row.unit == "cosine" else 3
+        print(f"  {row.figure:<48} {row.value:10.{digits}f} {row.unit:<8} {ratio}{target}")
 
 
 def main() -> None:
