@@ -21,7 +21,6 @@ from .audit.tasks import OFFICIAL_TASKS, SYNTHETIC_TASKS
 from .config import PRECISIONS, RUNTIMES, Config
 from .errors import PhotosearchError, QueryError
 from .library import PhotoLibrary
-from .lock import WriterLock
 from .progress import Progress
 from .store import display_path
 
@@ -259,7 +258,7 @@ def check(library: PhotoLibrary, repair, as_json):
 
     report = run_check(library.store, library.config)
     if repair:
-        lock = WriterLock(library.config.data_dir).acquire()
+        lock = library.store.writer_lock().acquire()
         try:
             report = run_repair(library.store, library.config, report)
         finally:
@@ -324,7 +323,7 @@ def rebuild_index(library: PhotoLibrary, every_model):
     """Rebuild the vector index from the database (exact or approximate, as configured)."""
     from .store import VectorIndex
 
-    lock = WriterLock(library.config.data_dir).acquire()
+    lock = library.store.writer_lock().acquire()
     try:
         models = library.store.models() if every_model else [library.model]
         for model in models:

@@ -33,3 +33,7 @@ class FolderError(PhotosearchError):
 
 class StoreError(PhotosearchError):
     """The database cannot be written (disk full, read-only) or read."""
+
+
+class DatabaseUnavailable(StoreError):
+    """The database server went away (restarted, unreachable) or refused the connection."""

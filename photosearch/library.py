@@ -11,7 +11,6 @@ from pathlib import Path
 from .config import Config
 from .embedder import Embedder
 from .indexer import Indexer, IndexSummary
-from .lock import WriterLock
 from .models import (
     PRESETS,
     identity_key,
@@ -25,6 +24,7 @@ from .runtime import runtime_status
 from .runtime.selection import select_engines
 from .search import Searcher
 from .store import ModelInfo, Store, VectorIndex
+from .store.database import redacted
 
 
 class PhotoLibrary:
@@ -72,7 +72,7 @@ class PhotoLibrary:
     ) -> IndexSummary:
         """Index folders (or just the scopes below them); refuses (DataDirBusy) while another
         process writes, after waiting `wait` seconds for it."""
-        lock = WriterLock(self.config.data_dir).acquire(wait)
+        lock = self.store.writer_lock().acquire(wait)
         try:
             indexer = Indexer(self.store, self.embedder, self.model, self.config)
             return indexer.run(roots, progress, scopes)
@@ -102,7 +102,7 @@ class PhotoLibrary:
             "device": resolve_device(self.config.device),
             "runtime": runtime_status(self.config, key),
             "data_dir": str(self.config.data_dir),
-            "database": _redacted(self.store.url),
+            "database": redacted(self.store.url),
             "index_file": str(index.path) if index else None,
             "index_bytes": _size(index.path) if index else 0,
             "index_state": _index_state(index, current),
@@ -153,9 +153,3 @@ def _index_state(index: VectorIndex | None, model: ModelInfo | None) -> str:
     if saved is None:
         return "missing (rebuilt from the database on the next search)"
     return "fresh" if saved == model.vectors_version else "stale (rebuilt on the next search)"
-
-
-def _redacted(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)

@@ -1,5 +1,6 @@
 """Shared fixtures: a tiny random-weights open_clip model saved as a real checkpoint, copies of
-the shared test photos, and a library on a fresh data dir for every test."""
+the shared test photos, and a library on a fresh data dir for every test: on SQLite, and also on
+PostgreSQL in the modules marked `both_databases`."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from photosearch.embedder import Embedder
 from photosearch.library import PhotoLibrary
 from photosearch.models import TEST_ARCH, get_open_clip, load_model, parse_model
 
+from .postgres import PostgresServer, binaries
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(
     os.environ.get("PHOTOSEARCH_TEST_DATA")
@@ -28,6 +31,40 @@ SHARED_DATA = Path(
 def pytest_configure(config):
     if not SHARED_DATA.is_dir():
         raise pytest.UsageError(f"Test data not found at {SHARED_DATA} (../shared/data).")
+
+
+def pytest_generate_tests(metafunc):
+    """Tests of a `both_databases` module that build a config run once per database."""
+    if "database_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_databases"
+    ):
+        metafunc.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL server for the whole session, started on first use."""
+    bin_dir = binaries()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed (no initdb): apt-get install postgresql")
+    server = PostgresServer(bin_dir)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def database_url(request) -> str:
+    """The config's database_url: empty (SQLite in the data dir) or a fresh PostgreSQL
+    database, dropped after the test."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield ""
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -81,10 +118,11 @@ def photo_tree(tmp_path) -> Path:
 
 
 @pytest.fixture
-def config(tmp_path, tiny_model_name) -> Config:
+def config(tmp_path, tiny_model_name, database_url) -> Config:
     return Config.load(
         environ={},
         data_dir=tmp_path / "data",
+        database_url=database_url,
         model=tiny_model_name,
         device="cpu",
         offline=True,

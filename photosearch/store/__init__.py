@@ -1,4 +1,5 @@
-"""Persistence: SQLite rows (the truth) and per-model FAISS files (a rebuildable cache)."""
+"""Persistence: database rows (SQLite or PostgreSQL, the truth) and per-machine FAISS files (a
+rebuildable cache)."""
 
 from .records import Failure, Filters, KnownFile, ModelInfo, Photo, display_path
 from .store import Store, Writer

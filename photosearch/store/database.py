@@ -1,4 +1,5 @@
-"""Engine creation and automatic migration. Every connection gets the pragmas SQLite needs."""
+"""Engine creation and automatic migration. SQLite connections get the pragmas it needs; a
+server database (PostgreSQL) gets one clear error when the server goes away."""
 
 from __future__ import annotations
 
@@ -6,8 +7,13 @@ from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+
+from ..errors import DatabaseUnavailable
+
+# Serialises migrations of machines that open a new PostgreSQL database at the same time.
+MIGRATION_LOCK_KEY = 0x70686D67
 
 
 def migrations_dir() -> str:
@@ -20,11 +26,26 @@ def alembic_config() -> AlembicConfig:
     return config
 
 
-def create_store_engine(url: str) -> Engine:
+def database_url(url: str) -> URL:
+    """The URL with its driver: `postgresql://` means psycopg 3 (the `postgres` extra), not
+    SQLAlchemy's default psycopg2."""
     parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def redacted(url: str | URL) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def create_store_engine(url: str, **options) -> Engine:
+    parsed = database_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url)
-    engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(parsed, **options)
+        _report_lost_connections(engine, redacted(parsed))
+        return engine
+    engine = create_engine(parsed, connect_args={"timeout": 30}, **options)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):
@@ -40,9 +61,28 @@ def create_store_engine(url: str) -> Engine:
     return engine
 
 
+def _report_lost_connections(engine: Engine, shown_url: str) -> None:
+    """A server that restarts or cannot be reached ends the command with one paragraph. The
+    pool drops its dead connections as this is raised, so the next command connects afresh."""
+
+    @event.listens_for(engine, "handle_error")
+    def _lost(context):
+        if context.is_disconnect or context.connection is None:
+            reason = " ".join(str(context.original_exception).split())
+            raise DatabaseUnavailable(
+                f"The connection to the database {shown_url} was lost or could not be made "
+                f"({reason}). If the server restarted or is unreachable, run the command again "
+                "once it is back: what was saved before is intact, and the run continues from "
+                "there."
+            )
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration; a no-op when it is already there."""
     config = alembic_config()
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            lock = text("SELECT pg_advisory_xact_lock(:key)")
+            connection.execute(lock, {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -1,4 +1,5 @@
-"""SQLAlchemy tables. SQLite is the source of truth; FAISS files are rebuilt from `embeddings`."""
+"""SQLAlchemy tables. The database (SQLite or PostgreSQL) is the source of truth; FAISS files
+are rebuilt from `embeddings`."""
 
 from __future__ import annotations
 
@@ -92,3 +93,29 @@ class FailureRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(Text)
     seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class VectorChangeRow(Base):
+    """Which photos' vectors a version of a model changed: a machine whose FAISS file is a few
+    versions behind applies these instead of rebuilding. Old versions are pruned."""
+
+    __tablename__ = "vector_changes"
+
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("models.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    photo_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # may since be deleted
+
+
+class WriterHolderRow(Base):
+    """Who holds a PostgreSQL library's writer lock, for the message of a refused writer; the
+    row counts only while the session `backend_pid` still holds the lock."""
+
+    __tablename__ = "writer_holders"
+
+    backend_pid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    command: Mapped[str] = mapped_column(Text)
+    since: Mapped[datetime] = mapped_column(DateTime)

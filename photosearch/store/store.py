@@ -1,5 +1,5 @@
 """The Store: every read and write of photos, vectors and failures goes through this interface,
-so a different database (PostgreSQL + pgvector) can stand behind it without touching callers."""
+on SQLite (one machine) or PostgreSQL (shared by machines) alike."""
 
 from __future__ import annotations
 
@@ -10,16 +10,18 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import LargeBinary, and_, delete, func, or_, select, type_coerce, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import LargeBinary, and_, delete, func, insert, or_, select, type_coerce, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import Config
 from ..decoder import PhotoMeta
 from ..errors import StoreError
-from .database import create_store_engine, upgrade
+from ..lock import FileLock, WriterLock
+from .advisory_lock import AdvisoryLock
+from .database import create_store_engine, redacted, upgrade
 from .records import Failure, Filters, KnownFile, ModelInfo, Photo
-from .schema import EmbeddingRow, FailureRow, ModelRow, PhotoRow
+from .schema import EmbeddingRow, FailureRow, ModelRow, PhotoRow, VectorChangeRow
 
 META_FIELDS = (
     "format",
@@ -34,6 +36,8 @@ META_FIELDS = (
 
 
 FS_ENCODING, FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
+# Versions of a model whose changed photo ids are kept: a FAISS file further behind is rebuilt.
+CHANGE_LOG_VERSIONS = 1000
 
 
 def now() -> datetime:
@@ -51,6 +55,7 @@ class Store:
         if not config.database_url:
             config.data_dir.mkdir(parents=True, exist_ok=True)
         self.url = config.resolved_database_url
+        self.data_dir = config.data_dir
         self.engine = create_store_engine(self.url)
         upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -61,22 +66,26 @@ class Store:
     # --- models -------------------------------------------------------------------------------
 
     def ensure_model(self, key: str, arch: str, tag: str | None, sha256: str | None, dim: int):
-        with self.writer() as writer:
-            session = writer.session
-            row = session.scalar(select(ModelRow).where(ModelRow.key == key))
-            if row is None:
-                row = ModelRow(
-                    key=key,
-                    arch=arch,
-                    tag=tag,
-                    checkpoint_sha256=sha256,
-                    dim=dim,
-                    vectors_version=0,
-                    created_at=now(),
-                )
-                session.add(row)
-                session.flush()
-            return _model_info(row)
+        query = select(ModelRow).where(ModelRow.key == key)
+        try:
+            with self.writer() as writer:
+                row = writer.session.scalar(query)
+                if row is None:
+                    row = ModelRow(
+                        key=key,
+                        arch=arch,
+                        tag=tag,
+                        checkpoint_sha256=sha256,
+                        dim=dim,
+                        vectors_version=0,
+                        created_at=now(),
+                    )
+                    writer.session.add(row)
+                    writer.session.flush()
+                return _model_info(row)
+        except IntegrityError:  # another process (or machine) added it at the same moment
+            with self._sessions() as session:
+                return _model_info(session.scalar(query))
 
     def model(self, model_id: int) -> ModelInfo | None:
         with self._sessions() as session:
@@ -179,6 +188,20 @@ class Store:
                 rows.extend(session.execute(query))
         return _stack(rows)
 
+    def vector_changes(self, model_id: int, since: int, until: int) -> set[int] | None:
+        """Ids of the photos whose vectors for the model changed in the versions after `since`
+        up to `until`; None when the log misses one of them (pruned, or a bulk load)."""
+        query = select(VectorChangeRow.version, VectorChangeRow.photo_id).where(
+            VectorChangeRow.model_id == model_id,
+            VectorChangeRow.version > since,
+            VectorChangeRow.version <= until,
+        )
+        with self._sessions() as session:
+            rows = session.execute(query).all()
+        if len({version for version, _ in rows}) != until - since:
+            return None
+        return {photo_id for _, photo_id in rows}
+
     def filtered_ids(self, filters: Filters) -> np.ndarray:
         """Ids of the photos that meet every filter."""
         # Photos without a vector for the model need no excluding here: the vector index only
@@ -194,7 +217,7 @@ class Store:
                 select(PhotoRow.camera_make, PhotoRow.camera_model, func.count())
                 .where(or_(PhotoRow.camera_make.is_not(None), PhotoRow.camera_model.is_not(None)))
                 .group_by(PhotoRow.camera_make, PhotoRow.camera_model)
-                .order_by(func.count().desc())
+                .order_by(func.count().desc(), PhotoRow.camera_make, PhotoRow.camera_model)
             ).all()
             formats = session.scalars(
                 select(PhotoRow.format).where(PhotoRow.format.is_not(None)).distinct()
@@ -254,6 +277,13 @@ class Store:
 
     # --- writes -------------------------------------------------------------------------------
 
+    def writer_lock(self) -> WriterLock:
+        """What keeps the library to one writer: a file in the data dir for SQLite, a lock in
+        the database, seen by every machine that uses it, for PostgreSQL."""
+        if self.engine.dialect.name == "postgresql":
+            return AdvisoryLock(self.url)
+        return FileLock(self.data_dir)
+
     @contextlib.contextmanager
     def writer(self) -> Iterator[Writer]:
         """One transaction: everything inside commits together or not at all."""
@@ -264,19 +294,21 @@ class Store:
                 writer.finish()
         except OperationalError as exc:
             raise StoreError(
-                f"The database {self.url} could not be written: {exc.orig}. Check the free disk "
-                "space and that the data dir is writable; what was saved before is intact, and "
-                "running the command again continues from there."
+                f"The database {redacted(self.url)} could not be written: {exc.orig}. Check the "
+                "free disk space and that the data dir is writable; what was saved before is "
+                "intact, and running the command again continues from there."
             ) from None
 
 
 class Writer:
-    """Changes to photos, vectors and failures; bumps the vector version of every model touched."""
+    """Changes to photos, vectors and failures; bumps the vector version of every model touched
+    and logs which photos' vectors changed."""
 
     def __init__(self, session: Session):
         self.session = session
-        self._touched_models: set[int] = set()
-        self._all_models_touched = False
+        self._changed: dict[int, set[int]] = {}  # model id -> photo ids
+        self._changed_for_all: set[int] = set()  # photo ids whose vectors changed for every model
+        self._unlisted: set[int] = set()  # models changed without saying which photos
 
     def add_photo(self, path: str, size: int, mtime_ns: int, content_hash: str, meta: PhotoMeta):
         row = PhotoRow(
@@ -313,16 +345,20 @@ class Writer:
     def set_vector(self, photo_id: int, model_id: int, vector: np.ndarray) -> None:
         blob = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
         self.session.merge(EmbeddingRow(photo_id=photo_id, model_id=model_id, vector=blob))
-        self.vectors_changed(model_id)
+        self.vectors_changed(model_id, [photo_id])
 
-    def vectors_changed(self, model_id: int) -> None:
-        """Mark the model's vector index stale (bulk loads that bypass set_vector say so)."""
-        self._touched_models.add(model_id)
+    def vectors_changed(self, model_id: int, ids: Iterable[int] | None = None) -> None:
+        """Mark the model's vector index stale (bulk loads that bypass set_vector say so);
+        without ids, every machine rebuilds its index instead of applying the change."""
+        if ids is None:
+            self._unlisted.add(model_id)
+        else:
+            self._changed.setdefault(model_id, set()).update(ids)
 
     def drop_vectors(self, photo_id: int) -> None:
         """Vectors of content that changed are wrong for every model."""
         self.session.execute(delete(EmbeddingRow).where(EmbeddingRow.photo_id == photo_id))
-        self._all_models_touched = True
+        self._changed_for_all.add(photo_id)
 
     def copy_metadata(self, source_id: int) -> PhotoMeta:
         row = self.session.get(PhotoRow, source_id)
@@ -335,8 +371,7 @@ class Writer:
         for chunk in _chunks(ids):
             self.session.execute(delete(EmbeddingRow).where(EmbeddingRow.photo_id.in_(chunk)))
             self.session.execute(delete(PhotoRow).where(PhotoRow.id.in_(chunk)))
-        if ids:
-            self._all_models_touched = True
+        self._changed_for_all.update(ids)
 
     def delete_vectors(self, pairs: Iterable[tuple[int, int]]) -> None:
         for photo_id, model_id in pairs:
@@ -345,7 +380,7 @@ class Writer:
                     EmbeddingRow.photo_id == photo_id, EmbeddingRow.model_id == model_id
                 )
             )
-            self.vectors_changed(model_id)
+            self.vectors_changed(model_id, [photo_id])
 
     def record_failure(
         self, path: str, size: int | None, mtime_ns: int | None, kind: str, message: str
@@ -367,11 +402,28 @@ class Writer:
             self.session.execute(delete(FailureRow).where(FailureRow.path.in_(chunk)))
 
     def finish(self) -> None:
-        query = update(ModelRow).values(vectors_version=ModelRow.vectors_version + 1)
-        if self._all_models_touched:
-            self.session.execute(query)
-        elif self._touched_models:
-            self.session.execute(query.where(ModelRow.id.in_(self._touched_models)))
+        """Bump the version of each model whose vectors changed, log the photos it changed, and
+        forget the log's oldest versions."""
+        touched = set(self._changed) | self._unlisted
+        if not touched and not self._changed_for_all:
+            return
+        models = ModelRow.__table__
+        bump = update(models).values(vectors_version=models.c.vectors_version + 1)
+        if not self._changed_for_all:
+            bump = bump.where(models.c.id.in_(touched))
+        log = VectorChangeRow.__table__
+        for model_id, version in self.session.execute(
+            bump.returning(models.c.id, models.c.vectors_version)
+        ).all():
+            ids = self._changed.get(model_id, set()) | self._changed_for_all
+            if model_id not in self._unlisted and ids:
+                rows = [{"model_id": model_id, "version": version, "photo_id": i} for i in ids]
+                self.session.execute(insert(log), rows)
+            self.session.execute(
+                delete(log).where(
+                    log.c.model_id == model_id, log.c.version <= version - CHANGE_LOG_VERSIONS
+                )
+            )
 
 
 def _model_info(row: ModelRow) -> ModelInfo:

@@ -3,7 +3,8 @@ Exact (flat) while the collection is small, IVF (approximate, still updatable by
 `ann_threshold`, and IVF over 8-bit codes (a quarter of the memory) above
 `compressed_threshold`, whose top candidates are re-scored with the exact vectors of the
 database. It is a cache of the vectors in the database: the file's name carries the
-version of the vectors it holds, and a file of another version is stale and rebuilt."""
+version of the vectors it holds; a file a few versions behind (another machine indexed) is
+brought up to date from the database's log of changed photos, an older one is rebuilt."""
 
 from __future__ import annotations
 
@@ -45,15 +46,31 @@ class VectorIndex:
 
     @classmethod
     def open(cls, store, model: ModelInfo, config) -> VectorIndex:
-        """The model's index at the database's current version: read from file or rebuilt."""
+        """The model's index at the database's current version: read from file (and caught up
+        with the changes since, if any), or rebuilt."""
         model = store.model(model.id)
         index = cls(config, model, partial(store.vectors_for, model.id))
-        fresh = index.saved_version() == model.vectors_version and index.read()
-        if fresh and index.kind == index.wanted_kind(index.size):
+        saved = index.saved_version()
+        usable = saved is not None and saved <= model.vectors_version and index.read()
+        current = usable and (saved == model.vectors_version or index.catch_up(store, saved))
+        if current and index.kind == index.wanted_kind(index.size):
+            if saved != model.vectors_version:
+                index.save(model.vectors_version)
             return index
         index.rebuild(store)
         index.save(model.vectors_version)
         return index
+
+    def catch_up(self, store, since: int) -> bool:
+        """Apply the vectors changed after version `since`: False, untouched, when the
+        database's change log does not reach back that far."""
+        changed = store.vector_changes(self.model.id, since, self.model.vectors_version)
+        if changed is None:
+            return False
+        log.info("Updating the index of %s with %d changed vectors", self.model.key, len(changed))
+        self.remove(changed)
+        self.add(*store.vectors_for(self.model.id, changed))
+        return True
 
     @property
     def size(self) -> int:

@@ -7,11 +7,15 @@ import shutil
 import threading
 
 import numpy as np
-from sqlalchemy import text
+import pytest
+from sqlalchemy import update
 
 from photosearch.consistency import check, repair
 from photosearch.library import PhotoLibrary
 from photosearch.store import VectorIndex
+from photosearch.store.schema import EmbeddingRow
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_consistent_after_indexing(library, photo_tree):
@@ -30,7 +34,9 @@ def test_each_problem_is_found_and_repaired(library, photo_tree):
     index.remove([1, 2])  # an index holding other ids than the database
     index.save(library.store.model(model.id).vectors_version)
     with library.store.engine.begin() as connection:  # a vector of the wrong size
-        connection.execute(text("UPDATE embeddings SET vector = x'00' WHERE photo_id = 3"))
+        connection.execute(
+            update(EmbeddingRow).where(EmbeddingRow.photo_id == 3).values(vector=b"\x00")
+        )
     (photo_tree / "photos/places/moon.jpg").unlink()
     shutil.rmtree(photo_tree / "photos/people")  # a whole folder gone: kept, reported
 

@@ -12,6 +12,8 @@ import pytest
 from photosearch.errors import FolderError
 from photosearch.store import Filters, VectorIndex
 
+pytestmark = pytest.mark.both_databases
+
 
 def relative(library, root) -> dict[str, int]:
     """Indexed photos as {path relative to root: id}."""

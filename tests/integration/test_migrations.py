@@ -1,4 +1,5 @@
-"""The schema comes from Alembic migrations, and the models match them exactly."""
+"""The schema comes from Alembic migrations, and the models match them exactly, on SQLite and
+on PostgreSQL."""
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -15,15 +16,31 @@ def test_upgrade_from_empty_creates_every_table(tmp_path):
     assert {"photos", "embeddings", "models", "failures", "alembic_version"} <= tables
     upgrade(engine)  # a second upgrade is a no-op
     with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0002"
+        assert MigrationContext.configure(connection).get_current_revision() == "0003"
+
+
+def assert_models_match(engine):
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
 
 
 def test_models_match_migrations(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'check.db'}")
     upgrade(engine)
-    with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+    assert_models_match(engine)
+
+
+def test_postgresql_migrates_from_empty_and_matches_the_models(postgres_server):
+    url = postgres_server.create_database("empty", template="template0")
+    engine = create_store_engine(url)
+    try:
+        upgrade(engine)
+        upgrade(engine)  # a second upgrade is a no-op
+        assert_models_match(engine)
+    finally:
+        engine.dispose()
+        postgres_server.drop_database(url)
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):

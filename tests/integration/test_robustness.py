@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import event
 
 from photosearch.errors import StoreError
-from photosearch.lock import DataDirBusy, WriterLock
+from photosearch.lock import DataDirBusy, FileLock
 
 from ..conftest import SHARED_DATA
 
@@ -108,7 +108,7 @@ def test_a_decode_that_hangs_is_skipped_with_a_reason(library, photo_tree, monke
 
 
 def test_second_writer_is_refused_naming_the_holder(library, photo_tree):
-    holder = WriterLock(library.config.data_dir).acquire()
+    holder = library.store.writer_lock().acquire()
     try:
         with pytest.raises(DataDirBusy, match=f"pid {os.getpid()}"):
             library.index([photo_tree])
@@ -198,7 +198,7 @@ def test_cli_second_indexer_refuses_and_watch_follows_changes(run_cli, tmp_path)
 
     root = tmp_path / "photos"
     make_tree(root, 3)
-    holder = WriterLock(Config.load(environ=run_cli.env).data_dir).acquire()
+    holder = FileLock(Config.load(environ=run_cli.env).data_dir).acquire()
     try:
         refused = run_cli("index", str(root), check=False)
     finally:

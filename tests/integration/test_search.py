@@ -10,6 +10,8 @@ import pytest
 
 from photosearch.errors import QueryError
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def indexed(library, photo_tree):

@@ -10,6 +10,8 @@ from photosearch.thumbnails import cache_path
 
 from .conftest import photo_id
 
+pytestmark = pytest.mark.both_databases
+
 
 def results(response) -> list[dict]:
     assert response.status_code == 200, response.get_json()

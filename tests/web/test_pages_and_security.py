@@ -11,6 +11,8 @@ from photosearch.web import check_bind, create_app, is_loopback
 
 from .conftest import photo_id
 
+pytestmark = pytest.mark.both_databases
+
 
 def test_pages_render(client, web_library, photo_tree):
     home = client.get("/")
