@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import api, compressed, gpu, indexing, memory, reindex, search
+from . import api, cluster, compressed, gpu, indexing, memory, reindex, search
 
 SUITES = {
     "indexing": indexing.run,
@@ -21,6 +21,7 @@ SUITES = {
     "api": api.run,
     "gpu": gpu.run,
     "compressed": compressed.run,
+    "cluster": cluster.run,
 }
 
 

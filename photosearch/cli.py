@@ -55,6 +55,14 @@ SETTING_OPTIONS = {
 }
 
 
+RAY_OPTION = click.option(
+    "--ray",
+    "ray_address",
+    metavar="ADDRESS",
+    help="Read and embed on a Ray cluster: auto, local or ray://HOST:10001.",
+)
+
+
 def common_options(skip: tuple[str, ...] = ()):
     """Settings every command accepts (but those in skip); unset flags fall back to the
     environment, the config file and the defaults. The command receives a PhotoLibrary."""
@@ -78,6 +86,7 @@ def common_options(skip: tuple[str, ...] = ()):
                 **settings,
                 exclude=kwargs.pop("exclude", None) or None,  # no --exclude: keep env/file value
                 include_hidden=kwargs.pop("include_hidden", None),
+                ray_address=kwargs.pop("ray_address", None),
             )
             library = PhotoLibrary(config)
             try:
@@ -101,6 +110,7 @@ def cli():
 @click.option("--exclude", multiple=True, help="Skip files or folders matching this glob.")
 @click.option("--include-hidden", is_flag=True, default=None, help="Also index dot-files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@RAY_OPTION
 @common_options()
 def index(library: PhotoLibrary, folders, as_json):
     """Index photo folders; later runs only read what changed."""
@@ -116,7 +126,7 @@ def index(library: PhotoLibrary, folders, as_json):
     click.echo(
         f"embedded {summary.embedded} images ({summary.reused} vectors reused) in "
         f"{summary.seconds:.1f} s, {summary.images_per_second:.1f} images/s on {summary.device} "
-        f"({summary.runtime})"
+        f"({summary.runtime}) {summary.where}"
     )
     if summary.failed:
         click.echo("See why files failed: photosearch errors")
@@ -292,6 +302,7 @@ def check(library: PhotoLibrary, repair, as_json):
 @click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--exclude", multiple=True, help="Skip files or folders matching this glob.")
 @click.option("--include-hidden", is_flag=True, default=None, help="Also index dot-files.")
+@RAY_OPTION
 @common_options()
 def watch(library: PhotoLibrary, folders):
     """Index folders, then keep the index live as files change, until Ctrl-C."""

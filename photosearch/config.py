@@ -51,6 +51,7 @@ class Config:
     decode_timeout: int = 60  # seconds a file may take to read and decode before it is skipped
     reconcile_interval: int = 3600  # watcher: seconds between full re-scans (0: never)
     thumbnails_at_index: bool = True  # save 320 px thumbnails from the index decode
+    ray_address: str = ""  # embed on a Ray cluster: auto, local or ray://HOST:10001; "": here
 
     @property
     def resolved_database_url(self) -> str:

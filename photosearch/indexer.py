@@ -1,30 +1,35 @@
-"""Orchestrates scanner -> decoder -> embedder -> store for one model, incrementally:
-unchanged files are not read, moved files keep their row and vector, copies reuse vectors."""
+"""An index run: walk the folders, let the Reconciler decide which files must be read and what
+each answer means, and hand those files to a stage that reads, hashes, decodes and embeds
+them: ThreadStage (this process's threads, the default) or a Ray cluster (cluster.RayStage)."""
 
 from __future__ import annotations
 
 import logging
 import os
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 
 from .config import Config
-from .decoder import DecodeError, PhotoMeta, decode
+from .decoder import DecodeError, decode
 from .embedder import Embedder
 from .errors import FolderError
 from .gpu_decode import GpuJpegDecoder, Pending
 from .parallel import WorkerPool, bounded_map
 from .progress import Progress
-from .scanner import ScannedFile, Scanner, ScanProblem, content_hash
-from .store import KnownFile, ModelInfo, Store, VectorIndex, Writer
+from .reconcile import Reconciler, under_any
+from .scanner import Scanner, content_hash
+from .stage import Failure, FileResult, Job, Stage
+from .store import ModelInfo, Store
 from .thumbnails import SIZES, ThumbnailSaver
 
 log = logging.getLogger(__name__)
+# A batch also closes after this many times batch_size answers without an image (touched or
+# failed files), so a long run of them still commits as it goes.
+ANSWERS_PER_IMAGE_BATCH = 8
 
 
 @dataclass
@@ -40,6 +45,7 @@ class IndexSummary:
     seconds: float = 0.0
     device: str = ""
     runtime: str = ""  # e.g. "torch bf16": what encoded the images
+    where: str = ""  # "in this process", or the Ray cluster and its workers
 
     @property
     def images_per_second(self) -> float:
@@ -49,50 +55,23 @@ class IndexSummary:
         return {**asdict(self), "images_per_second": round(self.images_per_second, 2)}
 
 
-@dataclass(frozen=True)
-class _Work:
-    file: ScannedFile
-    row: KnownFile | None  # the indexed photo at this path, if any
-
-
-@dataclass
-class _Read:
-    """A worker's answer: the file's actual stat and hash, and pixels when they are needed."""
-
-    work: _Work
-    size: int = 0
-    mtime_ns: int = 0
-    content_hash: str = ""
-    meta: PhotoMeta | None = None
-    pixels: torch.Tensor | None = None
-    error: DecodeError | None = None
-    pending: Pending | None = None  # a JPEG left for the GPU decoder
-
-
-@dataclass
-class _Batch:
-    ops: list[Callable[[Writer], None]] = field(default_factory=list)
-    to_embed: list[tuple[_Read, int | None]] = field(default_factory=list)  # (read, photo id)
-    indexed_paths: list[str] = field(default_factory=list)
-
-
 class Indexer:
-    def __init__(self, store: Store, embedder: Embedder, model: ModelInfo, config: Config):
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        model: ModelInfo,
+        config: Config,
+        stage: Stage | None = None,
+    ):
         self.store = store
         self.embedder = embedder
         self.model = model
         self.config = config
+        self.stage = stage  # None: this process's threads, with the GPU decoder below
         # The data dir may sit inside a photo folder: its thumbnails are not photos.
         self.scanner = Scanner(config.exclude, config.include_hidden, skip=(config.data_dir,))
-        self.gpu = (
-            GpuJpegDecoder.for_model(
-                embedder.loaded.preprocess,
-                embedder.device,
-                SIZES["thumbnail"] if config.thumbnails_at_index else 0,
-            )
-            if embedder.device == "cuda" and config.gpu_decode
-            else None
-        )
+        self.gpu = gpu_decoder(embedder, config)
 
     def run(
         self,
@@ -105,139 +84,165 @@ class Indexer:
         watcher passes the paths its events named."""
         started = time.perf_counter()
         progress = progress or Progress()
-        self.summary = IndexSummary(
-            device=self.embedder.device, runtime=self.embedder.image_runtime
-        )
+        stage = self.stage or ThreadStage(self.embedder, self.config, self.gpu)
+        summary = IndexSummary()
         roots = [_checked_root(root) for root in roots]
         targets = roots if scopes is None else self._scopes_below(roots, scopes)
-        start_version = self.store.model(self.model.id).vectors_version
-
-        known = self.store.known_files(targets, self.model.id)
-        found = [item for root in targets for item in self.scanner.walk(Path(root))]
-        self.failures = self.store.known_failures(targets)
-        work, seen, unreadable_dirs = self._plan(found, known)
-
-        self.missing: dict[str, list[KnownFile]] = defaultdict(list)
-        for path, row in known.items():
-            if path not in seen and not _under_any(path, unreadable_dirs):
-                self.missing[row.content_hash].append(row)
-        # Only needed to reuse vectors for files that must be read.
-        self.embedded_hashes = self.store.embedded_hashes(self.model.id) if work else {}
-        self.added: set[int] = set()
-        self.removed: set[int] = set()
-        self.thumbnails = ThumbnailSaver(self.config)
+        decisions = Reconciler(self.store, self.model, self.config, summary, targets)
+        work = decisions.plan([item for root in targets for item in self.scanner.walk(Path(root))])
 
         progress.start(len(work))
-        batch = _Batch()
-        skip_decode = frozenset(self.missing) | frozenset(self.embedded_hashes)
-        with WorkerPool(self.config.decode_workers) as pool:
-            reads = bounded_map(
-                pool,
-                lambda w: self._read(w, skip_decode),
-                work,
-                in_flight=max(64, 2 * self.config.batch_size),
-                timeout=self.config.decode_timeout or None,
-                on_timeout=self._timed_out,
-            )
-            for read in self._decoded_on_gpu(reads) if self.gpu else reads:
-                self._decide(read, batch)
-                progress.advance()
-                if len(batch.to_embed) >= self.config.batch_size:
-                    self._flush(batch)
-                    batch = _Batch()
-        self._flush(batch)
+        jobs = [item.job(number) for number, item in enumerate(work)]
+        _through(stage, jobs, decisions.reusable(), decisions.decide, decisions.commit, progress)
+        retries = [item.job(number) for number, (item, _) in enumerate(decisions.retries)]
+        _through(stage, retries, frozenset(), decisions.retried, decisions.commit)
         progress.close()
-        self._delete_missing(seen, unreadable_dirs)
-        self._update_vector_index(start_version)
-        self.summary.seconds = time.perf_counter() - started
-        return self.summary
+        decisions.finish()
+        summary.device, summary.runtime, summary.where = stage.device, stage.runtime, stage.where
+        summary.seconds = time.perf_counter() - started
+        return summary
 
     def _scopes_below(self, roots: list[str], scopes: Iterable[str]) -> list[str]:
         """Absolute scope paths inside a root and not excluded; nested scopes folded away."""
         kept = []
         for scope in sorted({os.path.abspath(os.fspath(scope)) for scope in scopes}):
-            root = next((r for r in roots if scope == r or _under_any(scope, [r])), None)
+            root = next((r for r in roots if scope == r or under_any(scope, [r])), None)
             if root is None or self.scanner.excluded_below(root, scope):
                 continue
-            if not _under_any(scope, kept) and scope not in kept:
+            if not under_any(scope, kept) and scope not in kept:
                 kept.append(scope)
         return kept
 
-    def _plan(self, found: list[ScannedFile | ScanProblem], known: dict[str, KnownFile]):
-        """Decide which of the files found must be read. Unchanged stat: not even opened."""
-        work: list[_Work] = []
-        seen: set[str] = set()
-        unreadable_dirs: list[str] = []
-        problems: list[ScanProblem] = []
-        for item in found:
-            if item.path in seen:
-                continue  # overlapping roots
-            seen.add(item.path)
-            if isinstance(item, ScanProblem):
-                problems.append(item)
-                if item.is_dir:
-                    unreadable_dirs.append(item.path)
-                continue
-            row = known.get(item.path)
-            if row and (row.size, row.mtime_ns) == (item.size, item.mtime_ns):
-                if row.has_vector:
-                    self.summary.unchanged += 1
-                    continue
-            elif row is None and self.failures.get(item.path) == (item.size, item.mtime_ns):
-                self.summary.failed += 1  # failed before and unchanged since: not retried
-                continue
-            work.append(_Work(item, row))
-        if problems:
-            with self.store.writer() as writer:
-                for problem in problems:
-                    writer.record_failure(problem.path, None, None, problem.kind, problem.message)
-            self.summary.failed += sum(not problem.is_dir for problem in problems)
-        return work, seen, unreadable_dirs
 
-    def _read(self, work: _Work, skip_decode: frozenset[str], gpu: bool = True) -> _Read:
+def _through(
+    stage: Stage,
+    jobs: list[Job],
+    reusable: frozenset[str],
+    decide: Callable[[FileResult], None],
+    commit: Callable[[], None],
+    progress: Progress | None = None,
+) -> None:
+    """Hand jobs to the stage; decide on each answer and commit each batch as it arrives."""
+    if not jobs:
+        return
+    for results in stage.run(jobs, reusable):
+        for result in results:
+            decide(result)
+        commit()
+        if progress is not None:
+            progress.advance(len(results))
+
+
+def gpu_decoder(embedder: Embedder, config: Config) -> GpuJpegDecoder | None:
+    """JPEGs decoded on the GPU in batches, when the model runs on CUDA and gpu_decode is on."""
+    if embedder.device != "cuda" or not config.gpu_decode:
+        return None
+    thumbnail_size = SIZES["thumbnail"] if config.thumbnails_at_index else 0
+    return GpuJpegDecoder.for_model(embedder.loaded.preprocess, embedder.device, thumbnail_size)
+
+
+@dataclass(slots=True)
+class _Read:
+    """A worker thread's answer, with the pixels (or the JPEG left for the GPU) it needs."""
+
+    result: FileResult
+    pixels: torch.Tensor | None = None
+    pending: Pending | None = None
+
+
+class ThreadStage:
+    """The stage in one process: files are read, hashed and decoded on worker threads (JPEGs
+    on the GPU when there is a GPU decoder) and embedded on the calling thread, batch_size
+    images per model call. A Ray actor runs one too, with its host named in read errors."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        config: Config,
+        gpu: GpuJpegDecoder | None = None,
+        host: str = "",
+    ):
+        self.embedder = embedder
+        self.config = config
+        self.gpu = gpu
+        self.host = host
+        self.on_host = f" (on {host})" if host else ""  # read errors say where they happened
+        self.where = f"on {host}" if host else "in this process"
+        self.device = embedder.device
+        self.runtime = embedder.image_runtime
+
+    def run(self, jobs: Sequence[Job], reusable: frozenset[str]) -> Iterator[list[FileResult]]:
+        self.thumbnails = ThumbnailSaver(self.config)
+        embedded: set[str] = set()  # contents embedded in this run
+        size = self.config.batch_size
+        with WorkerPool(self.config.decode_workers) as pool:
+            reads = bounded_map(
+                pool,
+                lambda job: self._read(job, reusable),
+                jobs,
+                in_flight=max(64, 2 * size),
+                timeout=self.config.decode_timeout or None,
+                on_timeout=self._timed_out,
+            )
+            batch: list[_Read] = []
+            images = 0
+            for read in self._decoded_on_gpu(reads) if self.gpu else reads:
+                batch.append(read)
+                images += read.pixels is not None
+                if images >= size or len(batch) >= ANSWERS_PER_IMAGE_BATCH * size:
+                    yield self._embedded(batch, embedded)
+                    batch, images = [], 0
+            if batch:
+                yield self._embedded(batch, embedded)
+
+    def _read(self, job: Job, reusable: frozenset[str]) -> _Read:
         """Runs in a worker thread: read once, hash, and decode only if no vector can be reused.
         With a GPU decoder, a JPEG's header is read here and its pixels are left to the GPU."""
-        read = _Read(work)
+        read = _Read(FileResult(job.number))
+        result = read.result
         try:
-            with open(work.file.path, "rb") as handle:
+            with open(job.path, "rb") as handle:
                 info = os.fstat(handle.fileno())
                 data = handle.read()
         except FileNotFoundError:
-            read.error = DecodeError("vanished", "deleted after it was listed")
+            result.error = Failure("vanished", self._not_found())
             return read
         except OSError as exc:
-            read.error = DecodeError("unreadable", exc.strerror or str(exc))
+            result.error = Failure("unreadable", (exc.strerror or str(exc)) + self.on_host)
             return read
-        read.size, read.mtime_ns = info.st_size, info.st_mtime_ns
-        read.content_hash = content_hash(data)
-        row = work.row
-        if row and row.content_hash == read.content_hash and row.has_vector:
-            return read  # touched, not changed
-        if read.content_hash in skip_decode:
-            return read
-        if gpu and self.gpu is not None and self.gpu.accepts(data):
+        result.size, result.mtime_ns = info.st_size, info.st_mtime_ns
+        result.content_hash = content_hash(data)
+        if result.content_hash == job.indexed_hash or result.content_hash in reusable:
+            return read  # touched, not changed; or a move or copy of an embedded photo
+        if self.gpu is not None and self.gpu.accepts(data):
             read.pending = self.gpu.header(data, self.config.max_image_pixels)
             if read.pending is not None:
                 return read
         self._decode_on_cpu(read, data)
         return read
 
+    def _not_found(self) -> str:
+        if not self.host:
+            return "deleted after it was listed"
+        return f"not found on {self.host} (is the folder mounted at the same path there?)"
+
     def _decode_on_cpu(self, read: _Read, data: bytes) -> None:
+        result = read.result
         try:
             decoded = decode(
                 data, max_pixels=self.config.max_image_pixels, min_side=self.embedder.image_size
             )
-            read.meta = decoded.meta
+            result.meta = decoded.meta
             read.pixels = self.embedder.preprocess(decoded.image)
-            self.thumbnails.save(read.content_hash, decoded)
+            self.thumbnails.save(result.content_hash, decoded)
         except DecodeError as exc:
-            read.error = exc
+            result.error = Failure(exc.kind, exc.message)
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop the run
-            read.error = DecodeError("corrupt", f"{type(exc).__name__}: {exc}")
+            result.error = Failure("corrupt", f"{type(exc).__name__}: {exc}")
 
-    def _decoded_on_gpu(self, reads: Iterable[_Read]) -> Iterable[_Read]:
-        """Main thread: JPEGs that workers left for the GPU are decoded there in batches;
-        those it refuses are decoded on the CPU as usual, with the usual errors."""
+    def _decoded_on_gpu(self, reads: Iterable[_Read]) -> Iterator[_Read]:
+        """JPEGs that workers left for the GPU are decoded there in batches; those it refuses
+        are decoded on the CPU as usual, with the usual errors."""
         waiting: list[_Read] = []
         for read in reads:
             if read.pending is None:
@@ -249,168 +254,45 @@ class Indexer:
                 waiting = []
         yield from self._gpu_batch(waiting)
 
-    def _gpu_batch(self, reads: list[_Read]) -> Iterable[_Read]:
-        results = self.gpu.decode([read.pending for read in reads])
+    def _gpu_batch(self, reads: list[_Read]) -> Iterator[_Read]:
+        decoded = self.gpu.decode([read.pending for read in reads])
         thumbnails = []
-        for read, result in zip(reads, results, strict=True):
+        for read, on_gpu in zip(reads, decoded, strict=True):
             pending, read.pending = read.pending, None
-            if result is None:
+            if on_gpu is None:
                 self._decode_on_cpu(read, pending.data)
                 continue
-            read.meta, read.pixels = pending.meta, result.pixels
-            if result.thumbnail is not None:
-                thumbnails.append((read.content_hash, result.thumbnail))
+            read.result.meta, read.pixels = pending.meta, on_gpu.pixels
+            if on_gpu.thumbnail is not None:
+                thumbnails.append((read.result.content_hash, on_gpu.thumbnail))
         self.thumbnails.save_encoded(thumbnails)
         yield from reads
 
-    def _timed_out(self, work: _Work) -> _Read:
+    def _embedded(self, reads: list[_Read], embedded: set[str]) -> list[FileResult]:
+        """One model call for the batch's images. Identical contents go through it once, and
+        contents embedded in an earlier batch of this run not again: the Indexer committed
+        that batch before asking for this one, so it reuses their vector."""
+        firsts: dict[str, _Read] = {}
+        for read in reads:
+            digest = read.result.content_hash
+            if read.pixels is not None and digest not in embedded:
+                firsts.setdefault(digest, read)
+        vector_of = {}
+        if firsts:
+            device = self.gpu.device if self.gpu else "cpu"  # CPU fallbacks join GPU decodes
+            pixels = torch.stack([read.pixels.to(device) for read in firsts.values()])
+            vector_of = dict(zip(firsts, self.embedder.embed_pixels(pixels), strict=True))
+            embedded.update(vector_of)
+        for read in reads:
+            if read.pixels is not None:
+                read.result.vector = vector_of.get(read.result.content_hash)
+                read.result.fresh = firsts.get(read.result.content_hash) is read
+        return [read.result for read in reads]
+
+    def _timed_out(self, job: Job) -> _Read:
         limit = self.config.decode_timeout
         message = f"reading and decoding took longer than {limit} s (decode_timeout); skipped"
-        return _Read(work, error=DecodeError("timeout", message))
-
-    def _decide(self, read: _Read, batch: _Batch) -> None:
-        """Main thread: turn a worker's answer into store operations."""
-        file, row = read.work.file, read.work.row
-        if read.error is not None and read.error.kind == "vanished":
-            if row is not None:  # deleted between listing and reading: gone, not failed
-                self.missing[row.content_hash].append(row)
-            return
-        if read.error is not None:
-            self._fail(read, batch)
-            return
-        stat = {"size": read.size, "mtime_ns": read.mtime_ns, "content_hash": read.content_hash}
-        if row and row.content_hash == read.content_hash and row.has_vector:
-            batch.ops.append(lambda w: w.update_photo(row.id, **stat))
-            self.summary.unchanged += 1
-            return
-        target = row
-        if row is None and self.missing.get(read.content_hash):
-            target = self.missing[read.content_hash].pop()
-            batch.ops.append(lambda w: w.update_photo(target.id, path=file.path, **stat))
-            self.summary.moved += 1
-            if target.has_vector:
-                batch.indexed_paths.append(file.path)
-                return
-        elif row is None:
-            self.summary.new += 1
-        elif row.content_hash != read.content_hash:
-            self.summary.changed += 1
-        else:
-            self.summary.unchanged += 1  # same file, but no vector yet for this model
-        target_id = target.id if target else None
-
-        source_id = self.embedded_hashes.get(read.content_hash)
-        vector = (
-            self.store.vector(source_id, self.model.id)
-            if source_id is not None and source_id != target_id
-            else None
-        )
-        if vector is not None:
-            batch.ops.append(lambda w: self._copy(w, read, target_id, source_id, vector))
-            batch.indexed_paths.append(file.path)
-            self.summary.reused += 1
-            return
-        if read.pixels is None:  # the worker expected a vector to reuse that is not there
-            read = self._read(read.work, frozenset(), gpu=False)
-            if read.error is not None:
-                self._fail(read, batch)
-                return
-        batch.to_embed.append((read, target_id))
-
-    def _copy(self, writer: Writer, read: _Read, target_id, source_id: int, vector) -> None:
-        """Same bytes as an embedded photo: same metadata and vector, no decode, no model call."""
-        meta = writer.copy_metadata(source_id)
-        target_id = self._save_photo(writer, read, target_id, meta)
-        writer.set_vector(target_id, self.model.id, vector)
-        self.added.add(target_id)
-
-    def _save_photo(
-        self, writer: Writer, read: _Read, photo_id: int | None, meta: PhotoMeta
-    ) -> int:
-        file = read.work.file
-        if photo_id is None:
-            return writer.add_photo(file.path, read.size, read.mtime_ns, read.content_hash, meta)
-        if read.work.row and read.work.row.content_hash != read.content_hash:
-            writer.drop_vectors(photo_id)  # vectors of the old content, for every model
-            self.removed.add(photo_id)
-        writer.update_photo(
-            photo_id,
-            path=file.path,
-            size=read.size,
-            mtime_ns=read.mtime_ns,
-            content_hash=read.content_hash,
-            meta=meta,
-        )
-        return photo_id
-
-    def _fail(self, read: _Read, batch: _Batch) -> None:
-        file, row, error = read.work.file, read.work.row, read.error
-        log.info("Cannot index %s: %s", file.path, error.message)
-        batch.ops.append(
-            lambda w: w.record_failure(
-                file.path, file.size, file.mtime_ns, error.kind, error.message
-            )
-        )
-        if row is not None:  # it was a photo, and its new content is not
-            batch.ops.append(lambda w: w.delete_photos([row.id]))
-            self.removed.add(row.id)
-        self.summary.failed += 1
-
-    def _flush(self, batch: _Batch) -> None:
-        """Embed the batch, then commit it in one transaction: a crash loses at most one batch."""
-        if not batch.ops and not batch.to_embed:
-            return
-        # Identical files met in the same batch go through the model once.
-        firsts = {read.content_hash: read for read, _ in reversed(batch.to_embed)}
-        unique = list(firsts.values())
-        device = self.gpu.device if self.gpu else "cpu"  # CPU fallbacks join GPU decodes
-        vectors = self.embedder.embed_pixels(
-            torch.stack([read.pixels.to(device) for read in unique]) if unique else torch.zeros(0)
-        )
-        vector_of = dict(zip(firsts, vectors, strict=True))
-        self.summary.embedded += len(unique)
-        self.summary.reused += len(batch.to_embed) - len(unique)
-        with self.store.writer() as writer:
-            for op in batch.ops:
-                op(writer)
-            for read, photo_id in batch.to_embed:
-                photo_id = self._save_photo(writer, read, photo_id, read.meta)
-                writer.set_vector(photo_id, self.model.id, vector_of[read.content_hash])
-                self.added.add(photo_id)
-                self.embedded_hashes.setdefault(read.content_hash, photo_id)
-                batch.indexed_paths.append(read.work.file.path)
-            writer.clear_failures(path for path in batch.indexed_paths if path in self.failures)
-
-    def _delete_missing(self, seen: set[str], unreadable_dirs: list[str]) -> None:
-        gone = [row.id for rows in self.missing.values() for row in rows]
-        stale_failures = [
-            path
-            for path in self.failures
-            if path not in seen and not _under_any(path, unreadable_dirs)
-        ]
-        if gone or stale_failures:
-            with self.store.writer() as writer:
-                writer.delete_photos(gone)
-                writer.clear_failures(stale_failures)
-        self.removed.update(gone)
-        self.summary.deleted = len(gone)
-
-    def _update_vector_index(self, start_version: int) -> None:
-        """Apply this run's additions and removals to the FAISS file; rebuild it instead when
-        it is stale, or when the collection crossed the exact/approximate threshold."""
-        model = self.store.model(self.model.id)
-        index = VectorIndex(self.config, model)
-        saved = index.saved_version()
-        if saved == model.vectors_version:
-            return
-        if saved == start_version and index.read():
-            index.remove(self.removed | self.added)
-            index.add(*self.store.vectors_for(model.id, self.added))
-            if index.kind == index.wanted_kind(index.size):
-                index.save(model.vectors_version)
-                return
-        index.rebuild(self.store)
-        index.save(model.vectors_version)
+        return _Read(FileResult(job.number, error=Failure("timeout", message)))
 
 
 def _checked_root(root: Path) -> str:
@@ -419,7 +301,3 @@ def _checked_root(root: Path) -> str:
         what = "does not exist" if not os.path.exists(path) else "is not a folder"
         raise FolderError(f"Cannot index {path}: it {what}. Give the path of a photo folder.")
     return path
-
-
-def _under_any(path: str, folders: list[str]) -> bool:
-    return any(path.startswith(os.path.join(folder, "")) for folder in folders)

@@ -23,6 +23,7 @@ from .progress import Progress
 from .runtime import runtime_status
 from .runtime.selection import select_engines
 from .search import Searcher
+from .stage import Stage
 from .store import ModelInfo, Store, VectorIndex
 from .store.database import redacted
 
@@ -74,10 +75,20 @@ class PhotoLibrary:
         process writes, after waiting `wait` seconds for it."""
         lock = self.store.writer_lock().acquire(wait)
         try:
-            indexer = Indexer(self.store, self.embedder, self.model, self.config)
+            indexer = Indexer(self.store, self.embedder, self.model, self.config, self.cluster)
             return indexer.run(roots, progress, scopes)
         finally:
             lock.release()
+
+    @functools.cached_property
+    def cluster(self) -> Stage | None:
+        """With ray_address set, the stage that embeds on the Ray cluster: joined once, used
+        by every index run of this library (a watch makes many)."""
+        if not self.config.ray_address:
+            return None
+        from .cluster import RayStage
+
+        return RayStage(self.config, self.embedder.identity.key)
 
     @functools.cached_property
     def searcher(self) -> Searcher:

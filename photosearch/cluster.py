@@ -1,0 +1,178 @@
+"""The stage on a Ray cluster: reading, hashing, decoding and embedding run as Ray Data
+map_batches over a pool of actors that each load the model once (one GPU each where the
+cluster has GPUs, CPU actors otherwise). Answers stream back batch by batch, so memory stays
+bounded and the driver commits as they come; the driver alone walks, decides and writes the
+store. Paths must mean the same file on every worker: a shared mount at the same path."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import pickle
+import re
+import socket
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from .config import Config, default_data_dir
+from .errors import ModelLoadError, PhotosearchError
+from .stage import FileResult, Job
+
+WORKER_KEYS = ("host", "device", "runtime")  # columns that say who answered
+
+
+class ClusterError(PhotosearchError):
+    """The Ray cluster cannot be reached, or it cannot embed."""
+
+
+class RayStage:
+    """Connects once (a `watch` runs many index runs through it); each run is one Ray Data
+    execution whose actors load the model when it starts."""
+
+    def __init__(self, config: Config, model_key: str):
+        self.ray = connect(config.ray_address)
+        self.address = config.ray_address
+        # Workers get no secrets, and leave thumbnails to the web server, which makes them on
+        # first view: a worker has no business in the driver's data dir.
+        self.config = dataclasses.replace(
+            config, database_url="", access_token="", thumbnails_at_index=False
+        )
+        self.model_key = model_key
+        # (host, device, runtime) of every worker that answered this process so far
+        self.workers: set[tuple[str, str, str]] = set()
+
+    @property
+    def where(self) -> str:
+        return f"on the Ray cluster ({self.address}): {self._seen(0) or 'no worker yet'}"
+
+    @property
+    def device(self) -> str:
+        return self._seen(1) or "none"
+
+    @property
+    def runtime(self) -> str:
+        return self._seen(2) or "none"
+
+    def _seen(self, column: int) -> str:
+        return ", ".join(sorted({worker[column] for worker in self.workers}))
+
+    def run(self, jobs: Sequence[Job], reusable: frozenset[str]) -> Iterator[list[FileResult]]:
+        rows = [
+            {"number": job.number, "path": os.fsencode(job.path), "indexed_hash": job.indexed_hash}
+            for job in jobs
+        ]
+        dataset = self.ray.data.from_items(rows).map_batches(
+            EmbeddingActor,
+            fn_constructor_kwargs={
+                "config": self.config,
+                "model_key": self.model_key,
+                "reusable": reusable,
+            },
+            batch_size=self.config.batch_size,
+            batch_format="numpy",
+            **self._actors(),
+        )
+        answered: set[int] = set()
+        try:
+            for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+                self.workers.update(zip(*(batch[key] for key in WORKER_KEYS), strict=True))
+                # A batch retried after its worker died may come back twice: once is enough.
+                results = [pickle.loads(answer) for answer in batch["result"]]
+                fresh = [result for result in results if result.number not in answered]
+                answered.update(result.number for result in fresh)
+                yield fresh
+        except self.ray.exceptions.RayError as exc:
+            raise ClusterError(f"The Ray cluster could not embed: {_reason(exc)}") from None
+
+    def _actors(self) -> dict:
+        """One actor per GPU where the cluster has GPUs; else one per node, with the cores of
+        the smallest node (Ray limits its torch threads to them)."""
+        pool = self.ray.data.ActorPoolStrategy
+        gpus = int(self.ray.cluster_resources().get("GPU", 0))
+        if gpus and self.config.device != "cpu":
+            return {"compute": pool(size=gpus), "num_gpus": 1}
+        if self.config.device == "cuda":
+            raise ClusterError("Device 'cuda' was asked for, but the Ray cluster has no GPU.")
+        cpus = [node["Resources"].get("CPU", 0) for node in self.ray.nodes() if node["Alive"]]
+        cpus = [count for count in cpus if count]
+        return {"compute": pool(size=len(cpus)), "num_cpus": min(cpus)}
+
+
+class EmbeddingActor:
+    """One Ray actor: loads the model once, as the driver does and with its settings, then
+    runs a ThreadStage on each batch of jobs. Read errors name this host."""
+
+    def __init__(self, config: Config, model_key: str, reusable: frozenset[str]):
+        from .indexer import ThreadStage, gpu_decoder
+        from .library import PhotoLibrary
+
+        host = socket.gethostname()
+        if not config.data_dir.is_dir():  # the driver's data dir is not mounted here
+            config = dataclasses.replace(config, data_dir=default_data_dir())
+        embedder = PhotoLibrary(config).load_embedder(config.model)
+        if embedder.identity.key != model_key:
+            raise ModelLoadError(
+                f"The Ray worker on {host} loaded model {embedder.identity.key}, but the index "
+                f"holds {model_key}: give every machine the same weights file."
+            )
+        self.stage = ThreadStage(embedder, config, gpu_decoder(embedder, config), host)
+        self.reusable = reusable
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        jobs = [
+            Job(int(number), os.fsdecode(bytes(path)), str(indexed_hash))
+            for number, path, indexed_hash in zip(
+                batch["number"], batch["path"], batch["indexed_hash"], strict=True
+            )
+        ]
+        results = [result for group in self.stage.run(jobs, self.reusable) for result in group]
+        answers = np.array([pickle.dumps(result) for result in results], dtype=object)
+        worker = {key: np.full(len(results), getattr(self.stage, key)) for key in WORKER_KEYS}
+        return {"result": answers, **worker}
+
+
+def connect(address: str):
+    """Ray, joined to the cluster at `address` (auto, local, ray://HOST:10001, HOST:6379)
+    unless this process already is; quiet, because the CLI shows its own progress."""
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        raise ClusterError(
+            "Indexing on a Ray cluster needs Ray, here and on every worker: "
+            "pip install -e '.[cluster]'."
+        ) from None
+    if not ray.is_initialized():
+        try:
+            _reachable(address)
+            ray.init(address=address, logging_level=logging.WARNING)
+        except (OSError, ValueError, RuntimeError) as exc:  # ConnectionError is an OSError
+            raise ClusterError(
+                f"Cannot join the Ray cluster at {address!r}: {_reason(exc).rstrip('.')}. Use "
+                "auto (the cluster this machine joined with `ray start`), local (start one here "
+                "for a try) or ray://HOST:10001 (a remote head)."
+            ) from None
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
+    logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # "disabled"
+    return ray
+
+
+def _reachable(address: str) -> None:
+    """A HOST:PORT address answers, or OSError now: Ray itself would retry for minutes."""
+    host, _, port = address.rpartition(":")
+    if "://" not in address and host and port.isdigit():
+        socket.create_connection((host, int(port)), timeout=5).close()
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong, from a Ray error whose last line is the worker's own exception
+    ("package.module.Type: message"): "Type: message", without terminal colours."""
+    lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).splitlines()]
+    last = next((line for line in reversed(lines) if line), type(exc).__name__)
+    kind, colon, message = last.partition(": ")
+    return f"{kind.rpartition('.')[2]}: {message}" if colon and " " not in kind else last[:500]

@@ -1,0 +1,172 @@
+"""Embedding on a Ray cluster, here a local one (2 CPUs, started once for the module), with the
+tiny test model: the same photos, vectors and search results as in this process, bad files
+recorded through it, a worker killed mid-run replaced and a driver killed mid-run resumed,
+each with exact counts."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from photosearch.consistency import check
+from photosearch.library import PhotoLibrary
+from photosearch.progress import Progress
+
+from .test_robustness import REPO, make_tree
+
+ray = pytest.importorskip("ray", reason="Ray is not installed: pip install -e '.[cluster]'")
+
+
+@pytest.fixture(scope="module")
+def ray_address():
+    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING)
+    yield ray.get_runtime_context().gcs_address
+    ray.shutdown()
+
+
+@pytest.fixture
+def cluster_library(config, tiny_embedder, ray_address):
+    """A second library on its own data dir that embeds on the cluster, with the runtime of
+    the tiny embedder that the in-process library uses."""
+    on_ray = dataclasses.replace(
+        config,
+        data_dir=config.data_dir.parent / "ray-data",
+        ray_address=ray_address,
+        runtime="torch",
+        precision="fp32",
+    )
+    library = PhotoLibrary(on_ray, embedder=tiny_embedder)
+    yield library
+    library.close()
+
+
+def indexed(library, root) -> dict[str, int]:
+    known = library.store.known_files([str(root)], library.model.id)
+    return {os.path.relpath(path, root): row.id for path, row in known.items()}
+
+
+def test_the_cluster_indexes_as_this_process_does(
+    library, cluster_library, photo_tree, expected_indexed, expected_failed
+):
+    (photo_tree / "worker-cannot-read.jpg").symlink_to("/proc/self/mem")  # EIO when read
+    here = library.index([photo_tree])
+    there = cluster_library.index([photo_tree])
+
+    assert (there.new, there.failed, there.embedded) == (here.new, here.failed, here.embedded)
+    assert there.new == len(expected_indexed) and there.embedded == there.new
+    assert there.where.startswith("on the Ray cluster") and socket.gethostname() in there.where
+    assert (there.device, there.runtime) == ("cpu", "torch fp32")
+    failures = {os.path.relpath(f.path, photo_tree): f for f in cluster_library.store.failures()}
+    assert set(failures) == {*expected_failed, "worker-cannot-read.jpg"}
+    here_failures = {os.path.relpath(f.path, photo_tree): f for f in library.store.failures()}
+    assert {p: f.kind for p, f in failures.items()} == {p: f.kind for p, f in here_failures.items()}
+    unreadable = failures["worker-cannot-read.jpg"]
+    assert unreadable.kind == "unreadable" and f"(on {socket.gethostname()})" in unreadable.message
+
+    ids_here, ids_there = indexed(library, photo_tree), indexed(cluster_library, photo_tree)
+    assert set(ids_there) == set(ids_here) == expected_indexed
+    for path, photo_id in ids_here.items():
+        a = library.store.vector(photo_id, library.model.id)
+        b = cluster_library.store.vector(ids_there[path], cluster_library.model.id)
+        assert float(a @ b) >= 0.9999, path
+    for query in ("a rocket on a launch pad", "a cat"):
+        hits = [
+            [os.path.relpath(hit.photo.path, photo_tree) for hit in lib.searcher.text(query, 10)]
+            for lib in (library, cluster_library)
+        ]
+        assert hits[0] == hits[1], query
+
+    # The driver applies the incremental rules: a move and a copy are hashed on the
+    # cluster, never decoded or embedded; unchanged files never leave the driver.
+    os.rename(photo_tree / "edge/cat.webp", photo_tree / "cat.webp")
+    shutil.copy(photo_tree / "photos/things/coins.jpg", photo_tree / "coins-copy.jpg")
+    again = cluster_library.index([photo_tree])
+    assert (again.moved, again.new, again.reused, again.embedded) == (1, 1, 1, 0)
+    assert again.unchanged == len(expected_indexed) - 1
+    assert indexed(cluster_library, photo_tree)["cat.webp"] == ids_there["edge/cat.webp"]
+
+
+class KillWorkerOnce(Progress):
+    """Kills the cluster's embedding actor (SIGKILL) once the driver has its first answers."""
+
+    def __init__(self):
+        self.answers = 0
+        self.killed: list[int] = []
+
+    def advance(self, count: int = 1) -> None:
+        self.answers += count
+        if not self.killed:
+            self.killed = actor_processes()
+            for pid in self.killed:
+                os.kill(pid, signal.SIGKILL)
+
+
+def actor_processes() -> list[int]:
+    """Processes of this machine whose title names the stage's Ray actor."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            title = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if entry.name.isdigit() and b"ray::" in title and b"EmbeddingActor" in title:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_worker_killed_mid_run_is_replaced(cluster_library, tmp_path):
+    root = tmp_path / "photos"
+    make_tree(root, 64)
+    progress = KillWorkerOnce()
+    summary = cluster_library.index([root], progress)
+    assert progress.killed and progress.answers == 64
+    assert (summary.new, summary.failed, summary.embedded) == (64, 0, 64)
+    report = check(cluster_library.store, cluster_library.config)
+    assert report.consistent and report.photos == 64
+    assert report.models[0].vectors == 64 and report.models[0].index_vectors == 64
+
+
+def test_a_driver_killed_mid_run_resumes_with_exact_counts(run_cli, ray_address, tmp_path):
+    root = tmp_path / "photos"
+    count = 400
+    make_tree(root, count)
+    command = [sys.executable, str(REPO / "manage.py"), "index", str(root), "--ray", ray_address]
+    driver = subprocess.Popen(
+        [*command, "--batch-size", "4"], env=run_cli.env, stdout=subprocess.DEVNULL
+    )
+    database = tmp_path / "data" / "photosearch.db"
+    committed = 0
+    deadline = time.monotonic() + 120
+    while committed == 0 and driver.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+        committed = photos_in(database)
+    driver.kill()
+    driver.wait()
+    assert 0 < photos_in(database) < count, "the driver was not killed mid-run"
+
+    summary = json.loads(run_cli("index", str(root), "--ray", ray_address, "--json").stdout)
+    assert summary["failed"] == 0 and summary["new"] + summary["unchanged"] == count
+    report = json.loads(run_cli("check", "--json").stdout)
+    assert report["consistent"], report
+    (model,) = report["models"]
+    assert report["photos"] == model["vectors"] == model["index_vectors"] == count
+
+
+def photos_in(database: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1) as connection:
+            return connection.execute("SELECT COUNT(*) FROM photos").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
