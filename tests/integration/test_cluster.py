@@ -99,11 +99,13 @@ def test_the_cluster_indexes_as_this_process_does(
 
 
 class KillWorkerOnce(Progress):
-    """Kills the cluster's embedding actor (SIGKILL) once the driver has its first answers."""
+    """Kills the cluster's embedding actor (SIGKILL) once the driver has its first answers,
+    then watches for the process that replaces it."""
 
     def __init__(self):
         self.answers = 0
         self.killed: list[int] = []
+        self.replaced: set[int] = set()
 
     def advance(self, count: int = 1) -> None:
         self.answers += count
@@ -111,6 +113,8 @@ class KillWorkerOnce(Progress):
             self.killed = actor_processes()
             for pid in self.killed:
                 os.kill(pid, signal.SIGKILL)
+        elif not self.replaced:
+            self.replaced = set(actor_processes()) - set(self.killed)
 
 
 def actor_processes() -> list[int]:
@@ -128,14 +132,14 @@ def actor_processes() -> list[int]:
 
 def test_a_worker_killed_mid_run_is_replaced(cluster_library, tmp_path):
     root = tmp_path / "photos"
-    make_tree(root, 64)
+    make_tree(root, 160)
     progress = KillWorkerOnce()
     summary = cluster_library.index([root], progress)
-    assert progress.killed and progress.answers == 64
-    assert (summary.new, summary.failed, summary.embedded) == (64, 0, 64)
+    assert progress.killed and progress.replaced and progress.answers == 160
+    assert (summary.new, summary.failed, summary.embedded) == (160, 0, 160)
     report = check(cluster_library.store, cluster_library.config)
-    assert report.consistent and report.photos == 64
-    assert report.models[0].vectors == 64 and report.models[0].index_vectors == 64
+    assert report.consistent and report.photos == 160
+    assert report.models[0].vectors == 160 and report.models[0].index_vectors == 160
 
 
 def test_a_driver_killed_mid_run_resumes_with_exact_counts(run_cli, ray_address, tmp_path):
