@@ -63,7 +63,10 @@ class RayStage:
             {"number": job.number, "path": os.fsencode(job.path), "indexed_hash": job.indexed_hash}
             for job in jobs
         ]
-        dataset = self.ray.data.from_items(rows).map_batches(
+        # One block per batch: Ray Data hands back a task's answers as one block, and the
+        # driver commits per block, so a crash loses a batch, not a task of thousands.
+        blocks = -(-len(rows) // self.config.batch_size)
+        dataset = self.ray.data.from_items(rows, override_num_blocks=blocks).map_batches(
             EmbeddingActor,
             fn_constructor_kwargs={
                 "config": self.config,
