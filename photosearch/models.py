@@ -18,6 +18,10 @@ log = logging.getLogger(__name__)
 
 # Tests only: a tiny architecture that runs in milliseconds on a CPU. Not a preset.
 TEST_ARCH = "photosearch-test-tiny"
+# The synthetic benchmark's model, trained from scratch: a small ResNet whose attention
+# pooling keeps where things are, and a causal text tower pooled at the end. Not a preset.
+SYNTHETIC_ARCH = "photosearch-synthetic-small"
+CONFIG_DIR = Path(__file__).parent / "model_configs"
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors", ".ckpt")
 
 
@@ -72,8 +76,8 @@ class LoadedModel:
 def get_open_clip():
     import open_clip
 
-    if TEST_ARCH not in open_clip.list_models():
-        open_clip.add_model_config(Path(__file__).parent / "model_configs" / f"{TEST_ARCH}.json")
+    if not {TEST_ARCH, SYNTHETIC_ARCH} <= set(open_clip.list_models()):
+        open_clip.add_model_config(CONFIG_DIR)
     return open_clip
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from .probe import PairResult
 from .run import AuditReport
 from .tasks import TASKS
+from .verdict import THRESHOLDS, verdict, verdict_line
 
 EXPLANATION = (
     "A score near chance means the model cannot tell the true caption from the same words in "
@@ -47,6 +48,9 @@ def render_table(report: AuditReport) -> str:
     text.append("")
     for model in report.models:
         text.append(f"{model.name} = {model.key}")
+    verdicts = [verdict_line(model.name, model.results) for model in report.models]
+    if any(verdicts):
+        text += ["", *(line for line in verdicts if line), THRESHOLDS]
     notes = []
     if any(TASKS[task].synthetic for task in report.tasks):
         notes.append(
@@ -68,6 +72,7 @@ def report_json(report: AuditReport, items_file: Path | None) -> dict:
     return {
         "source": report.source,
         "items_file": str(items_file) if items_file else None,
+        "verdicts": {model.name: verdict(model.results) for model in report.models},
         "tasks": [
             {
                 "task": task,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-from benchmarks import compressed, reindex, search
+from benchmarks import compressed, negclip_synthetic, reindex, search
 from benchmarks.common import clustered_vectors
+from benchmarks.negclip_measures import describes, shuffle_words, write_gallery
+from photosearch.audit.synthetic import RICH_WORLD
 
 
 def test_synthetic_vectors_are_unit_length_and_reproducible():
@@ -44,3 +46,28 @@ def test_chunked_ground_truth_equals_a_flat_search():
 def test_bare_walk_counts_every_file(tmp_path):
     reindex.make_tree(tmp_path / "tree", 1_200)
     assert reindex.bare_walk(tmp_path / "tree") == 1_200
+
+
+def test_negclip_gallery_scenes_answer_their_queries_and_not_the_swaps(tmp_path):
+    gallery = write_gallery(tmp_path, pairs=3, per_query=4, distractors=5, seed=0, world=RICH_WORLD)
+    assert len(gallery.scenes) == 3 * 2 * 4 + 5
+    for query, swapped in gallery.pairs:
+        assert sum(describes(query, things) for things in gallery.scenes.values()) >= 4
+        assert not any(
+            describes(query, t) and describes(swapped, t) for t in gallery.scenes.values()
+        )
+    assert sorted(shuffle_words(["a b c d"], seed=1)[0].split()) == ["a", "b", "c", "d"]
+
+
+def test_negclip_synthetic_benchmark_at_toy_size(tmp_path):
+    size = negclip_synthetic.Size(scenes=128, training_singles=16, plain_epochs=1, tune_epochs=1,
+                                  suite=20, pairs=2, per_query=5, distractors=10, singles=20,
+                                  batch=64)  # fmt: skip
+    result = negclip_synthetic.run(size, tmp_path, log=lambda _: None)
+    for side in ("before", "after"):
+        assert set(result[side]) == set(negclip_synthetic.FIGURES)
+        assert all(0 <= value <= 1 for value in result[side].values())
+    assert (tmp_path / "negclip.pt").is_file() and result["seconds"] > 0
+    assert set(negclip_synthetic.targets(result)) and "precision@10" in negclip_synthetic.render(
+        result, size, tmp_path
+    )

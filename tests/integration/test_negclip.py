@@ -17,7 +17,7 @@ from photosearch.config import Config
 from photosearch.embedder import Embedder
 from photosearch.models import TEST_ARCH, load_model, parse_model, untrained_model
 from photosearch.negclip.data import TrainingDataError, load_pairs
-from photosearch.negclip.hard_negatives import VERB_TAGS, swap_negatives
+from photosearch.negclip.hard_negatives import OPPOSITES, VERB_TAGS, swap_negatives
 from photosearch.negclip.train import Trainer, TrainSettings, mine_neighbours
 
 CAPTIONS = [
@@ -36,6 +36,10 @@ def test_hard_negatives_are_the_same_words_in_another_order(caption):
     assert negatives and len(set(negatives)) == len(negatives)
     for negative in negatives:
         swapped = negative.split()
+        replaced = [(a, b) for a, b in zip(words, swapped, strict=True) if a != b]
+        if len(replaced) == 1:  # or one relation word traded for its opposite
+            assert OPPOSITES[replaced[0][0].lower()] == replaced[0][1], negative
+            continue
         assert Counter(swapped) == Counter(words) and swapped != words
         changed = [i for i, (a, b) in enumerate(zip(words, swapped, strict=True)) if a != b]
         kinds = [tagged[i][1] for i in changed]
@@ -53,6 +57,22 @@ def test_hard_negatives_are_the_same_words_in_another_order(caption):
 def test_relation_caption_gets_its_subject_object_swap():
     assert "the blue square is above the red circle" in swap_negatives(CAPTIONS[2])
     assert "the grass is eating the horse" in swap_negatives(CAPTIONS[0])
+
+
+def test_relation_negatives_come_first_and_keep_the_relation_phrase():
+    caption = "the red circle is to the left of the blue square"
+    negatives = swap_negatives(caption)
+    assert negatives[:2] == [
+        "the blue square is to the left of the red circle",
+        "the red circle is to the right of the blue square",
+    ]
+    assert all(" the left of " in n or " the right of " in n for n in negatives), negatives
+
+
+def test_a_conjunction_swap_is_no_negative():
+    negatives = swap_negatives("the red circle and the blue square")
+    assert "the blue square and the red circle" not in negatives
+    assert "the blue circle and the red square" in negatives
 
 
 def test_mining_returns_true_neighbours():
