@@ -5,8 +5,10 @@ a separate row shows a repeated query, which it does."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from photosearch.embedder import Embedder
@@ -61,6 +63,7 @@ def run(quick: bool, work: Path) -> list[Row]:
             loaded.model.encode_text(loaded.tokenizer([next(queries)]))
 
     before50, before95 = p50_p95(latencies_ms(before, repeats))
+    concurrent = concurrent_clients(create_app(config, library), queries, 8, repeats // 2)
     library.close()
     name = f"(f) GET /api/search, {count:,} photos, ViT-B-32 text tower ({embedder.runtime})"
     return [
@@ -69,4 +72,49 @@ def run(quick: bool, work: Path) -> list[Row]:
         Row(name, "whole request p50", api50, "ms", "before", before50, "<= 20 ms", api50 <= 20),
         Row(name, "whole request p95", api95, "ms", "before p95", before95),
         Row(name, "repeated query (cached vector) p50", cached50, "ms"),
+        Row(name, "8 concurrent clients, waitress, p50", concurrent["p50"], "ms"),
+        Row(name, "8 concurrent clients, waitress, p95", concurrent["p95"], "ms"),
+        Row(name, "8 concurrent clients: requests/s", concurrent["rate"], "req/s"),
+        Row(name, "8 concurrent clients: errors", concurrent["errors"], "requests"),
     ]
+
+
+def concurrent_clients(app, queries, clients: int, each: int) -> dict:
+    """Latency and errors with `clients` HTTP clients at once against the production server
+    (waitress, 8 threads) on loopback: what a household's phones and laptops do together."""
+    import threading
+    import urllib.request
+
+    from waitress import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=8)
+    threading.Thread(target=server.run, daemon=True).start()
+    base = f"http://127.0.0.1:{server.effective_port}/api/search"
+    lock = threading.Lock()
+    texts = [next(queries) for _ in range(clients * each)]
+    times, errors = [], 0
+
+    def client(number: int) -> None:
+        nonlocal errors
+        for query in texts[number::clients]:
+            started = time.perf_counter()
+            try:
+                url = f"{base}?{urllib.parse.urlencode({'q': query, 'limit': 40})}"
+                with urllib.request.urlopen(url, timeout=30) as response:
+                    ok = response.status == 200
+            except OSError:
+                ok = False
+            with lock:
+                times.append((time.perf_counter() - started) * 1000)
+                errors += not ok
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    server.close()
+    p50, p95 = p50_p95(np.array(times))
+    return {"p50": p50, "p95": p95, "rate": len(times) / seconds, "errors": errors}

@@ -12,11 +12,6 @@ from pathlib import Path
 
 import click
 
-from .audit.datasets import missing_files
-from .audit.download import download_task_files
-from .audit.probe import BUILTIN_PAIRS, probe_pairs
-from .audit.report import render_probe, render_table, report_json, write_items
-from .audit.run import check_files, run_audit, synthetic_dir
 from .audit.tasks import OFFICIAL_TASKS, SYNTHETIC_TASKS
 from .config import PRECISIONS, RUNTIMES, Config
 from .errors import PhotosearchError, QueryError
@@ -88,7 +83,7 @@ def common_options(skip: tuple[str, ...] = ()):
                 include_hidden=kwargs.pop("include_hidden", None),
                 ray_address=kwargs.pop("ray_address", None),
             )
-            library = PhotoLibrary(config)
+            library = PhotoLibrary.open(config)
             try:
                 return command(library, **kwargs)
             finally:
@@ -123,10 +118,14 @@ def index(library: PhotoLibrary, folders, as_json):
         f"new {summary.new}, changed {summary.changed}, moved {summary.moved}, "
         f"deleted {summary.deleted}, unchanged {summary.unchanged}, failed {summary.failed}"
     )
+    ran = (
+        f"on {summary.device} ({summary.runtime}) {summary.where}"
+        if summary.device
+        else f"({summary.runtime})"
+    )
     click.echo(
         f"embedded {summary.embedded} images ({summary.reused} vectors reused) in "
-        f"{summary.seconds:.1f} s, {summary.images_per_second:.1f} images/s on {summary.device} "
-        f"({summary.runtime}) {summary.where}"
+        f"{summary.seconds:.1f} s, {summary.images_per_second:.1f} images/s {ran}"
     )
     if summary.failed:
         click.echo("See why files failed: photosearch errors")
@@ -138,8 +137,12 @@ def index(library: PhotoLibrary, folders, as_json):
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
 @click.option("--offset", default=0, type=click.IntRange(min=0), help="Skip this many results.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as a JSON list.")
+@click.option("--open", "open_", is_flag=True, help="Show the results in an image viewer.")
+@click.option(
+    "--preview", is_flag=True, help="Small images in the terminal (kitty, iTerm2, sixel)."
+)
 @common_options()
-def search(library: PhotoLibrary, query, like, limit, offset, as_json):
+def search(library: PhotoLibrary, query, like, limit, offset, as_json, open_, preview):
     """Search by text, or with --like by an example photo."""
     if bool(query) == bool(like):
         raise click.UsageError("Give a search text or --like PATH_OR_ID (one of them).")
@@ -150,13 +153,43 @@ def search(library: PhotoLibrary, query, like, limit, offset, as_json):
     hits = searcher.like(like, limit, offset) if like else searcher.text(query, limit, offset)
     if as_json:
         click.echo(json.dumps([hit.to_dict() for hit in hits], indent=2))
-        return
-    if not hits:
+    elif not hits:
         _empty_index_message(as_json)
-        return
+    else:
+        _print_hits(library, hits, preview)
+    if open_ and hits:
+        from .terminal import open_in_viewer
+
+        opened = open_in_viewer([hit.photo.path for hit in hits], library.config.viewer)
+        if len(opened) < len(hits) and not as_json:
+            click.echo(f"Opened the top {len(opened)}; set `viewer` to open them all.", err=True)
+
+
+def _print_hits(library: PhotoLibrary, hits, preview: bool) -> None:
+    """A line per hit; with --preview, a small image under it where the terminal can."""
+    from .terminal import inline_image, preview_protocol
+
+    protocol = preview_protocol() if preview else ""
     for hit in hits:
         taken = hit.photo.taken_at.strftime("%Y-%m-%d") if hit.photo.taken_at else "-" * 10
         click.echo(f"{hit.rank:>4}  {hit.score:6.3f}  {taken}  {display_path(hit.photo.path)}")
+        if protocol:
+            image = _thumbnail_image(library, hit.photo)
+            if image is not None:
+                click.echo(inline_image(image, protocol))
+
+
+def _thumbnail_image(library: PhotoLibrary, photo):
+    """The cached 320 px thumbnail (made now if missing), or None if the photo is unreadable."""
+    from PIL import Image
+
+    from .decoder import DecodeError
+    from .thumbnails import SIZES, thumbnail
+
+    try:
+        return Image.open(thumbnail(photo, SIZES["thumbnail"], library.config))
+    except (OSError, DecodeError):
+        return None
 
 
 def _empty_index_message(as_json: bool) -> None:
@@ -182,6 +215,7 @@ def status(library: PhotoLibrary, as_json):
         ("photos", report["photos"]),
         ("failed", report["failed"]),
         ("model", f"{report['model']} ({report['model_key'] or 'weights not found'})"),
+        ("why", report["model_reason"]),
         ("weights", report["weights"] or "not found locally (see: photosearch models)"),
         ("vectors", report["vectors"]),
         ("device", report["device"]),
@@ -237,24 +271,38 @@ def errors(library: PhotoLibrary, limit, as_json):
     type=click.Path(path_type=Path),
     help="Also keep this folder's index live (repeatable).",
 )
+@click.option(
+    "--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+    help="Requests served at a time.",
+)  # fmt: skip
+@click.option("--dev", is_flag=True, help="Flask's development server instead of waitress.")
 @common_options()
-def serve(library: PhotoLibrary, host, port, watched):
+def serve(library: PhotoLibrary, host, port, watched, threads, dev):
     """Search in the browser (and a JSON API), with the model loaded once and kept warm."""
     from .watcher import Watcher
     from .web import check_bind, create_app, warm_up
+    from .web.server import configure_logging, run_production
 
     check_bind(host, library.config)
+    configure_logging()
+    log = logging.getLogger("photosearch.server")
     app = create_app(library.config, library)
     warm_up(library)
     if watched:
         _print_summary(library.index(list(watched)))
         Watcher(library, list(watched), on_update=_print_summary).start()
     shown = f"[{host}]" if ":" in host else host
-    click.echo(
-        f"photosearch is serving http://{shown}:{port}/ with {library.embedder.identity.key} "
-        f"on {library.embedder.device} ({library.embedder.runtime}). Stop it with Ctrl-C."
+    embedder = library.embedder
+    log.info("model %s on %s (%s)", embedder.identity.key, embedder.device, embedder.runtime)
+    log.info(
+        "%d photos indexed; data dir %s", library.store.counts()["photos"], library.config.data_dir
     )
-    app.run(host, port, threaded=True, use_reloader=False)
+    server = "Flask's development server" if dev else f"waitress, {threads} threads"
+    log.info("serving http://%s:%d/ with %s; stop with Ctrl-C", shown, port, server)
+    if dev:
+        app.run(host, port, threaded=True, use_reloader=False, debug=False)
+    else:
+        run_production(app, host, port, threads)
 
 
 @cli.command()
@@ -483,6 +531,11 @@ def audit_compositionality(
     as_json,
 ):
     """ARO checks of the search model: relation, attribution and word order."""
+    from .audit.datasets import missing_files
+    from .audit.download import download_task_files
+    from .audit.report import render_table, report_json, write_items
+    from .audit.run import check_files, run_audit, synthetic_dir
+
     models = list(dict.fromkeys(models or [library.config.model]))
     if probe or pairs:
         _audit_index(library, models, pairs, as_json)
@@ -533,6 +586,9 @@ def audit_compositionality(
 
 
 def _audit_index(library: PhotoLibrary, models: list[str], pairs, as_json: bool) -> None:
+    from .audit.probe import BUILTIN_PAIRS, probe_pairs
+    from .audit.report import render_probe
+
     output = []
     for name in models:
         view = library.for_model(name)

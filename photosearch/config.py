@@ -39,6 +39,7 @@ class Config:
     max_image_pixels: int = 200_000_000
     negclip_checkpoint: str = ""  # path to negclip.pth; empty: <data_dir>/models/negclip.pth
     offline: bool = False  # never try to download weights
+    viewer: str = ""  # search --open: image viewer command given the paths; empty: the desktop's
     access_token: str = ""  # required by the web server on non-loopback addresses
     min_score: float = 0.2  # text queries: weaker matches are not shown
     min_score_photo: float = 0.5  # photo queries ("more like this"): same, for image-image scores
@@ -49,6 +50,9 @@ class Config:
     compressed_threshold: int = 2_000_000  # auto: vectors from which the index is compressed
     ivf_nprobe: int = 32  # IVF lists searched per query: more is slower and more exact
     decode_timeout: int = 60  # seconds a file may take to read and decode before it is skipped
+    # Where `model` came from (a flag, the environment, the config file); empty: the default,
+    # which a library's own model (the one it was last indexed with) takes precedence over.
+    model_source: str = field(default="", compare=False)
     reconcile_interval: int = 3600  # watcher: seconds between full re-scans (0: never)
     thumbnails_at_index: bool = True  # save 320 px thumbnails from the index decode
     ray_address: str = ""  # embed on a Ray cluster: auto, local or ray://HOST:10001; "": here
@@ -81,15 +85,21 @@ class Config:
         data_dir = overrides.get("data_dir") or environ.get("PHOTOSEARCH_HOME")
         data_dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
 
+        layers = [
+            ("the --model flag", overrides),
+            (f"{ENV_PREFIX}MODEL", _read_env(environ)),
+            (str(data_dir / CONFIG_FILE_NAME), _read_file(data_dir / CONFIG_FILE_NAME)),
+        ]
         values: dict[str, Any] = {}
-        values.update(_read_file(data_dir / CONFIG_FILE_NAME))
-        values.update(_read_env(environ))
-        values.update(overrides)
+        for _, layer in reversed(layers):
+            values.update(layer)
         values["data_dir"] = data_dir
-        return cls(**{name: _coerce(name, value) for name, value in values.items()})
+        config = cls(**{name: _coerce(name, value) for name, value in values.items()})
+        source = next((where for where, layer in layers if "model" in layer), "")
+        return dataclasses.replace(config, model_source=source)
 
 
-_FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+_FIELDS = {f.name: f for f in dataclasses.fields(Config) if f.name != "model_source"}
 
 
 def _read_file(path: Path) -> dict[str, Any]:

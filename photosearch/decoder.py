@@ -10,6 +10,8 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
+from .scanner import is_raw
+
 register_heif_opener()
 # We enforce our own, configurable pixel limit before decoding; Pillow's global one would warn
 # or raise with a different threshold.
@@ -52,10 +54,15 @@ class DecodeError(Exception):
         self.message = message
 
 
-def decode(data: bytes, *, max_pixels: int, min_side: int = 224) -> Decoded:
-    """Decode image bytes; JPEGs are decoded at a reduced scale no smaller than min_side."""
+def decode(data: bytes, *, max_pixels: int, min_side: int = 224, name: str = "") -> Decoded:
+    """Decode image bytes; JPEGs are decoded at a reduced scale no smaller than min_side.
+    A camera RAW file (known by its name's extension) goes through LibRaw."""
     if not data:
         raise DecodeError("empty", "the file is empty (0 bytes)")
+    if is_raw(name):
+        from .raw import decode_raw
+
+        return decode_raw(data, max_pixels=max_pixels, min_side=min_side)
     try:
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
@@ -106,8 +113,12 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 
 def metadata(image: Image.Image) -> PhotoMeta:
     """Upright full size, format and EXIF facts, read from the header without decoding."""
-    exif = image.getexif()
     width, height = image.size
+    return exif_metadata(image.getexif(), width, height, image.format)
+
+
+def exif_metadata(exif: Image.Exif, width: int, height: int, format: str | None) -> PhotoMeta:
+    """The facts search filters need, from EXIF and the stored (sensor-oriented) size."""
     if exif.get(TAG_ORIENTATION) in ROTATED_ORIENTATIONS:
         width, height = height, width
     details = exif.get_ifd(EXIF_IFD)
@@ -115,7 +126,7 @@ def metadata(image: Image.Image) -> PhotoMeta:
     return PhotoMeta(
         width=width,
         height=height,
-        format=image.format,
+        format=format,
         taken_at=_exif_datetime(details.get(TAG_DATETIME_ORIGINAL) or exif.get(TAG_DATETIME)),
         camera_make=_clean_text(exif.get(TAG_MAKE)),
         camera_model=_clean_text(exif.get(TAG_MODEL)),

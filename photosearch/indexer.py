@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -15,7 +16,7 @@ import torch
 
 from .config import Config
 from .decoder import DecodeError, decode
-from .embedder import Embedder
+from .embedder import Embedder, LazyEmbedder
 from .errors import FolderError
 from .gpu_decode import GpuJpegDecoder, Pending
 from .parallel import WorkerPool, bounded_map
@@ -27,6 +28,7 @@ from .store import ModelInfo, Store
 from .thumbnails import SIZES, ThumbnailSaver
 
 log = logging.getLogger(__name__)
+AUTO = object()  # a GPU decoder to be made when first needed
 # A batch also closes after this many times batch_size answers without an image (touched or
 # failed files), so a long run of them still commits as it goes.
 ANSWERS_PER_IMAGE_BATCH = 8
@@ -68,10 +70,10 @@ class Indexer:
         self.embedder = embedder
         self.model = model
         self.config = config
-        self.stage = stage  # None: this process's threads, with the GPU decoder below
+        self.stage = stage  # None: this process's threads, with a GPU decoder on CUDA
         # The data dir may sit inside a photo folder: its thumbnails are not photos.
         self.scanner = Scanner(config.exclude, config.include_hidden, skip=(config.data_dir,))
-        self.gpu = gpu_decoder(embedder, config)
+        self.gpu = AUTO  # made by the stage when a file first needs decoding
 
     def run(
         self,
@@ -135,7 +137,7 @@ def _through(
 
 def gpu_decoder(embedder: Embedder, config: Config) -> GpuJpegDecoder | None:
     """JPEGs decoded on the GPU in batches, when the model runs on CUDA and gpu_decode is on."""
-    if embedder.device != "cuda" or not config.gpu_decode:
+    if not config.gpu_decode or config.device == "cpu" or embedder.device != "cuda":
         return None
     thumbnail_size = SIZES["thumbnail"] if config.thumbnails_at_index else 0
     return GpuJpegDecoder.for_model(embedder.loaded.preprocess, embedder.device, thumbnail_size)
@@ -146,6 +148,7 @@ class _Read:
     """A worker thread's answer, with the pixels (or the JPEG left for the GPU) it needs."""
 
     result: FileResult
+    path: str = ""  # its name tells a camera RAW file apart
     pixels: torch.Tensor | None = None
     pending: Pending | None = None
 
@@ -157,19 +160,35 @@ class ThreadStage:
 
     def __init__(
         self,
-        embedder: Embedder,
+        embedder: Embedder | LazyEmbedder,
         config: Config,
-        gpu: GpuJpegDecoder | None = None,
+        gpu: GpuJpegDecoder | None | object = AUTO,
         host: str = "",
     ):
-        self.embedder = embedder
+        self.embedder = embedder  # a LazyEmbedder is loaded by the first file to decode
         self.config = config
-        self.gpu = gpu
+        self._gpu = gpu  # AUTO: made from the embedder when a file first needs decoding
+        self._lock = threading.Lock()
         self.host = host
         self.on_host = f" (on {host})" if host else ""  # read errors say where they happened
         self.where = f"on {host}" if host else "in this process"
-        self.device = embedder.device
-        self.runtime = embedder.image_runtime
+
+    @property
+    def gpu(self) -> GpuJpegDecoder | None:
+        if self._gpu is AUTO:
+            with self._lock:
+                if self._gpu is AUTO:
+                    self._gpu = gpu_decoder(self.embedder, self.config)
+        return self._gpu
+
+    @property
+    def device(self) -> str:
+        return self.embedder.device if self.embedder.is_loaded else ""
+
+    @property
+    def runtime(self) -> str:
+        loaded = self.embedder.is_loaded
+        return self.embedder.image_runtime if loaded else "model not loaded: nothing to embed"
 
     def run(self, jobs: Sequence[Job], reusable: frozenset[str]) -> Iterator[list[FileResult]]:
         self.thumbnails = ThumbnailSaver(self.config)
@@ -186,7 +205,7 @@ class ThreadStage:
             )
             batch: list[_Read] = []
             images = 0
-            for read in self._decoded_on_gpu(reads) if self.gpu else reads:
+            for read in self._decoded_on_gpu(reads):
                 batch.append(read)
                 images += read.pixels is not None
                 if images >= size or len(batch) >= ANSWERS_PER_IMAGE_BATCH * size:
@@ -198,7 +217,7 @@ class ThreadStage:
     def _read(self, job: Job, reusable: frozenset[str]) -> _Read:
         """Runs in a worker thread: read once, hash, and decode only if no vector can be reused.
         With a GPU decoder, a JPEG's header is read here and its pixels are left to the GPU."""
-        read = _Read(FileResult(job.number))
+        read = _Read(FileResult(job.number), job.path)
         result = read.result
         try:
             with open(job.path, "rb") as handle:
@@ -230,7 +249,10 @@ class ThreadStage:
         result = read.result
         try:
             decoded = decode(
-                data, max_pixels=self.config.max_image_pixels, min_side=self.embedder.image_size
+                data,
+                max_pixels=self.config.max_image_pixels,
+                min_side=self.embedder.image_size,
+                name=read.path,
             )
             result.meta = decoded.meta
             read.pixels = self.embedder.preprocess(decoded.image)
@@ -245,7 +267,7 @@ class ThreadStage:
         are decoded on the CPU as usual, with the usual errors."""
         waiting: list[_Read] = []
         for read in reads:
-            if read.pending is None:
+            if read.pending is None:  # decoded on the CPU, or nothing to decode
                 yield read
                 continue
             waiting.append(read)
@@ -255,6 +277,8 @@ class ThreadStage:
         yield from self._gpu_batch(waiting)
 
     def _gpu_batch(self, reads: list[_Read]) -> Iterator[_Read]:
+        if not reads:
+            return
         decoded = self.gpu.decode([read.pending for read in reads])
         thumbnails = []
         for read, on_gpu in zip(reads, decoded, strict=True):

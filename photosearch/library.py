@@ -7,32 +7,47 @@ import dataclasses
 import functools
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Config
-from .embedder import Embedder
-from .indexer import Indexer, IndexSummary
-from .models import (
-    PRESETS,
-    identity_key,
-    load_model,
-    local_weights,
-    parse_model,
-    resolve_device,
-)
+from .models import PRESETS, device_hint, identity_key, local_weights, parse_model
 from .progress import Progress
 from .runtime import runtime_status
-from .runtime.selection import select_engines
-from .search import Searcher
-from .stage import Stage
 from .store import ModelInfo, Store, VectorIndex
 from .store.database import redacted
+
+if TYPE_CHECKING:  # the model's modules import torch: only the commands that use it load them
+    from .embedder import Embedder
+    from .indexer import IndexSummary
+    from .search import Searcher
+    from .stage import Stage
 
 
 class PhotoLibrary:
     def __init__(self, config: Config, embedder: Embedder | None = None):
         self.config = config
+        self.model_reason = (
+            f"set by {config.model_source}" if config.model_source else "the default"
+        )
         if embedder is not None:  # an already loaded model, shared (the web app, tests)
             self.embedder = embedder
+
+    @classmethod
+    def open(cls, config: Config) -> PhotoLibrary:
+        """The library as commands see it: with no model configured, the one it was last
+        indexed with (its database remembers); the default preset for a new library."""
+        if config.model_source:
+            return cls(config)
+        store = Store(config)
+        last = store.last_indexed_model()
+        library = cls(dataclasses.replace(config, model=last.name) if last else config)
+        library.store = store
+        if last:
+            when = f"{last.indexed_at:%Y-%m-%d %H:%M}"
+            library.model_reason = f"the model this library was last indexed with ({when})"
+        else:
+            library.model_reason = "the default for a new library"
+        return library
 
     @functools.cached_property
     def store(self) -> Store:
@@ -47,6 +62,10 @@ class PhotoLibrary:
         if model == self.config.model and "embedder" in self.__dict__:
             return self.embedder
         spec = parse_model(model, self.config)
+        from .embedder import Embedder
+        from .models import load_model, resolve_device
+        from .runtime.selection import select_engines
+
         device = resolve_device(self.config.device)
         loaded = load_model(spec, self.config, device)
         return Embedder(loaded, device, select_engines(loaded, self.config, device))
@@ -73,12 +92,31 @@ class PhotoLibrary:
     ) -> IndexSummary:
         """Index folders (or just the scopes below them); refuses (DataDirBusy) while another
         process writes, after waiting `wait` seconds for it."""
+        from .embedder import LazyEmbedder
+        from .indexer import Indexer
+
         lock = self.store.writer_lock().acquire(wait)
         try:
-            indexer = Indexer(self.store, self.embedder, self.model, self.config, self.cluster)
-            return indexer.run(roots, progress, scopes)
+            model = self.known_model()
+            embedder = self.__dict__.get("embedder") or LazyEmbedder(lambda: self.embedder)
+            indexer = Indexer(self.store, embedder, model, self.config, self.cluster)
+            summary = indexer.run(roots, progress, scopes)
+            self.store.mark_indexed(model.id, canonical_name(self.config))
+            return summary
         finally:
             lock.release()
+
+    def known_model(self) -> ModelInfo:
+        """The configured model's row, found by its identity without loading the model when
+        the database already has it (its dimension is there); else loaded and added."""
+        if "model" not in self.__dict__ and "embedder" not in self.__dict__:
+            spec = parse_model(self.config.model, self.config)
+            if spec.checkpoint is None or spec.checkpoint.is_file():
+                key = identity_key(spec)
+                known = next((m for m in self.store.models() if m.key == key), None)
+                if known is not None:
+                    self.model = known
+        return self.model
 
     @functools.cached_property
     def cluster(self) -> Stage | None:
@@ -88,15 +126,17 @@ class PhotoLibrary:
             return None
         from .cluster import RayStage
 
-        return RayStage(self.config, self.embedder.identity.key)
+        return RayStage(self.config, self.known_model().key)
 
     @functools.cached_property
     def searcher(self) -> Searcher:
+        from .search import Searcher
+
         return Searcher(self.store, self.embedder, self.model, self.config)
 
     def status(self) -> dict:
-        """Counts and state, without loading the model."""
-        spec = parse_model(self.config.model, self.config)
+        """Counts and state, without loading the model (or importing torch)."""
+        spec = parse_model(self.config.model, self.config, check=False)
         weights = local_weights(spec)
         key = identity_key(spec) if spec.checkpoint is None or weights else None
         models = {model.key: model for model in self.store.models()}
@@ -108,9 +148,10 @@ class PhotoLibrary:
             "failed": counts["failed"],
             "vectors": counts.get("vectors", 0),
             "model": self.config.model,
+            "model_reason": self.model_reason,
             "model_key": key,
             "weights": str(weights) if weights else None,
-            "device": resolve_device(self.config.device),
+            "device": device_hint(self.config.device),
             "runtime": runtime_status(self.config, key),
             "data_dir": str(self.config.data_dir),
             "database": redacted(self.store.url),
@@ -148,6 +189,15 @@ class PhotoLibrary:
     def close(self) -> None:
         if "store" in self.__dict__:
             self.store.close()
+
+
+def canonical_name(config: Config) -> str:
+    """The configured model's name as another command, run from anywhere, can use it again:
+    a checkpoint's path made absolute."""
+    spec = parse_model(config.model, config)
+    if spec.checkpoint is None or config.model in PRESETS:
+        return config.model
+    return f"{spec.arch}:{spec.checkpoint.resolve()}"
 
 
 def _size(path: Path) -> int:

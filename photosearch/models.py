@@ -25,16 +25,36 @@ CONFIG_DIR = Path(__file__).parent / "model_configs"
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors", ".ckpt")
 
 
+# The file names open_clip gives weights on the Hugging Face hub (open_clip.constants; copied
+# so that finding a preset's weights does not import open_clip and torch).
+HF_WEIGHT_NAMES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
+
+
 @dataclass(frozen=True)
 class Preset:
     arch: str
     tag: str | None  # None: weights come from a checkpoint file
     description: str
+    # Where open_clip downloads the tag's weights from (its pretrained table, copied so that
+    # `status` and `models` answer without importing torch; a test keeps them in step).
+    hf_hub: str = ""
+    url: str = ""
 
 
 PRESETS: dict[str, Preset] = {
-    "clip": Preset("ViT-B-32", "openai", "OpenAI CLIP ViT-B/32 (default)"),
-    "clip-laion": Preset("ViT-B-32", "laion2b_s34b_b79k", "OpenCLIP ViT-B/32 trained on LAION-2B"),
+    "clip": Preset(
+        "ViT-B-32",
+        "openai",
+        "OpenAI CLIP ViT-B/32 (default)",
+        hf_hub="timm/vit_base_patch32_clip_224.openai/",
+        url="https://openaipublic.azureedge.net/clip/models/40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af/ViT-B-32.pt",
+    ),
+    "clip-laion": Preset(
+        "ViT-B-32",
+        "laion2b_s34b_b79k",
+        "OpenCLIP ViT-B/32 trained on LAION-2B",
+        hf_hub="laion/CLIP-ViT-B-32-laion2B-s34B-b79K/",
+    ),
     # NegCLIP was fine-tuned from OpenAI's ViT-B/32, whose activations are QuickGELU.
     "negclip": Preset(
         "ViT-B-32-quickgelu", None, "NegCLIP (ARO authors' fine-tune of CLIP ViT-B/32)"
@@ -87,8 +107,9 @@ def negclip_checkpoint_path(config: Config) -> Path:
     return config.models_dir / "negclip.pth"
 
 
-def parse_model(name: str, config: Config) -> ModelSpec:
-    """Turn a preset name, `ARCH:TAG` or `ARCH:/path/to/checkpoint` into a ModelSpec."""
+def parse_model(name: str, config: Config, check: bool = True) -> ModelSpec:
+    """Turn a preset name, `ARCH:TAG` or `ARCH:/path/to/checkpoint` into a ModelSpec. With
+    check, the architecture and tag are checked against open_clip (which imports torch)."""
     name = name.strip()
     if name in PRESETS:
         preset = PRESETS[name]
@@ -101,6 +122,10 @@ def parse_model(name: str, config: Config) -> ModelSpec:
             f"Unknown model '{name}'. Use a preset ({', '.join(PRESETS)}), an open_clip "
             "'ARCH:TAG' such as 'ViT-B-32:openai', or 'ARCH:/path/to/checkpoint.pt'."
         )
+    if not check:
+        path = _looks_like_path(source)
+        return ModelSpec(name, arch, checkpoint=Path(source).expanduser() if path else None,
+                         tag=None if path else source)  # fmt: skip
     open_clip = get_open_clip()
     if arch not in open_clip.list_models():
         raise ConfigError(
@@ -137,16 +162,23 @@ def local_weights(spec: ModelSpec) -> Path | None:
     return None
 
 
+def _pretrained_source(spec: ModelSpec) -> dict:
+    """Where the tag's weights come from: a preset's copy, else open_clip's own table."""
+    preset = PRESETS.get(spec.name)
+    if preset is not None and (preset.arch, preset.tag) == (spec.arch, spec.tag):
+        return {"hf_hub": preset.hf_hub, "url": preset.url}
+    return get_open_clip().get_pretrained_cfg(spec.arch, spec.tag)
+
+
 def _cache_candidates(spec: ModelSpec) -> list[Path]:
     """Files that open_clip's downloads leave behind: the Hugging Face cache, then ~/.cache/clip."""
     from huggingface_hub import try_to_load_from_cache
-    from open_clip.constants import HF_SAFE_WEIGHTS_NAME, HF_WEIGHTS_NAME
 
-    cfg = get_open_clip().get_pretrained_cfg(spec.arch, spec.tag)
+    cfg = _pretrained_source(spec)
     candidates: list[Path] = []
     if cfg.get("hf_hub"):
         repo_id, filename = os.path.split(cfg["hf_hub"])
-        names = [filename] if filename else [HF_SAFE_WEIGHTS_NAME, HF_WEIGHTS_NAME]
+        names = [filename] if filename else list(HF_WEIGHT_NAMES)
         if filename.endswith((".bin", ".pth")):
             names.insert(0, filename[:-4] + ".safetensors")
         for name in names:
@@ -231,6 +263,14 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def device_hint(requested: str) -> str:
+    """The device `resolve_device` would pick, guessed without importing torch (for status):
+    CUDA when an NVIDIA driver is loaded."""
+    if requested != "auto":
+        return requested
+    return "cuda" if os.path.exists("/proc/driver/nvidia/version") else "cpu"
 
 
 def resolve_device(requested: str) -> str:

@@ -145,7 +145,10 @@ class Searcher:
         """Embed an image given as bytes (a file outside the index, an upload)."""
         try:
             image = decode(
-                data, max_pixels=self.config.max_image_pixels, min_side=self.embedder.image_size
+                data,
+                max_pixels=self.config.max_image_pixels,
+                min_side=self.embedder.image_size,
+                name=name,
             ).image
         except DecodeError as exc:
             raise QueryError(

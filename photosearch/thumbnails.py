@@ -32,7 +32,9 @@ def thumbnail(photo: Photo, size: int, config: Config) -> Path:
     if target.is_file():
         return target
     with open(photo.path, "rb") as handle:
-        decoded = decode(handle.read(), max_pixels=config.max_image_pixels, min_side=size)
+        decoded = decode(
+            handle.read(), max_pixels=config.max_image_pixels, min_side=size, name=photo.path
+        )
     write(decoded, size, target)
     return target
 

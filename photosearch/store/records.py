@@ -22,6 +22,8 @@ class ModelInfo:
     dim: int
     vectors_version: int
     created_at: datetime
+    name: str | None = None  # as the user named it, when an index run has used it
+    indexed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,10 @@ class ModelRow(Base):
     # Bumped by every change to this model's vectors: a FAISS file of another version is stale.
     vectors_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The model as the user named it (a preset, ARCH:TAG, ARCH:/absolute/path) and when an
+    # index run last used it: commands with no model configured use the latest one.
+    name: Mapped[str | None] = mapped_column(String(4000))
+    indexed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class PhotoRow(Base):

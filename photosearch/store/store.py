@@ -92,6 +92,24 @@ class Store:
             row = session.get(ModelRow, model_id)
             return _model_info(row) if row else None
 
+    def mark_indexed(self, model_id: int, name: str) -> None:
+        """Remember that an index run used this model, under the name it was given."""
+        with self.writer() as writer:
+            row = writer.session.get(ModelRow, model_id)
+            row.name, row.indexed_at = name, now()
+
+    def last_indexed_model(self) -> ModelInfo | None:
+        """The model of the latest index run: what commands use when none is configured."""
+        query = (
+            select(ModelRow)
+            .where(ModelRow.indexed_at.is_not(None), ModelRow.name.is_not(None))
+            .order_by(ModelRow.indexed_at.desc(), ModelRow.id.desc())
+            .limit(1)
+        )
+        with self._sessions() as session:
+            row = session.scalar(query)
+            return _model_info(row) if row else None
+
     def models(self) -> list[ModelInfo]:
         with self._sessions() as session:
             return [_model_info(row) for row in session.scalars(select(ModelRow))]
@@ -436,6 +454,8 @@ def _model_info(row: ModelRow) -> ModelInfo:
         row.dim,
         row.vectors_version,
         row.created_at,
+        row.name,
+        row.indexed_at,
     )
 
 

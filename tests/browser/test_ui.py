@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from photosearch.library import PhotoLibrary
 
-REPO = Path(__file__).resolve().parents[2]
+from ..serving import REPO, running_server, server_env
+
 CHROMIUM = shutil.which("chromium")
 if CHROMIUM is None and not os.environ.get("CI"):
     pytest.skip(
@@ -24,49 +20,15 @@ if CHROMIUM is None and not os.environ.get("CI"):
     )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def server(config, tiny_embedder, tiny_model_name, photo_tree):
+def server(config, tiny_embedder, tiny_model_name, photo_tree, tmp_path):
     library = PhotoLibrary(config, embedder=tiny_embedder)
     library.index([photo_tree])
     library.close()
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PHOTOSEARCH_")},
-        "PHOTOSEARCH_HOME": str(config.data_dir),
-        "PHOTOSEARCH_MODEL": tiny_model_name,
-        "PHOTOSEARCH_MIN_SCORE": "0",  # the tiny random model's scores are all small
-        "PHOTOSEARCH_MIN_SCORE_PHOTO": "0",
-    }
-    process = subprocess.Popen(
-        [sys.executable, str(REPO / "manage.py"), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/api/status", timeout=2) as response:
-                assert json.load(response)["photos"] == 25
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise AssertionError(
-                    "the server did not start:\n" + process.stdout.read()
-                ) from None
-            time.sleep(0.3)
-    yield base
-    process.terminate()
-    process.wait(timeout=20)
+    # The tiny random model's scores are all small: no cutoff.
+    env = server_env(config.data_dir, tiny_model_name, min_score="0", min_score_photo="0")
+    with running_server(env, tmp_path / "server.log", photos=25) as base:
+        yield base
 
 
 def test_search_open_more_like_this_and_filter(server, tmp_path):

@@ -20,9 +20,9 @@ IMAGES = ["a.JPG", "b.jpeg", "c.Png", "d.webp", "e.gif", "f.bmp", "g.TIF", "h.ti
 
 
 def test_image_extensions_any_case_and_nothing_else(tmp_path):
-    for name in [*IMAGES, "j.heif", "notes.txt", "raw.cr2", "noext"]:
+    for name in [*IMAGES, "j.heif", "notes.txt", "raw.CR2", "x.nef", "sidecar.xmp", "noext"]:
         touch(tmp_path / name)
-    assert files(Scanner(), tmp_path) == [*IMAGES, "j.heif"]
+    assert files(Scanner(), tmp_path) == sorted([*IMAGES, "j.heif", "raw.CR2", "x.nef"])
 
 
 def test_hidden_entries_skipped_unless_asked(tmp_path):

@@ -135,7 +135,7 @@ def test_status(client):
         "/api/search?q=x&offset=-1",
         "/api/search?q=x&date_from=yesterday",
         "/api/search?q=x&date_from=2020-01-02&date_to=2020-01-01",
-        "/api/search?q=x&type=raw",
+        "/api/search?q=x&type=psd",
         "/api/search?q=x&has_location=maybe",
         "/api/search?q=x&folder=relative/path",
         "/api/search?q=x&min_score=2",

@@ -1,0 +1,114 @@
+"""Camera RAW files through LibRaw: DNGs written by pidng are indexed with their camera facts,
+shown on the web, paired with their JPEG as near-duplicates, and broken ones are recorded."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from photosearch.decoder import DecodeError, decode
+from photosearch.duplicates import near_duplicate_groups
+from photosearch.library import PhotoLibrary
+from photosearch.web import create_app
+
+pytest.importorskip("rawpy")
+pidng = pytest.importorskip("pidng.core")
+from pidng.defs import (  # noqa: E402 - only once pidng is known to be there
+    CalibrationIlluminant,
+    CFAPattern,
+    DNGVersion,
+    Orientation,
+    PhotometricInterpretation,
+)
+
+WIDTH, HEIGHT = 384, 256
+ROTATED_90 = 6  # EXIF/TIFF orientation: turn 90 degrees clockwise to view
+IDENTITY = [[1, 1], [0, 1], [0, 1], [0, 1], [1, 1], [0, 1], [0, 1], [0, 1], [1, 1]]
+
+
+def write_dng(path: Path, seed: int = 0, orientation=Orientation.Horizontal) -> Path:
+    """A small Bayer-pattern DNG of smooth colour blobs, as a camera would store it."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.integers(300, 3800, (4, 6), dtype=np.uint16).astype(np.float32)
+    smooth = np.asarray(Image.fromarray(coarse, mode="F").resize((WIDTH, HEIGHT), Image.BICUBIC))
+    sensor = np.clip(smooth, 0, 4095).astype(np.uint16)
+    tags = pidng.DNGTags()
+    for tag, value in [
+        (pidng.Tag.ImageWidth, WIDTH), (pidng.Tag.ImageLength, HEIGHT),
+        (pidng.Tag.TileWidth, WIDTH), (pidng.Tag.TileLength, HEIGHT),
+        (pidng.Tag.Orientation, orientation),
+        (pidng.Tag.PhotometricInterpretation, PhotometricInterpretation.Color_Filter_Array),
+        (pidng.Tag.SamplesPerPixel, 1), (pidng.Tag.BitsPerSample, 12),
+        (pidng.Tag.CFARepeatPatternDim, [2, 2]), (pidng.Tag.CFAPattern, CFAPattern.RGGB),
+        (pidng.Tag.BlackLevel, 0), (pidng.Tag.WhiteLevel, 4095),
+        (pidng.Tag.ColorMatrix1, IDENTITY),
+        (pidng.Tag.CalibrationIlluminant1, CalibrationIlluminant.D65),
+        (pidng.Tag.AsShotNeutral, [[1, 1], [1, 1], [1, 1]]),
+        (pidng.Tag.Make, "Photosearch"), (pidng.Tag.Model, "Test DNG"),
+        (pidng.Tag.DNGVersion, DNGVersion.V1_4), (pidng.Tag.DNGBackwardVersion, DNGVersion.V1_2),
+    ]:  # fmt: skip
+        tags.set(tag, value)
+    converter = pidng.RAW2DNG()
+    converter.options(tags, path=str(path.parent), compress=False)
+    converter.convert(sensor, filename=path.stem)
+    path.with_name(path.stem + ".dng").rename(path)  # pidng always names it .dng
+    return path
+
+
+@pytest.fixture
+def raw_tree(tmp_path) -> Path:
+    root = tmp_path / "Raw"
+    root.mkdir()
+    write_dng(root / "IMG_0001.dng", seed=1)
+    write_dng(root / "IMG_0002.DNG", seed=2, orientation=ROTATED_90)
+    pair = decode((root / "IMG_0001.dng").read_bytes(), max_pixels=10**8, name="x.dng")
+    pair.image.save(root / "IMG_0001.jpg", quality=95)  # the camera's JPEG of the same shot
+    broken = (root / "IMG_0002.DNG").read_bytes()
+    (root / "IMG_0003.dng").write_bytes(broken[: len(broken) // 3])
+    (root / "IMG_0004.cr2").write_bytes(b"not a raw file at all" * 100)
+    return root
+
+
+def test_dng_decodes_upright_with_camera_facts(tmp_path):
+    path = write_dng(tmp_path / "a.dng")
+    decoded = decode(path.read_bytes(), max_pixels=10**8, min_side=64, name=str(path))
+    assert decoded.meta.format == "RAW"
+    assert (decoded.meta.camera_make, decoded.meta.camera_model) == ("Photosearch", "Test DNG")
+    assert (decoded.meta.width, decoded.meta.height) == (WIDTH, HEIGHT)
+    assert decoded.image.mode == "RGB" and min(decoded.image.size) >= 64
+    turned = write_dng(tmp_path / "b.dng", orientation=ROTATED_90)
+    upright = decode(turned.read_bytes(), max_pixels=10**8, min_side=64, name=str(turned))
+    assert (upright.meta.width, upright.meta.height) == (HEIGHT, WIDTH)
+    assert upright.image.size[1] > upright.image.size[0]  # portrait, as the camera was held
+    with pytest.raises(DecodeError) as error:
+        decode(path.read_bytes(), max_pixels=1000, name=str(path))
+    assert error.value.kind == "too_large"
+
+
+def test_raw_files_are_indexed_paired_and_broken_ones_recorded(config, tiny_embedder, raw_tree):
+    library = PhotoLibrary(
+        dataclasses.replace(config, duplicate_threshold=0.9), embedder=tiny_embedder
+    )
+    summary = library.index([raw_tree])
+    assert (summary.new, summary.failed) == (3, 2)
+    failures = {Path(f.path).name: f for f in library.store.failures()}
+    assert set(failures) == {"IMG_0003.dng", "IMG_0004.cr2"}
+    assert all(f.kind in ("corrupt", "unsupported") for f in failures.values())
+    raw = library.store.photo_by_path(str(raw_tree / "IMG_0001.dng"))
+    jpeg = library.store.photo_by_path(str(raw_tree / "IMG_0001.jpg"))
+    assert raw.id != jpeg.id and raw.format == "RAW" and raw.camera_model == "Test DNG"
+    groups = near_duplicate_groups(library.store, library.model.id, 0.9)
+    assert any({raw.id, jpeg.id} <= set(group) for group in groups)
+
+    client = create_app(library.config, library).test_client()
+    for kind in ("thumbnail", "preview"):
+        response = client.get(f"/media/{raw.id}/{kind}")
+        assert response.status_code == 200 and response.mimetype == "image/jpeg"
+    query = {"q": "a photo", "type": "raw", "min_score": -1}
+    found = client.get("/api/search", query_string=query).get_json()
+    assert {hit["format"] for hit in found["results"]} == {"RAW"}
+    library.close()

@@ -1,0 +1,61 @@
+"""Start `manage.py serve` as a user would, in a subprocess on a free port, and wait for it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_env(data_dir: Path, model: str, **settings: str) -> dict[str, str]:
+    """The environment without the caller's PHOTOSEARCH_ settings, plus these."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PHOTOSEARCH_")}
+    env.update(PHOTOSEARCH_HOME=str(data_dir), PHOTOSEARCH_MODEL=model)
+    env.update(PHOTOSEARCH_RUNTIME="torch", PHOTOSEARCH_PRECISION="fp32")
+    env.update({f"PHOTOSEARCH_{name.upper()}": value for name, value in settings.items()})
+    return env
+
+
+@contextlib.contextmanager
+def running_server(env: dict[str, str], log: Path, *args: str, photos: int | None = None):
+    """Yield the base URL once /api/status answers (with `photos` photos, if given); the
+    server's standard error and output go to `log`. Stopped with SIGTERM afterwards."""
+    port = free_port()
+    with open(log, "w") as output:
+        process = subprocess.Popen(
+            [sys.executable, str(REPO / "manage.py"), "serve", "--port", str(port), *args],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/api/status", timeout=2) as response:
+                    assert photos is None or json.load(response)["photos"] == photos
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("the server did not start:\n" + log.read_text()) from None
+                time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

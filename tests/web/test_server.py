@@ -1,0 +1,90 @@
+"""`serve` as a service runs it: waitress with several threads, one log line per request and
+the start-up facts on standard error; `--dev` keeps Flask's server."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from photosearch.library import PhotoLibrary
+
+from ..serving import running_server, server_env
+
+UNIT = """\
+[Unit]
+Description=photosearch: search your photos by describing them
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+User=photosearch
+EnvironmentFile=/etc/photosearch/env
+ExecStart=/usr/bin/env photosearch serve --watch /srv/photos --threads 8
+Restart=on-failure
+RestartSec=5
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+@pytest.fixture
+def indexed(config, tiny_embedder, photo_tree):
+    library = PhotoLibrary(config, embedder=tiny_embedder)
+    library.index([photo_tree])
+    library.close()
+    return config.data_dir
+
+
+def get(url: str) -> tuple[int, str, dict]:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.status, response.headers.get("Server", ""), json.load(response)
+
+
+def test_waitress_serves_concurrent_clients_and_logs_each_request(
+    indexed, tiny_model_name, tmp_path
+):
+    log = tmp_path / "server.log"
+    env = server_env(indexed, tiny_model_name, min_score="-1")
+    with running_server(env, log, "--threads", "4", photos=25) as base:
+        urls = [f"{base}/api/search?q=photo+{n}&limit=5" for n in range(24)]
+        with ThreadPoolExecutor(8) as clients:
+            answers = list(clients.map(get, urls))
+    assert {status for status, _, _ in answers} == {200}
+    assert {server for _, server, _ in answers} == {"photosearch"}  # waitress, named
+    assert all(len(body["results"]) == 5 for _, _, body in answers)
+    lines = log.read_text().splitlines()
+    assert any("model " in line and "(torch fp32)" in line for line in lines)
+    assert any("25 photos indexed" in line for line in lines)
+    assert any("with waitress, 4 threads" in line for line in lines)
+    requests = [line for line in lines if "photosearch.requests: GET /api/search?q=photo" in line]
+    assert len(requests) == 24 and all(" 200 " in line and " ms " in line for line in requests)
+
+
+def test_dev_flag_keeps_flasks_server(indexed, tiny_model_name, tmp_path):
+    log = tmp_path / "server.log"
+    with running_server(server_env(indexed, tiny_model_name), log, "--dev", photos=25) as base:
+        status, server, _ = get(f"{base}/api/status")
+    assert status == 200 and server.startswith("Werkzeug")
+    assert "Flask's development server" in log.read_text()
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd is not installed")
+def test_the_readmes_systemd_unit_verifies(tmp_path):
+    unit = tmp_path / "photosearch.service"
+    unit.write_text(UNIT)
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+
+
+def test_the_unit_tested_is_the_one_in_the_readme():
+    from ..serving import REPO
+
+    assert UNIT in (REPO / "README.md").read_text()
