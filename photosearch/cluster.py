@@ -78,8 +78,10 @@ class RayStage:
             **self._actors(),
         )
         answered: set[int] = set()
+        # Without prefetching: with it, each batch waited for the next one to be done.
+        batches = dataset.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=0)
         try:
-            for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+            for batch in batches:
                 self.workers.update(zip(*(batch[key] for key in WORKER_KEYS), strict=True))
                 # A batch retried after its worker died may come back twice: once is enough.
                 results = [pickle.loads(answer) for answer in batch["result"]]
