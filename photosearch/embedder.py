@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -94,27 +93,3 @@ class Embedder:
 def _normalised(features: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(features, axis=-1, keepdims=True)
     return (features / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
-
-
-class LazyEmbedder:
-    """Stands for an Embedder that is loaded on first use, from any thread: an index run that
-    only finds unchanged, moved, copied or deleted files never loads the model."""
-
-    def __init__(self, load: Callable[[], Embedder]):
-        self._load = load
-        self._embedder: Embedder | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def is_loaded(self) -> bool:
-        return self._embedder is not None
-
-    def get(self) -> Embedder:
-        if self._embedder is None:
-            with self._lock:
-                if self._embedder is None:
-                    self._embedder = self._load()
-        return self._embedder
-
-    def __getattr__(self, name: str):
-        return getattr(self.get(), name)

@@ -11,14 +11,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .decoder import DecodeError, decode
-from .embedder import Embedder, LazyEmbedder
 from .errors import FolderError
-from .gpu_decode import GpuJpegDecoder, Pending
+from .lazy_embedder import LazyEmbedder
 from .parallel import WorkerPool, bounded_map
 from .progress import Progress
 from .reconcile import Reconciler, under_any
@@ -26,6 +24,12 @@ from .scanner import Scanner, content_hash
 from .stage import Failure, FileResult, Job, Stage
 from .store import ModelInfo, Store
 from .thumbnails import SIZES, ThumbnailSaver
+
+if TYPE_CHECKING:  # torch and the model load only when a file needs embedding
+    import torch
+
+    from .embedder import Embedder
+    from .gpu_decode import GpuJpegDecoder, Pending
 
 log = logging.getLogger(__name__)
 AUTO = object()  # a GPU decoder to be made when first needed
@@ -139,6 +143,8 @@ def gpu_decoder(embedder: Embedder, config: Config) -> GpuJpegDecoder | None:
     """JPEGs decoded on the GPU in batches, when the model runs on CUDA and gpu_decode is on."""
     if not config.gpu_decode or config.device == "cpu" or embedder.device != "cuda":
         return None
+    from .gpu_decode import GpuJpegDecoder
+
     thumbnail_size = SIZES["thumbnail"] if config.thumbnails_at_index else 0
     return GpuJpegDecoder.for_model(embedder.loaded.preprocess, embedder.device, thumbnail_size)
 
@@ -304,6 +310,8 @@ class ThreadStage:
         vector_of = {}
         if firsts:
             device = self.gpu.device if self.gpu else "cpu"  # CPU fallbacks join GPU decodes
+            import torch
+
             pixels = torch.stack([read.pixels.to(device) for read in firsts.values()])
             vector_of = dict(zip(firsts, self.embedder.embed_pixels(pixels), strict=True))
             embedded.update(vector_of)

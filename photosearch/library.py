@@ -92,8 +92,8 @@ class PhotoLibrary:
     ) -> IndexSummary:
         """Index folders (or just the scopes below them); refuses (DataDirBusy) while another
         process writes, after waiting `wait` seconds for it."""
-        from .embedder import LazyEmbedder
         from .indexer import Indexer
+        from .lazy_embedder import LazyEmbedder
 
         lock = self.store.writer_lock().acquire(wait)
         try:
@@ -110,7 +110,7 @@ class PhotoLibrary:
         """The configured model's row, found by its identity without loading the model when
         the database already has it (its dimension is there); else loaded and added."""
         if "model" not in self.__dict__ and "embedder" not in self.__dict__:
-            spec = parse_model(self.config.model, self.config)
+            spec = parse_model(self.config.model, self.config, check=False)  # loading checks
             if spec.checkpoint is None or spec.checkpoint.is_file():
                 key = identity_key(spec)
                 known = next((m for m in self.store.models() if m.key == key), None)
@@ -194,7 +194,7 @@ class PhotoLibrary:
 def canonical_name(config: Config) -> str:
     """The configured model's name as another command, run from anywhere, can use it again:
     a checkpoint's path made absolute."""
-    spec = parse_model(config.model, config)
+    spec = parse_model(config.model, config, check=False)
     if spec.checkpoint is None or config.model in PRESETS:
         return config.model
     return f"{spec.arch}:{spec.checkpoint.resolve()}"
