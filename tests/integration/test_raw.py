@@ -4,13 +4,16 @@ shown on the web, paired with their JPEG as near-duplicates, and broken ones are
 from __future__ import annotations
 
 import dataclasses
+import io
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from photosearch.decoder import DecodeError, decode
+from photosearch import raw as raw_module
+from photosearch.decoder import DecodeError, PhotoMeta, decode
 from photosearch.duplicates import near_duplicate_groups
 from photosearch.library import PhotoLibrary
 from photosearch.web import create_app
@@ -112,3 +115,39 @@ def test_raw_files_are_indexed_paired_and_broken_ones_recorded(config, tiny_embe
     found = client.get("/api/search", query_string=query).get_json()
     assert {hit["format"] for hit in found["results"]} == {"RAW"}
     library.close()
+
+
+class CameraWithPreview:
+    """Stands in for rawpy's RawPy where a real RAW with an embedded preview cannot be made
+    here (pidng writes none): extract_thumb() gives the camera's JPEG, as LibRaw would."""
+
+    def __init__(self, jpeg: bytes):
+        self.jpeg = jpeg
+
+    def extract_thumb(self):
+        import rawpy
+
+        return SimpleNamespace(format=rawpy.ThumbFormat.JPEG, data=self.jpeg)
+
+
+def jpeg_bytes(size: tuple[int, int], orientation: int | None = None) -> bytes:
+    image = Image.new("RGB", size, (200, 30, 30))
+    image.paste((30, 30, 200), (0, 0, size[0] // 2, size[1]))  # blue on the left half
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    if orientation:
+        exif[0x0112] = orientation
+    image.save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def test_embedded_preview_is_used_upright_when_large_enough():
+    meta = PhotoMeta(width=3000, height=4000)
+    turned = raw_module._preview(CameraWithPreview(jpeg_bytes((640, 480))), meta, 224, 6)
+    width, height = turned.size  # decoded at a reduced scale, no smaller than needed
+    assert height > width and min(width, height) >= 224  # the RAW says: turn 90 clockwise
+    assert turned.getpixel((width // 2, 5))[2] > 150  # the blue left half is now on top
+    own = raw_module._preview(CameraWithPreview(jpeg_bytes((640, 480), 6)), meta, 224, 1)
+    assert own.size == turned.size  # the preview's own orientation wins
+    small = CameraWithPreview(jpeg_bytes((160, 120)))
+    assert raw_module._preview(small, meta, 224, 1) is None  # too small: demosaic instead
