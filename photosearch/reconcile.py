@@ -254,19 +254,20 @@ class Reconciler:
 
     def _update_vector_index(self) -> None:
         """Apply this run's additions and removals to the FAISS file; rebuild it instead when
-        it is stale, or when the collection crossed the exact/approximate threshold."""
+        the collection crossed the exact/approximate threshold. When the file moved on during
+        the run (a search saved a newer one), catch up from the database's change log."""
         model = self.store.model(self.model.id)
         index = VectorIndex(self.config, model)
         saved = index.saved_version()
         if saved == model.vectors_version:
             return
-        if saved == self.start_version and index.read():
-            index.remove(self.removed | self.added)
-            index.add(*self.store.vectors_for(model.id, self.added))
-            if index.kind == index.wanted_kind(index.size):
-                index.save(model.vectors_version)
-                return
-        index.rebuild(self.store)
+        if saved != self.start_version or not index.read():
+            VectorIndex.open(self.store, model, self.config)  # catches up, or rebuilds
+            return
+        index.remove(self.removed | self.added)
+        index.add(*self.store.vectors_for(model.id, self.added))
+        if index.kind != index.wanted_kind(index.size):
+            index.rebuild(self.store)
         index.save(model.vectors_version)
 
 

@@ -359,3 +359,31 @@ def test_pipeline_vectors_equal_the_simple_path(library, photo_tree, tiny_embedd
         expected = tiny_embedder.embed_images([image])[0]
         stored = library.store.vector(library.store.photo_by_path(str(path)).id, library.model.id)
         np.testing.assert_allclose(stored, expected, atol=1e-5)
+
+
+def test_a_file_saved_by_a_search_during_the_run_is_caught_up_not_rebuilt(
+    library, photo_tree, monkeypatch
+):
+    """A web server's search saves a newer FAISS file while a run commits; the run's end then
+    applies the change log since that file instead of rebuilding from every vector."""
+    from photosearch.reconcile import Reconciler
+
+    library.index([photo_tree / "photos"])
+    commit, rebuild = Reconciler.commit, VectorIndex.rebuild
+    searched, rebuilds = [], []
+
+    def commit_then_search_once(self):
+        commit(self)
+        if not searched:
+            searched.append(VectorIndex.open(self.store, self.model, self.config).size)
+
+    def counted_rebuild(self, store):
+        rebuilds.append(self.model.vectors_version)
+        rebuild(self, store)
+
+    monkeypatch.setattr(Reconciler, "commit", commit_then_search_once)
+    monkeypatch.setattr(VectorIndex, "rebuild", counted_rebuild)
+    summary = library.index([photo_tree])
+    assert searched and summary.new == 12 and rebuilds == []
+    index = VectorIndex.open(library.store, library.model, library.config)
+    assert index.size == library.store.counts(library.model.id)["vectors"] == 25
