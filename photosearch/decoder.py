@@ -68,7 +68,7 @@ def decode(data: bytes, *, max_pixels: int, min_side: int = 224, name: str = "")
     except UnidentifiedImageError:
         raise DecodeError("unsupported", "not an image in any supported format") from None
     except Exception as exc:  # noqa: BLE001 - Pillow plugins raise many types on bad headers
-        raise DecodeError("corrupt", f"unreadable image header: {_describe(exc)}") from None
+        raise DecodeError("corrupt", f"unreadable image header: {describe(exc)}") from None
     try:
         width, height = image.size
         if width <= 0 or height <= 0:
@@ -89,7 +89,7 @@ def decode(data: bytes, *, max_pixels: int, min_side: int = 224, name: str = "")
     except MemoryError:
         raise DecodeError("too_large", "not enough memory to decode this image") from None
     except Exception as exc:  # noqa: BLE001 - truncated data surfaces as OSError, SyntaxError, ...
-        raise DecodeError("corrupt", f"image data is damaged: {_describe(exc)}") from None
+        raise DecodeError("corrupt", f"image data is damaged: {describe(exc)}") from None
     return Decoded(image, meta)
 
 
@@ -168,6 +168,7 @@ def _gps_coordinate(parts, ref, negative_ref: str) -> float | None:
     return round(value, 7) if abs(value) <= limit else None
 
 
-def _describe(exc: Exception) -> str:
+def describe(exc: Exception) -> str:
+    """An exception as `Type: message`, for the reasons recorded with failed files."""
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

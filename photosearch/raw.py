@@ -8,7 +8,7 @@ import io
 import numpy as np
 from PIL import Image, ImageOps
 
-from .decoder import Decoded, DecodeError, PhotoMeta, exif_metadata
+from .decoder import Decoded, DecodeError, PhotoMeta, describe, exif_metadata
 
 # LibRaw's `flip` (how the sensor image is turned to be upright) as an EXIF orientation.
 FLIP_TO_ORIENTATION = {0: 1, 3: 3, 5: 8, 6: 6}
@@ -33,7 +33,7 @@ def decode_raw(data: bytes, *, max_pixels: int, min_side: int) -> Decoded:
     except rawpy.LibRawFileUnsupportedError:
         raise DecodeError("unsupported", "a RAW file that LibRaw cannot read") from None
     except (rawpy.LibRawError, OSError, ValueError) as exc:
-        raise DecodeError("corrupt", f"RAW data is damaged: {_describe(exc)}") from None
+        raise DecodeError("corrupt", f"RAW data is damaged: {describe(exc)}") from None
     with raw:
         sizes = raw.sizes
         width, height = sizes.width, sizes.height
@@ -51,7 +51,7 @@ def decode_raw(data: bytes, *, max_pixels: int, min_side: int) -> Decoded:
                 pixels = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)
                 image = Image.fromarray(np.ascontiguousarray(pixels), "RGB")  # LibRaw turns it
         except (rawpy.LibRawError, OSError, ValueError) as exc:
-            raise DecodeError("corrupt", f"RAW data is damaged: {_describe(exc)}") from None
+            raise DecodeError("corrupt", f"RAW data is damaged: {describe(exc)}") from None
     return Decoded(image, meta)
 
 
@@ -97,8 +97,3 @@ def _metadata(data: bytes, width: int, height: int, orientation: int) -> PhotoMe
         exif = Image.Exif()
     exif[0x0112] = orientation  # LibRaw's reading of the orientation is authoritative
     return exif_metadata(exif, width, height, "RAW")
-
-
-def _describe(exc: Exception) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -3,6 +3,7 @@ and tower. Light on purpose: `status` reads it without importing torch."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -20,9 +21,10 @@ MEMORY_FILE = "runtime-choices.json"
 TOWERS = ("image", "text")
 
 
+@functools.cache
 def machine_fingerprint() -> str:
     """What makes a measurement valid: the processor, its features, the cores we may use and
-    the libraries that run the model."""
+    the libraries that run the model. Read once per process."""
     cpu, flags = platform.processor(), ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
