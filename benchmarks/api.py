@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from photosearch.embedder import Embedder
 from photosearch.library import PhotoLibrary
-from photosearch.models import load_model, parse_model
-from photosearch.runtime.selection import select_engines
+from photosearch.model.embedder import Embedder
+from photosearch.model.loading import load_model, parse_model
+from photosearch.model.runtime.selection import select_engines
 from photosearch.web import create_app
 
 from .common import Row, config_for, latencies_ms, p50_p95, random_checkpoint

@@ -13,9 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from photosearch.embedder import Embedder
 from photosearch.library import PhotoLibrary
-from photosearch.models import load_model, parse_model
+from photosearch.model.embedder import Embedder
+from photosearch.model.loading import load_model, parse_model
 from photosearch.progress import Progress
 
 from .common import Row, config_for, random_checkpoint

@@ -83,7 +83,7 @@ def random_checkpoint(directory: Path, arch: str = "ViT-B-32") -> str:
     """A randomly initialised model saved as a checkpoint: the real compute, no download."""
     import torch
 
-    from photosearch.models import get_open_clip
+    from photosearch.model.loading import get_open_clip
 
     path = directory / f"{arch}-random.pt"
     if not path.exists():

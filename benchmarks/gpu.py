@@ -12,12 +12,12 @@ from pathlib import Path
 
 import torch
 
-from photosearch.decoder import decode
-from photosearch.embedder import Embedder
-from photosearch.gpu_decode import GpuJpegDecoder
+from photosearch.imaging.decoder import decode
+from photosearch.imaging.gpu_decode import GpuJpegDecoder
 from photosearch.library import PhotoLibrary
-from photosearch.models import load_model, parse_model
-from photosearch.runtime.selection import select_engines
+from photosearch.model.embedder import Embedder
+from photosearch.model.loading import load_model, parse_model
+from photosearch.model.runtime.selection import select_engines
 
 from .common import Row, config_for, random_checkpoint
 from .indexing import make_photos

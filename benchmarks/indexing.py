@@ -14,11 +14,11 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from photosearch.decoder import decode
-from photosearch.embedder import Embedder
+from photosearch.imaging.decoder import decode
 from photosearch.library import PhotoLibrary
-from photosearch.models import load_model, parse_model, resolve_device
-from photosearch.runtime.selection import select_engines
+from photosearch.model.embedder import Embedder
+from photosearch.model.loading import load_model, parse_model, resolve_device
+from photosearch.model.runtime.selection import select_engines
 
 from .common import SHARED_DATA, Row, config_for, random_checkpoint, timed
 

@@ -21,8 +21,8 @@ config = config_for(Path({data!r}), {model!r}, index_type={kind!r})
 store = Store(config)
 model = store.models()[0]
 if {with_model!r}:
-    from photosearch.embedder import Embedder
-    from photosearch.models import load_model, parse_model
+    from photosearch.model.embedder import Embedder
+    from photosearch.model.loading import load_model, parse_model
     embedder = Embedder(load_model(parse_model({model!r}, config), config, "cpu"), "cpu")
     embedder.embed_texts(["warm"])
 else:

@@ -24,8 +24,8 @@ from photosearch.audit.synthetic import (
     single_scene,
     two_things,
 )
-from photosearch.embedder import Embedder
 from photosearch.library import PhotoLibrary
+from photosearch.model.embedder import Embedder
 
 from .common import config_for
 

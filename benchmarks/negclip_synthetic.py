@@ -16,8 +16,8 @@ import torch
 
 from photosearch.audit.run import run_audit
 from photosearch.audit.synthetic import RICH_WORLD, World, write_suite, write_training_set
-from photosearch.embedder import Embedder
-from photosearch.models import SYNTHETIC_ARCH, LoadedModel, untrained_model
+from photosearch.model.embedder import Embedder
+from photosearch.model.loading import SYNTHETIC_ARCH, LoadedModel, untrained_model
 from photosearch.negclip.data import load_pairs
 from photosearch.negclip.train import Trainer, TrainSettings
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from photosearch.embedder import Embedder
 from photosearch.library import PhotoLibrary
-from photosearch.models import load_model, parse_model
+from photosearch.model.embedder import Embedder
+from photosearch.model.loading import load_model, parse_model
 from photosearch.store.schema import EmbeddingRow, PhotoRow
 
 from .common import Row, config_for, random_checkpoint

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import insert
 
-from photosearch.search import Searcher
+from photosearch.search.searcher import Searcher
 from photosearch.store import Filters, Store
 from photosearch.store.schema import EmbeddingRow, PhotoRow
 

@@ -183,8 +183,8 @@ def _thumbnail_image(library: PhotoLibrary, photo):
     """The cached 320 px thumbnail (made now if missing), or None if the photo is unreadable."""
     from PIL import Image
 
-    from .decoder import DecodeError
-    from .thumbnails import SIZES, thumbnail
+    from .imaging.decoder import DecodeError
+    from .imaging.thumbnails import SIZES, thumbnail
 
     try:
         return Image.open(thumbnail(photo, SIZES["thumbnail"], library.config))
@@ -279,7 +279,7 @@ def errors(library: PhotoLibrary, limit, as_json):
 @common_options()
 def serve(library: PhotoLibrary, host, port, watched, threads, dev):
     """Search in the browser (and a JSON API), with the model loaded once and kept warm."""
-    from .watcher import Watcher
+    from .indexing.watcher import Watcher
     from .web import check_bind, create_app, warm_up
     from .web.server import configure_logging, run_production
 
@@ -354,7 +354,7 @@ def check(library: PhotoLibrary, repair, as_json):
 @common_options()
 def watch(library: PhotoLibrary, folders):
     """Index folders, then keep the index live as files change, until Ctrl-C."""
-    from .watcher import Watcher
+    from .indexing.watcher import Watcher
 
     _print_summary(library.index(list(folders)))
     watcher = Watcher(library, list(folders), on_update=_print_summary).start()
@@ -382,9 +382,11 @@ def rebuild_index(library: PhotoLibrary, every_model):
     """Rebuild the vector index from the database (exact or approximate, as configured)."""
     from .store import VectorIndex
 
-    lock = library.store.writer_lock().acquire()
+    # On PostgreSQL the FAISS file is this machine's own cache of the shared database:
+    # rebuilding it writes nothing the others use, so it runs while they index.
+    lock = None if library.store.shared else library.store.writer_lock().acquire()
     try:
-        models = library.store.models() if every_model else [library.model]
+        models = library.store.models() if every_model else [library.known_model()]
         for model in models:
             started = time.perf_counter()
             index = VectorIndex(library.config, model)
@@ -395,7 +397,8 @@ def rebuild_index(library: PhotoLibrary, every_model):
                 f"{time.perf_counter() - started:.1f} s ({index.path})"
             )
     finally:
-        lock.release()
+        if lock is not None:
+            lock.release()
 
 
 @cli.command("finetune-negclip")
@@ -410,7 +413,11 @@ def rebuild_index(library: PhotoLibrary, every_model):
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder the image names are relative to (default: the data file's).",
 )
-@click.option("--base", help="Model to start from (default: the configured model).")
+@click.option(
+    "--base",
+    help="Model to start from (default: the configured model); with --from-scratch, an "
+    "open_clip architecture is enough.",
+)
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -429,15 +436,15 @@ def rebuild_index(library: PhotoLibrary, every_model):
 def finetune_negclip(library: PhotoLibrary, data, images, base, out, epochs, batch_size, lr,
                      warmup, plain, from_scratch, fresh, seed):  # fmt: skip
     """Fine-tune the search model with NegCLIP's hard negatives (or train plain CLIP)."""
-    from .models import parse_model, resolve_device, untrained_model
+    from .model.loading import resolve_device, training_architecture, untrained_model
     from .negclip.data import load_pairs
     from .negclip.train import Trainer, TrainSettings
 
     base = base or library.config.model
     pairs = load_pairs(data, images)
     if from_scratch:
-        spec = parse_model(base, library.config)
-        loaded = untrained_model(spec.arch, resolve_device(library.config.device), seed)
+        arch = training_architecture(base, library.config)
+        loaded = untrained_model(arch, resolve_device(library.config.device), seed)
     else:
         loaded = library.load_embedder(base).loaded
     device = next(loaded.model.parameters()).device.type

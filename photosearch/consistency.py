@@ -16,8 +16,16 @@ from .store import Store, VectorIndex
 class ModelCheck:
     key: str
     vectors: int
-    index_state: str  # "fresh", "missing", "stale", "unreadable" or "mismatch"
+    index_state: str  # one of AGREE or "missing", "stale", "unreadable", "mismatch"
     index_vectors: int | None
+
+
+# Index states that are no disagreement. On a PostgreSQL library shared by machines, each
+# machine's FAISS file is its own cache: one not built yet, or behind the database by changes
+# the database logged, is caught up on the next search there.
+NOT_BUILT_HERE = "not built here yet"
+BEHIND = "behind (caught up on the next search)"
+AGREE = ("fresh", "empty", NOT_BUILT_HERE, BEHIND)
 
 
 @dataclass
@@ -32,10 +40,8 @@ class CheckReport:
 
     @property
     def consistent(self) -> bool:
-        """SQLite and FAISS agree. Files missing from disk are reported but are not this."""
-        return not self.broken_vectors and all(
-            m.index_state in ("fresh", "empty") for m in self.models
-        )
+        """The database and FAISS agree. Files missing from disk are reported but are not this."""
+        return not self.broken_vectors and all(m.index_state in AGREE for m in self.models)
 
     def to_dict(self) -> dict:
         return {
@@ -70,16 +76,22 @@ def check(store: Store, config: Config) -> CheckReport:
 
 def _index_state(store: Store, index: VectorIndex, version: int, model_id: int):
     if not index.path.exists():
-        return "missing", None
+        return (NOT_BUILT_HERE if store.shared else "missing"), None
     if not index.read():
         return "unreadable", None
-    if index.saved_version() != version:
-        return "stale", index.size
-    ids_in_file = np.sort(index.ids())
-    ids_in_db = np.sort(np.fromiter(store.ids_with_vectors(model_id), dtype=np.int64))
-    if not np.array_equal(ids_in_file, ids_in_db):
+    saved = index.saved_version()
+    ids_in_file = index.ids()
+    ids_in_db = np.fromiter(store.ids_with_vectors(model_id), dtype=np.int64)
+    differ = set(np.setxor1d(ids_in_file, ids_in_db).tolist())
+    if saved == version:
+        return ("mismatch" if differ else "fresh"), index.size
+    if store.shared and saved < version:
+        # Behind: it may differ from the database only in photos changed since its version.
+        changed = store.vector_changes(model_id, saved, version)
+        if changed is None or differ <= changed:  # a pruned log cannot tell; catching up can
+            return BEHIND, index.size
         return "mismatch", index.size
-    return "fresh", index.size
+    return "stale", index.size
 
 
 def repair(store: Store, config: Config, report: CheckReport) -> CheckReport:
@@ -96,7 +108,7 @@ def repair(store: Store, config: Config, report: CheckReport) -> CheckReport:
             actions.append(f"removed {len(report.broken_vectors)} broken vectors")
         if ids:
             actions.append(f"removed {len(ids)} photos whose files are gone")
-    not_fresh = {m.key for m in report.models if m.index_state not in ("fresh", "empty")}
+    not_fresh = {m.key for m in report.models if m.index_state not in AGREE}
     for model in store.models():
         if model.key in not_fresh or report.broken_vectors or gone:
             index = VectorIndex(config, model)

@@ -10,17 +10,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Config
-from .models import PRESETS, device_hint, identity_key, local_weights, parse_model
+from .model.loading import PRESETS, device_hint, identity_key, local_weights, parse_model
+from .model.runtime import runtime_status
 from .progress import Progress
-from .runtime import runtime_status
 from .store import ModelInfo, Store, VectorIndex
 from .store.database import redacted
 
 if TYPE_CHECKING:  # the model's modules import torch: only the commands that use it load them
-    from .embedder import Embedder
-    from .indexer import IndexSummary
-    from .search import Searcher
-    from .stage import Stage
+    from .indexing.stage import Stage
+    from .indexing.summary import IndexSummary
+    from .model.embedder import Embedder
+    from .search.searcher import Searcher
 
 
 class PhotoLibrary:
@@ -61,14 +61,10 @@ class PhotoLibrary:
         """An embedder for any model name; the configured one is loaded once and shared."""
         if model == self.config.model and "embedder" in self.__dict__:
             return self.embedder
-        spec = parse_model(model, self.config)
-        from .embedder import Embedder
-        from .models import load_model, resolve_device
-        from .runtime.selection import select_engines
+        parse_model(model, self.config)  # a bad name is refused before torch is imported
+        from .model.embedder import load_embedder
 
-        device = resolve_device(self.config.device)
-        loaded = load_model(spec, self.config, device)
-        return Embedder(loaded, device, select_engines(loaded, self.config, device))
+        return load_embedder(model, self.config)
 
     def for_model(self, model: str) -> PhotoLibrary:
         """The same library seen through another model (its own vectors and index)."""
@@ -92,8 +88,8 @@ class PhotoLibrary:
     ) -> IndexSummary:
         """Index folders (or just the scopes below them); refuses (DataDirBusy) while another
         process writes, after waiting `wait` seconds for it."""
-        from .indexer import Indexer
-        from .lazy_embedder import LazyEmbedder
+        from .indexing.indexer import Indexer
+        from .model.lazy_embedder import LazyEmbedder
 
         lock = self.store.writer_lock().acquire(wait)
         try:
@@ -124,13 +120,13 @@ class PhotoLibrary:
         by every index run of this library (a watch makes many)."""
         if not self.config.ray_address:
             return None
-        from .cluster import RayStage
+        from .indexing.ray_stage import RayStage
 
         return RayStage(self.config, self.known_model().key)
 
     @functools.cached_property
     def searcher(self) -> Searcher:
-        from .search import Searcher
+        from .search.searcher import Searcher
 
         return Searcher(self.store, self.embedder, self.model, self.config)
 

@@ -15,9 +15,9 @@ import pytest
 import torch
 
 from photosearch.config import Config
-from photosearch.embedder import Embedder
 from photosearch.library import PhotoLibrary
-from photosearch.models import TEST_ARCH, get_open_clip, load_model, parse_model
+from photosearch.model.embedder import Embedder
+from photosearch.model.loading import TEST_ARCH, get_open_clip, load_model, parse_model
 
 from .postgres import PostgresServer, binaries
 

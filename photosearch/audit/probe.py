@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..search import Searcher
+from ..search.searcher import Searcher
 
 BUILTIN_PAIRS = (
     ("a dog chasing a cat", "a cat chasing a dog"),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..embedder import Embedder
+from ..model.embedder import Embedder
 from ..progress import Progress
 from .datasets import FILES, AuditDataError, load_task, missing_files
 from .scoring import score_items

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..embedder import Embedder
+from ..model.embedder import Embedder
 from ..parallel import bounded_map
 from ..progress import Progress
 from .datasets import AuditDataError

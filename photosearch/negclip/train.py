@@ -5,7 +5,6 @@ describe it; AdamW, linear warm-up then cosine decay; checkpoints in open_clip's
 from __future__ import annotations
 
 import math
-import os
 import random
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +17,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from ..models import LoadedModel
+from ..files import atomic_write
+from ..model.loading import LoadedModel
 from .data import Pair
 from .hard_negatives import swap_negatives
 
@@ -199,17 +199,12 @@ def _warmup_cosine(step: int, warmup: int, total: int) -> float:
 def save_checkpoint(out: Path, model, optimizer, schedule, step: int, epoch: int) -> None:
     """open_clip's checkpoint layout (epoch, name, state_dict, optimizer), plus what resuming
     needs; written to a temporary file and renamed, so a crash never leaves half of one."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(out.name + ".tmp")
-    torch.save(
-        {
-            "epoch": epoch,
-            "step": step,
-            "name": "photosearch-negclip",
-            "state_dict": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "scheduler": schedule.state_dict(),
-        },
-        temporary,
-    )
-    os.replace(temporary, out)
+    checkpoint = {
+        "epoch": epoch,
+        "step": step,
+        "name": "photosearch-negclip",
+        "state_dict": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": schedule.state_dict(),
+    }
+    atomic_write(out, lambda temporary: torch.save(checkpoint, temporary))

@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import Config
-from ..decoder import PhotoMeta
 from ..errors import StoreError
 from ..lock import FileLock, WriterLock
+from ..metadata import PhotoMeta
 from .advisory_lock import AdvisoryLock
 from .database import create_store_engine, redacted, upgrade
 from .records import Failure, Filters, KnownFile, ModelInfo, Photo
@@ -177,7 +177,7 @@ class Store:
     def photos(self, ids: Iterable[int]) -> dict[int, Photo]:
         found: dict[int, Photo] = {}
         with self._sessions() as session:
-            for chunk in _chunks(list(ids)):
+            for chunk in _chunks(map(int, ids)):  # NumPy ids (FAISS answers) too
                 for row in session.scalars(select(PhotoRow).where(PhotoRow.id.in_(chunk))):
                     found[row.id] = _photo(row)
         return found
@@ -201,7 +201,7 @@ class Store:
     def vectors_for(self, model_id: int, ids: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
         rows = []
         with self._sessions() as session:
-            for chunk in _chunks(list(ids)):
+            for chunk in _chunks(map(int, ids)):  # NumPy ids too: neither driver binds them
                 query = _vector_query(model_id).where(EmbeddingRow.photo_id.in_(chunk))
                 rows.extend(session.execute(query))
         return _stack(rows)
@@ -295,10 +295,15 @@ class Store:
 
     # --- writes -------------------------------------------------------------------------------
 
+    @property
+    def shared(self) -> bool:
+        """Shared by machines (PostgreSQL): each keeps its own FAISS file, a cache of it."""
+        return self.engine.dialect.name == "postgresql"
+
     def writer_lock(self) -> WriterLock:
         """What keeps the library to one writer: a file in the data dir for SQLite, a lock in
         the database, seen by every machine that uses it, for PostgreSQL."""
-        if self.engine.dialect.name == "postgresql":
+        if self.shared:
             return AdvisoryLock(self.url)
         return FileLock(self.data_dir)
 
@@ -416,7 +421,7 @@ class Writer:
         )
 
     def clear_failures(self, paths: Iterable[str]) -> None:
-        for chunk in _chunks(list(paths)):
+        for chunk in _chunks(paths):
             self.session.execute(delete(FailureRow).where(FailureRow.path.in_(chunk)))
 
     def finish(self) -> None:
@@ -477,8 +482,9 @@ def _at_or_below(column, path: str):
     return or_(column == path, and_(column >= low, column < high))
 
 
-def _chunks(items: list, size: int = 500) -> Iterator[list]:
+def _chunks(items: Iterable, size: int = 500) -> Iterator[list]:
     """Keep IN (...) lists under SQLite's bound-parameter limit."""
+    items = list(items)
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

@@ -13,7 +13,6 @@ import math
 import os
 import random
 import re
-import tempfile
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from ..files import atomic_write
 from .records import ModelInfo
 
 log = logging.getLogger(__name__)
@@ -209,16 +209,8 @@ class VectorIndex:
 
     def save(self, version: int) -> None:
         """Write atomically (a reader sees a whole file or none), then drop older versions."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".faiss.tmp")
-        os.close(handle)
-        try:
-            faiss.write_index(self.index, temporary)
-            _fsync(Path(temporary))
-            os.replace(temporary, self.directory / f"{self.prefix}{version}.faiss")
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+        target = self.directory / f"{self.prefix}{version}.faiss"
+        atomic_write(target, lambda temporary: faiss.write_index(self.index, temporary), fsync=True)
         for older, path in self._saved().items():
             if older < version:
                 path.unlink(missing_ok=True)
@@ -282,8 +274,3 @@ def _rerank(
 def _gpu_count() -> int:
     get_num_gpus = getattr(faiss, "get_num_gpus", None)
     return get_num_gpus() if get_num_gpus else 0
-
-
-def _fsync(path: Path) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())

@@ -8,8 +8,8 @@ import os
 from flask import Blueprint, request, send_file
 from werkzeug.exceptions import NotFound
 
-from ..decoder import DecodeError
-from ..thumbnails import SIZES, thumbnail
+from ..imaging.decoder import DecodeError
+from ..imaging.thumbnails import SIZES, thumbnail
 from .api import get_photo, library
 
 blueprint = Blueprint("media", __name__)

@@ -11,7 +11,7 @@ from flask import url_for
 from werkzeug.datastructures import MultiDict
 
 from ..library import PhotoLibrary
-from ..search import SearchHit, parse_query
+from ..search.searcher import SearchHit, parse_query
 from ..store import Filters, Photo, display_path
 from .errors import BadParameter
 

@@ -55,8 +55,8 @@ def test_synthetic_suite_is_deterministic_by_seed(tmp_path):
 
 def test_two_models_side_by_side(tiny_embedder, tmp_path):
     from photosearch.config import Config
-    from photosearch.embedder import Embedder
-    from photosearch.models import TEST_ARCH, load_model, parse_model
+    from photosearch.model.embedder import Embedder
+    from photosearch.model.loading import TEST_ARCH, load_model, parse_model
 
     from ..conftest import save_tiny_checkpoint
 

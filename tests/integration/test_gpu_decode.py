@@ -13,11 +13,11 @@ import pytest
 import torch
 from PIL import Image, ImageOps
 
-from photosearch.decoder import decode
-from photosearch.gpu_decode import GpuJpegDecoder, orient
-from photosearch.indexer import Indexer
+from photosearch.imaging.decoder import decode
+from photosearch.imaging.gpu_decode import GpuJpegDecoder, orient
+from photosearch.imaging.thumbnails import cache_path, thumbnail
+from photosearch.indexing.indexer import Indexer
 from photosearch.library import PhotoLibrary
-from photosearch.thumbnails import cache_path, thumbnail
 
 from ..conftest import SHARED_DATA
 

@@ -286,9 +286,9 @@ def test_unreadable_folder_stays_recorded_while_unreadable(library, photo_tree, 
 def test_switching_model_embeds_again_and_never_mixes_vectors(
     tmp_path, config, photo_tree, tiny_embedder, count_embeds
 ):
-    from photosearch.embedder import Embedder
     from photosearch.library import PhotoLibrary
-    from photosearch.models import TEST_ARCH, load_model, parse_model
+    from photosearch.model.embedder import Embedder
+    from photosearch.model.loading import TEST_ARCH, load_model, parse_model
 
     from ..conftest import save_tiny_checkpoint
 
@@ -350,7 +350,7 @@ def test_large_collections_switch_to_an_approximate_index_and_back(
 
 def test_pipeline_vectors_equal_the_simple_path(library, photo_tree, tiny_embedder):
     """Threads, batching and draft decoding change the speed, never the vectors."""
-    from photosearch.decoder import decode
+    from photosearch.imaging.decoder import decode
 
     library.index([photo_tree])
     for name in ("photos/things/motorcycle.png", "edge/big-12mp.jpg", "edge/orientation-6.jpg"):
@@ -366,7 +366,7 @@ def test_a_file_saved_by_a_search_during_the_run_is_caught_up_not_rebuilt(
 ):
     """A web server's search saves a newer FAISS file while a run commits; the run's end then
     applies the change log since that file instead of rebuilding from every vector."""
-    from photosearch.reconcile import Reconciler
+    from photosearch.indexing.reconciler import Reconciler
 
     library.index([photo_tree / "photos"])
     commit, rebuild = Reconciler.commit, VectorIndex.rebuild

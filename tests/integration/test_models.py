@@ -10,9 +10,9 @@ from open_clip import pretrained as open_clip_pretrained
 from PIL import Image
 
 from photosearch.config import Config
-from photosearch.embedder import Embedder
 from photosearch.errors import ConfigError, ModelLoadError, WeightsUnavailable
-from photosearch.models import (
+from photosearch.model.embedder import Embedder
+from photosearch.model.loading import (
     PRESETS,
     TEST_ARCH,
     get_open_clip,

@@ -14,8 +14,16 @@ import torch
 from photosearch.audit.perturb import ADJECTIVE_TAGS, NOUN_TAGS, english
 from photosearch.audit.synthetic import write_training_set
 from photosearch.config import Config
-from photosearch.embedder import Embedder
-from photosearch.models import TEST_ARCH, load_model, parse_model, untrained_model
+from photosearch.errors import ConfigError
+from photosearch.model.embedder import Embedder
+from photosearch.model.loading import (
+    SYNTHETIC_ARCH,
+    TEST_ARCH,
+    load_model,
+    parse_model,
+    training_architecture,
+    untrained_model,
+)
 from photosearch.negclip.data import TrainingDataError, load_pairs
 from photosearch.negclip.hard_negatives import OPPOSITES, VERB_TAGS, swap_negatives
 from photosearch.negclip.train import Trainer, TrainSettings, mine_neighbours
@@ -170,3 +178,17 @@ def test_cli_finetune_then_search_and_audit(tmp_path, tiny_model_name, photo_tre
     run("index", str(photo_tree / "photos"), "--model", model)
     assert json.loads(run("search", "a cat", "--model", model, "--json"))
     assert "Synthetic Relation" in run("audit-compositionality", "--model", model, "--scenes", "20")
+
+    scratch = tmp_path / "scratch.pt"  # a bare architecture is all training from scratch needs
+    said = run("finetune-negclip", "--data", str(data), "--base", TEST_ARCH, "--from-scratch",
+               "--out", str(scratch), "--epochs", "1", "--batch-size", "16")  # fmt: skip
+    assert f"--model {TEST_ARCH}:{scratch.resolve()}" in said and scratch.is_file()
+
+
+def test_training_from_scratch_takes_an_architecture_or_any_model_name(tmp_path):
+    config = Config.load(environ={}, data_dir=tmp_path)
+    assert training_architecture(SYNTHETIC_ARCH, config) == SYNTHETIC_ARCH
+    assert training_architecture("ViT-B-32:openai", config) == "ViT-B-32"
+    assert training_architecture("negclip", config) == "ViT-B-32-quickgelu"
+    with pytest.raises(ConfigError, match="Unknown model or architecture 'no-such-arch'"):
+        training_architecture("no-such-arch", config)

@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from photosearch import raw as raw_module
-from photosearch.decoder import DecodeError, PhotoMeta, decode
 from photosearch.duplicates import near_duplicate_groups
+from photosearch.imaging import raw as raw_module
+from photosearch.imaging.decoder import DecodeError, decode
 from photosearch.library import PhotoLibrary
+from photosearch.metadata import PhotoMeta
 from photosearch.web import create_app
 
 pytest.importorskip("rawpy")

@@ -70,7 +70,7 @@ def test_file_deleted_between_listing_and_reading_is_gone_not_failed(
     library.index([photo_tree])
     victim = photo_tree / "photos/things/coins.jpg"
     victim.write_bytes(victim.read_bytes() + b"changed")  # must be re-read
-    import photosearch.indexer as indexer_module
+    import photosearch.indexing.thread_stage as stage_module
 
     real_open = open
 
@@ -79,7 +79,7 @@ def test_file_deleted_between_listing_and_reading_is_gone_not_failed(
             victim.unlink(missing_ok=True)
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(indexer_module, "open", vanishing_open, raising=False)
+    monkeypatch.setattr(stage_module, "open", vanishing_open, raising=False)
     summary = library.index([photo_tree])
     assert summary.deleted == 1 and "photos/things/coins.jpg" not in relative(library, photo_tree)
     assert "photos/things/coins.jpg" not in failures(library, photo_tree)
@@ -88,16 +88,16 @@ def test_file_deleted_between_listing_and_reading_is_gone_not_failed(
 def test_a_decode_that_hangs_is_skipped_with_a_reason(library, photo_tree, monkeypatch):
     import dataclasses
 
-    import photosearch.indexer as indexer_module
+    import photosearch.indexing.thread_stage as stage_module
 
-    real_decode = indexer_module.decode
+    real_decode = stage_module.decode
 
     def slow_decode(data, **kwargs):
         if data[:4] == COFFEE[:4] and len(data) == len(COFFEE):
             time.sleep(30)  # stands in for a decoder stuck on a pathological file
         return real_decode(data, **kwargs)
 
-    monkeypatch.setattr(indexer_module, "decode", slow_decode)
+    monkeypatch.setattr(stage_module, "decode", slow_decode)
     library.config = dataclasses.replace(library.config, decode_timeout=1)
     started = time.monotonic()
     summary = library.index([photo_tree])

@@ -12,14 +12,14 @@ import pytest
 import torch
 from PIL import Image
 
-from photosearch.embedder import QUERY_CACHE_SIZE, Embedder
 from photosearch.errors import ConfigError
 from photosearch.library import PhotoLibrary
-from photosearch.runtime import runtime_status
-from photosearch.runtime import selection as selection_module
-from photosearch.runtime.memory import MEMORY_FILE
-from photosearch.runtime.selection import COSINE_FLOOR, allowed, select_engines
-from photosearch.runtime.towers import TextTower
+from photosearch.model.embedder import QUERY_CACHE_SIZE, Embedder
+from photosearch.model.runtime import runtime_status
+from photosearch.model.runtime import selection as selection_module
+from photosearch.model.runtime.memory import MEMORY_FILE
+from photosearch.model.runtime.selection import COSINE_FLOOR, allowed, select_engines
+from photosearch.model.runtime.towers import TextTower
 
 from ..conftest import SHARED_DATA
 

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from sqlalchemy import delete
 
-from photosearch.consistency import check
-from photosearch.decoder import PhotoMeta
+from photosearch.consistency import BEHIND, NOT_BUILT_HERE, check
 from photosearch.errors import DatabaseUnavailable
 from photosearch.library import PhotoLibrary
 from photosearch.lock import DataDirBusy
+from photosearch.metadata import PhotoMeta
 from photosearch.progress import Progress
 from photosearch.store import VectorIndex
 from photosearch.store import store as store_module
@@ -191,3 +191,53 @@ def test_an_unreachable_server_is_a_clear_cli_error(run_cli):
     result = run_cli("status", env={"PHOTOSEARCH_DATABASE_URL": url}, check=False)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "could not be made" in result.stderr and "secret" not in result.stderr
+
+
+@both_databases
+def test_vectors_for_numpy_ids(library, photo_tree):
+    library.index([photo_tree / "photos"])
+    ids = sorted(library.store.ids_with_vectors(library.model.id))[:5]
+    from_ints = library.store.vectors_for(library.model.id, ids)
+    from_numpy = library.store.vectors_for(library.model.id, np.array(ids, dtype=np.int64))
+    assert from_numpy[0].tolist() == ids == from_ints[0].tolist()
+    assert np.array_equal(from_numpy[1], from_ints[1])
+
+
+@postgresql_only
+def test_check_tells_a_cache_not_built_here_or_behind_from_a_disagreement(
+    library, machine_2, photo_tree, run_cli
+):
+    library.index([photo_tree / "photos"])
+    shared = {"PHOTOSEARCH_DATABASE_URL": library.config.database_url}
+    said = run_cli("check", env={**shared, "PHOTOSEARCH_HOME": str(machine_2.config.data_dir)})
+    assert f"index {NOT_BUILT_HERE}" in said.stdout and said.stdout.endswith("consistent\n")
+
+    query = np.ones(machine_2.model.dim, dtype=np.float32)
+    machine_2.searcher.vector(query, 10)  # machine 2 builds its own file
+    library.index([photo_tree])  # the other machine adds photos: machine 2's file is behind
+    (model,) = check(machine_2.store, machine_2.config).models
+    assert model.index_state == BEHIND and check(machine_2.store, machine_2.config).consistent
+
+    machine_2.searcher.vector(query, 10)  # caught up; then broken at its own version
+    index = VectorIndex(machine_2.config, machine_2.model)
+    assert index.read()
+    index.remove(index.ids()[:2])
+    index.save(machine_2.store.model(machine_2.model.id).vectors_version)
+    report = check(machine_2.store, machine_2.config)
+    assert report.models[0].index_state == "mismatch" and not report.consistent
+
+
+@postgresql_only
+def test_rebuild_index_on_postgresql_needs_no_writer_lock(library, machine_2, photo_tree, run_cli):
+    library.index([photo_tree / "photos"])
+    holder = library.store.writer_lock().acquire()  # another machine is indexing
+    try:
+        env = {
+            "PHOTOSEARCH_DATABASE_URL": library.config.database_url,
+            "PHOTOSEARCH_HOME": str(machine_2.config.data_dir),
+        }
+        said = run_cli("rebuild-index", env=env)
+    finally:
+        holder.release()
+    assert "flat index of 13 vectors" in said.stdout
+    assert check(machine_2.store, machine_2.config).models[0].index_state == "fresh"

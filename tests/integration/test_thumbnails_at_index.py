@@ -15,11 +15,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from photosearch import thumbnails
+from photosearch import files
 from photosearch.config import Config
+from photosearch.imaging import thumbnails
+from photosearch.imaging.thumbnails import cache_path
+from photosearch.indexing.scanner import content_hash
 from photosearch.library import PhotoLibrary
-from photosearch.scanner import content_hash
-from photosearch.thumbnails import cache_path
 from photosearch.web import create_app
 
 SAVED = ["edge/big-12mp.jpg", "edge/animated.gif", "edge/rocket.heic", "edge/cat.webp",
@@ -136,7 +137,7 @@ def test_thumbnail_write_errors_never_stop_indexing(
     if fault == "read-only folder":
         cache.mkdir(parents=True)
         cache.chmod(0o555)
-        mkstemp = thumbnails.tempfile.mkstemp
+        mkstemp = files.tempfile.mkstemp
         if os.geteuid() == 0:  # root ignores permission bits: fail as a read-only mount would
 
             def read_only(*args, dir, **kwargs):
@@ -144,7 +145,7 @@ def test_thumbnail_write_errors_never_stop_indexing(
                     raise OSError(errno.EROFS, "Read-only file system")
                 return mkstemp(*args, dir=dir, **kwargs)
 
-            monkeypatch.setattr(thumbnails.tempfile, "mkstemp", read_only)
+            monkeypatch.setattr(files.tempfile, "mkstemp", read_only)
     elif fault == "file in the way":
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_bytes(b"")
@@ -161,7 +162,7 @@ def test_thumbnail_write_errors_never_stop_indexing(
 
     summary = library.index([photo_tree])
     assert (summary.new, summary.failed) == (25, 6)
-    warnings = [r for r in caplog.records if r.name == "photosearch.thumbnails"]
+    warnings = [r for r in caplog.records if r.name == "photosearch.imaging.thumbnails"]
     assert len(warnings) == 1 and warnings[0].levelname == "WARNING"
     assert 1 <= len(attempts) <= library.config.workers  # then off for the rest of the run
     if cache.is_dir():

@@ -9,8 +9,8 @@ import shutil
 
 import pytest
 
+from photosearch.indexing.watcher import Watcher
 from photosearch.library import PhotoLibrary
-from photosearch.watcher import Watcher
 
 from ..conftest import SHARED_DATA
 
@@ -123,7 +123,7 @@ def test_watch_limit_falls_back_to_polling(library, tmp_path, monkeypatch, caplo
         def schedule(self, *args, **kwargs):
             raise OSError(errno.ENOSPC, "inotify watch limit reached")
 
-    monkeypatch.setattr("photosearch.watcher.Observer", LimitedObserver)
+    monkeypatch.setattr("photosearch.indexing.watcher.Observer", LimitedObserver)
     root = tmp_path / "polled"
     root.mkdir()
     watcher = Watcher(library, [root], debounce=0.3).start()
@@ -139,7 +139,9 @@ def test_watch_limit_falls_back_to_polling(library, tmp_path, monkeypatch, caplo
 
 
 def test_reconcile_catches_what_events_missed(config, tiny_embedder, tmp_path, monkeypatch):
-    monkeypatch.setattr("photosearch.watcher._Collector.on_any_event", lambda self, event: None)
+    monkeypatch.setattr(
+        "photosearch.indexing.watcher._Collector.on_any_event", lambda self, event: None
+    )
     library = PhotoLibrary(
         dataclasses.replace(config, reconcile_interval=1), embedder=tiny_embedder
     )

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from photosearch.decoder import DecodeError, decode
+from photosearch.imaging.decoder import DecodeError, decode
 
 from ..conftest import SHARED_DATA
 

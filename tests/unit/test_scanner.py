@@ -1,6 +1,6 @@
 import os
 
-from photosearch.scanner import ScannedFile, Scanner, ScanProblem
+from photosearch.indexing.scanner import ScannedFile, Scanner, ScanProblem
 
 
 def files(scanner, root):

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from photosearch.thumbnails import cache_path
+from photosearch.imaging.thumbnails import cache_path
 
 from .conftest import photo_id
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .config import Config
-from .errors import ConfigError, ModelLoadError, WeightsUnavailable
+from ..config import Config
+from ..errors import ConfigError, ModelLoadError, WeightsUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ TEST_ARCH = "photosearch-test-tiny"
 # The synthetic benchmark's model, trained from scratch: a small ResNet whose attention
 # pooling keeps where things are, and a causal text tower pooled at the end. Not a preset.
 SYNTHETIC_ARCH = "photosearch-synthetic-small"
-CONFIG_DIR = Path(__file__).parent / "model_configs"
+CONFIG_DIR = Path(__file__).parent / "configs"
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors", ".ckpt")
 
 
@@ -141,6 +141,20 @@ def parse_model(name: str, config: Config, check: bool = True) -> ModelSpec:
             f"Tags of {arch}: {tags}."
         )
     return ModelSpec(name, arch, tag=source)
+
+
+def training_architecture(name: str, config: Config) -> str:
+    """The architecture that training from scratch builds: a bare open_clip architecture name
+    (random weights need no weights file), or the architecture of any model name."""
+    name = name.strip()
+    if name in PRESETS or ":" in name:
+        return parse_model(name, config).arch
+    if name not in get_open_clip().list_models():
+        raise ConfigError(
+            f"Unknown model or architecture '{name}'. Training from scratch takes an open_clip "
+            "architecture (such as ViT-B-32 or photosearch-synthetic-small) or any model name."
+        )
+    return name
 
 
 def _looks_like_path(source: str) -> bool:

@@ -1,7 +1,7 @@
 """The seam of an index run. The Indexer decides which files must be read and what each answer
 means for the store; a stage turns those files into answers: stat, content hash and, unless
 the content's vector can be reused, metadata and a vector. Two stages do it: this process's
-threads (indexer.ThreadStage) and a Ray cluster (cluster.RayStage)."""
+threads (thread_stage.ThreadStage) and a Ray cluster (ray_stage.RayStage)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import NamedTuple, Protocol
 
 import numpy as np
 
-from .decoder import PhotoMeta
+from ..metadata import PhotoMeta
 
 
 @dataclass(frozen=True, slots=True)

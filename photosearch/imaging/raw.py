@@ -8,7 +8,9 @@ import io
 import numpy as np
 from PIL import Image, ImageOps
 
-from .decoder import Decoded, DecodeError, PhotoMeta, describe, exif_metadata
+from ..metadata import PhotoMeta
+from .decoded import Decoded, DecodeError, describe
+from .exif import exif_metadata
 
 # LibRaw's `flip` (how the sensor image is turned to be upright) as an EXIF orientation.
 FLIP_TO_ORIENTATION = {0: 1, 3: 3, 5: 8, 6: 6}

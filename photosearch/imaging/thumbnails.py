@@ -4,20 +4,26 @@ the indexer saves the 320 px one from the decode it does anyway, so browsing cos
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import threading
 from pathlib import Path
+from typing import Protocol
 
 from PIL import Image
 
-from .config import Config
+from ..config import Config
+from ..files import atomic_write
 from .decoder import Decoded, decode
-from .store import Photo
 
 SIZES = {"thumbnail": 320, "preview": 1600}
 
 log = logging.getLogger(__name__)
+
+
+class Stored(Protocol):
+    """A stored photo as thumbnails need it: the store's Photo, or anything with both."""
+
+    path: str
+    content_hash: str
 
 
 def cache_path(config: Config, content_hash: str, size: int) -> Path:
@@ -25,7 +31,7 @@ def cache_path(config: Config, content_hash: str, size: int) -> Path:
     return config.data_dir / "thumbnails" / content_hash[:2] / f"{content_hash}-{size}.jpg"
 
 
-def thumbnail(photo: Photo, size: int, config: Config) -> Path:
+def thumbnail(photo: Stored, size: int, config: Config) -> Path:
     """The cached JPEG of `photo` at most `size` pixels on its long side; made if missing.
     Raises OSError if the file cannot be read, DecodeError if it no longer decodes."""
     target = cache_path(config, photo.content_hash, size)
@@ -48,19 +54,7 @@ def write(decoded: Decoded, size: int, target: Path) -> None:
     image = decoded.image
     if image.size != box:
         image = image.resize(box, Image.Resampling.BICUBIC, reducing_gap=2.0)
-    _atomic_write(target, lambda output: image.save(output, "JPEG", quality=85, optimize=True))
-
-
-def _atomic_write(target: Path, produce) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as output:
-            produce(output)
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    atomic_write(target, lambda path: image.save(path, "JPEG", quality=85, optimize=True))
 
 
 def thumbnail_box(width: int, height: int, size: int) -> tuple[int, int]:
@@ -100,7 +94,8 @@ class ThumbnailSaver:
         for (target, _), data in zip(missing, encoded, strict=True):
             payload = data.cpu().numpy().tobytes()
             self._guarded(
-                target, lambda t=target, p=payload: _atomic_write(t, lambda o: o.write(p))
+                target,
+                lambda t=target, p=payload: atomic_write(t, lambda path: Path(path).write_bytes(p)),
             )
 
     def _guarded(self, target: Path, produce) -> None:

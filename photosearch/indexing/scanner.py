@@ -10,25 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-# Camera RAW formats that LibRaw reads (a RAW file is recognised by its extension, since most
-# are TIFF containers that would otherwise open as their tiny first image).
-RAW_EXTENSIONS = frozenset(
-    {".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".dng", ".orf", ".rw2",
-     ".raf", ".pef", ".srw", ".3fr", ".erf", ".kdc", ".dcr", ".mrw", ".x3f", ".iiq", ".mos",
-     ".mef", ".rwl", ".raw"}
-)  # fmt: skip
-
-
-def is_raw(name: str) -> bool:
-    """A camera RAW file, by its extension."""
-    dot = name.rfind(".")
-    return dot > 0 and name[dot:].lower() in RAW_EXTENSIONS
-
-
-IMAGE_EXTENSIONS = (
-    frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif"})
-    | RAW_EXTENSIONS
-)
+from ..imaging.formats import is_image_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +28,6 @@ class ScanProblem:
     is_dir: bool
     kind: str
     message: str
-
-
-def is_image_name(name: str) -> bool:
-    dot = name.rfind(".")
-    return dot > 0 and name[dot:].lower() in IMAGE_EXTENSIONS
 
 
 def content_hash(data: bytes) -> str:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import Config
-from .decoder import DecodeError, decode
-from .embedder import Embedder
-from .errors import QueryError
-from .store import Filters, ModelInfo, Photo, Store, VectorIndex
+from ..config import Config
+from ..errors import QueryError
+from ..imaging.decoder import DecodeError, decode
+from ..model.embedder import Embedder
+from ..store import Filters, ModelInfo, Photo, Store, VectorIndex
 
 _OPERATOR = re.compile(r"(?:^|(?<=\s))([+-])(?=\s|$)")
 _PHOTO_TERM = re.compile(r"#(\d+)")

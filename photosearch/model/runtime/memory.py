@@ -9,12 +9,12 @@ import json
 import logging
 import os
 import platform
-import tempfile
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
-from ..config import Config
+from ...config import Config
+from ...files import atomic_write
 
 log = logging.getLogger(__name__)
 MEMORY_FILE = "runtime-choices.json"
@@ -49,12 +49,9 @@ def remember(config: Config, model_key: str, tower: str, choice: dict) -> None:
     memory[_key(config, model_key, tower)] = {**choice, "measured_at": stamp}
     path = config.data_dir / MEMORY_FILE
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(handle, "w") as output:
-            json.dump(memory, output, indent=1)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
+        atomic_write(
+            path, lambda temporary: Path(temporary).write_text(json.dumps(memory, indent=1))
+        )
     except OSError as exc:
         log.warning("Could not remember the runtime choice in %s: %s", path, exc)
 

@@ -16,8 +16,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from .config import Config, default_data_dir
-from .errors import ModelLoadError, PhotosearchError
+from ..config import Config, default_data_dir
+from ..errors import ModelLoadError, PhotosearchError
 from .stage import FileResult, Job
 
 WORKER_KEYS = ("host", "device", "runtime")  # columns that say who answered
@@ -110,13 +110,13 @@ class EmbeddingActor:
     runs a ThreadStage on each batch of jobs. Read errors name this host."""
 
     def __init__(self, config: Config, model_key: str, reusable: frozenset[str]):
-        from .indexer import ThreadStage, gpu_decoder
-        from .library import PhotoLibrary
+        from ..model.embedder import load_embedder
+        from .thread_stage import ThreadStage, gpu_decoder
 
         host = socket.gethostname()
         if not config.data_dir.is_dir():  # the driver's data dir is not mounted here
             config = dataclasses.replace(config, data_dir=default_data_dir())
-        embedder = PhotoLibrary(config).load_embedder(config.model)
+        embedder = load_embedder(config.model, config)
         if embedder.identity.key != model_key:
             raise ModelLoadError(
                 f"The Ray worker on {host} loaded model {embedder.identity.key}, but the index "

@@ -14,7 +14,8 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from torchvision.transforms import CenterCrop, InterpolationMode, Normalize, Resize
 
-from .decoder import TAG_ORIENTATION, PhotoMeta, metadata
+from ..metadata import PhotoMeta
+from .exif import TAG_ORIENTATION, metadata
 
 log = logging.getLogger(__name__)
 JPEG_MAGIC = b"\xff\xd8\xff"

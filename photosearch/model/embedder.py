@@ -10,8 +10,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .models import LoadedModel
-from .runtime.selection import Engines, eager_engines
+from ..config import Config
+from .loading import LoadedModel, load_model, parse_model, resolve_device
+from .runtime.selection import Engines, eager_engines, select_engines
 
 QUERY_CACHE_SIZE = 256
 
@@ -93,3 +94,12 @@ class Embedder:
 def _normalised(features: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(features, axis=-1, keepdims=True)
     return (features / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+
+def load_embedder(model: str, config: Config) -> Embedder:
+    """The embedder for a model name, on the configured device, with the runtimes chosen for
+    this machine: what the library loads, and each Ray worker loads for itself."""
+    spec = parse_model(model, config)
+    device = resolve_device(config.device)
+    loaded = load_model(spec, config, device)
+    return Embedder(loaded, device, select_engines(loaded, config, device))

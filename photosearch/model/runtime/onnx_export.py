@@ -9,15 +9,14 @@ import hashlib
 import io
 import json
 import logging
-import os
 import re
-import tempfile
 import warnings
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from ...files import atomic_write
 from .towers import TextTower
 
 log = logging.getLogger(__name__)
@@ -88,22 +87,13 @@ def _session(path: Path, threads: int):
 def _write(path: Path, stamp: dict, produce) -> None:
     """Produce into a temporary file beside `path`, then rename it and its stamp into place."""
     log.warning("Exporting %s to ONNX (once per model and machine)", path.name)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".onnx.tmp")
-    os.close(handle)
     try:
-        produce(temporary)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
+        atomic_write(path, produce)
     except ExportFailed:
         raise
     except Exception as exc:  # noqa: BLE001 - exporters raise many types
         raise ExportFailed(f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}") from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    stamp_path = _stamp_path(path)
-    stamp_path.with_suffix(".tmp").write_text(json.dumps(stamp))
-    os.replace(stamp_path.with_suffix(".tmp"), stamp_path)
+    atomic_write(_stamp_path(path), lambda temporary: Path(temporary).write_text(json.dumps(stamp)))
 
 
 def _export(tower: nn.Module, kind: str, target: str) -> None:

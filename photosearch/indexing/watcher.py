@@ -12,17 +12,26 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from .indexer import IndexSummary
-from .library import PhotoLibrary
+from ..config import Config
+from .summary import IndexSummary
 
 log = logging.getLogger(__name__)
 IGNORED_EVENTS = {"opened", "closed_no_write"}
 WATCH_LIMIT_ERRORS = {errno.ENOSPC, errno.EMFILE}
+
+
+class Indexes(Protocol):
+    """What a watcher drives: the library (which holds the writer lock and the model)."""
+
+    config: Config
+
+    def index(self, roots: list[str], *, scopes: set[str] | None, wait: float) -> IndexSummary: ...
 
 
 class _Collector(FileSystemEventHandler):
@@ -43,7 +52,7 @@ class Watcher:
 
     def __init__(
         self,
-        library: PhotoLibrary,
+        library: Indexes,
         roots: list[Path],
         debounce: float = 1.0,
         max_delay: float = 10.0,

@@ -1,149 +1,38 @@
-"""An index run: walk the folders, let the Reconciler decide which files must be read and what
-each answer means, and hand those files to a stage that reads, hashes, decodes and embeds
-them: ThreadStage (this process's threads, the default) or a Ray cluster (cluster.RayStage)."""
+"""The stage in this process: worker threads read, hash and decode; the calling thread embeds."""
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .config import Config
-from .decoder import DecodeError, decode
-from .errors import FolderError
-from .lazy_embedder import LazyEmbedder
-from .parallel import WorkerPool, bounded_map
-from .progress import Progress
-from .reconcile import Reconciler, under_any
-from .scanner import Scanner, content_hash
-from .stage import Failure, FileResult, Job, Stage
-from .store import ModelInfo, Store
-from .thumbnails import SIZES, ThumbnailSaver
+from ..config import Config
+from ..imaging.decoder import DecodeError, decode
+from ..imaging.thumbnails import SIZES, ThumbnailSaver
+from ..model.lazy_embedder import LazyEmbedder
+from ..parallel import WorkerPool, bounded_map
+from .scanner import content_hash
+from .stage import Failure, FileResult, Job
 
 if TYPE_CHECKING:  # torch and the model load only when a file needs embedding
     import torch
 
-    from .embedder import Embedder
-    from .gpu_decode import GpuJpegDecoder, Pending
+    from ..imaging.gpu_decode import GpuJpegDecoder, Pending
+    from ..model.embedder import Embedder
 
-log = logging.getLogger(__name__)
 AUTO = object()  # a GPU decoder to be made when first needed
 # A batch also closes after this many times batch_size answers without an image (touched or
 # failed files), so a long run of them still commits as it goes.
 ANSWERS_PER_IMAGE_BATCH = 8
 
 
-@dataclass
-class IndexSummary:
-    new: int = 0
-    changed: int = 0
-    moved: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    embedded: int = 0  # images that went through the model in this run
-    reused: int = 0  # vectors copied from a photo with identical content
-    seconds: float = 0.0
-    device: str = ""
-    runtime: str = ""  # e.g. "torch bf16": what encoded the images
-    where: str = ""  # "in this process", or the Ray cluster and its workers
-
-    @property
-    def images_per_second(self) -> float:
-        return self.embedded / self.seconds if self.seconds > 0 else 0.0
-
-    def to_dict(self) -> dict:
-        return {**asdict(self), "images_per_second": round(self.images_per_second, 2)}
-
-
-class Indexer:
-    def __init__(
-        self,
-        store: Store,
-        embedder: Embedder,
-        model: ModelInfo,
-        config: Config,
-        stage: Stage | None = None,
-    ):
-        self.store = store
-        self.embedder = embedder
-        self.model = model
-        self.config = config
-        self.stage = stage  # None: this process's threads, with a GPU decoder on CUDA
-        # The data dir may sit inside a photo folder: its thumbnails are not photos.
-        self.scanner = Scanner(config.exclude, config.include_hidden, skip=(config.data_dir,))
-        self.gpu = AUTO  # made by the stage when a file first needs decoding
-
-    def run(
-        self,
-        roots: Iterable[Path],
-        progress: Progress | None = None,
-        scopes: Iterable[str] | None = None,
-    ) -> IndexSummary:
-        """Bring the index in line with the disk below roots. With scopes (paths below the
-        roots: files, folders, or paths that no longer exist), only those are looked at; a
-        watcher passes the paths its events named."""
-        started = time.perf_counter()
-        progress = progress or Progress()
-        stage = self.stage or ThreadStage(self.embedder, self.config, self.gpu)
-        summary = IndexSummary()
-        roots = [_checked_root(root) for root in roots]
-        targets = roots if scopes is None else self._scopes_below(roots, scopes)
-        decisions = Reconciler(self.store, self.model, self.config, summary, targets)
-        work = decisions.plan([item for root in targets for item in self.scanner.walk(Path(root))])
-
-        progress.start(len(work))
-        jobs = [item.job(number) for number, item in enumerate(work)]
-        _through(stage, jobs, decisions.reusable(), decisions.decide, decisions.commit, progress)
-        retries = [item.job(number) for number, (item, _) in enumerate(decisions.retries)]
-        _through(stage, retries, frozenset(), decisions.retried, decisions.commit)
-        progress.close()
-        decisions.finish()
-        summary.device, summary.runtime, summary.where = stage.device, stage.runtime, stage.where
-        summary.seconds = time.perf_counter() - started
-        return summary
-
-    def _scopes_below(self, roots: list[str], scopes: Iterable[str]) -> list[str]:
-        """Absolute scope paths inside a root and not excluded; nested scopes folded away."""
-        kept = []
-        for scope in sorted({os.path.abspath(os.fspath(scope)) for scope in scopes}):
-            root = next((r for r in roots if scope == r or under_any(scope, [r])), None)
-            if root is None or self.scanner.excluded_below(root, scope):
-                continue
-            if not under_any(scope, kept) and scope not in kept:
-                kept.append(scope)
-        return kept
-
-
-def _through(
-    stage: Stage,
-    jobs: list[Job],
-    reusable: frozenset[str],
-    decide: Callable[[FileResult], None],
-    commit: Callable[[], None],
-    progress: Progress | None = None,
-) -> None:
-    """Hand jobs to the stage; decide on each answer and commit each batch as it arrives."""
-    if not jobs:
-        return
-    for results in stage.run(jobs, reusable):
-        for result in results:
-            decide(result)
-        commit()
-        if progress is not None:
-            progress.advance(len(results))
-
-
 def gpu_decoder(embedder: Embedder, config: Config) -> GpuJpegDecoder | None:
     """JPEGs decoded on the GPU in batches, when the model runs on CUDA and gpu_decode is on."""
     if not config.gpu_decode or config.device == "cpu" or embedder.device != "cuda":
         return None
-    from .gpu_decode import GpuJpegDecoder
+    from ..imaging.gpu_decode import GpuJpegDecoder
 
     thumbnail_size = SIZES["thumbnail"] if config.thumbnails_at_index else 0
     return GpuJpegDecoder.for_model(embedder.loaded.preprocess, embedder.device, thumbnail_size)
@@ -325,11 +214,3 @@ class ThreadStage:
         limit = self.config.decode_timeout
         message = f"reading and decoding took longer than {limit} s (decode_timeout); skipped"
         return _Read(FileResult(job.number, error=Failure("timeout", message)))
-
-
-def _checked_root(root: Path) -> str:
-    path = os.path.abspath(os.path.expanduser(os.fspath(root)))
-    if not os.path.isdir(path):
-        what = "does not exist" if not os.path.exists(path) else "is not a folder"
-        raise FolderError(f"Cannot index {path}: it {what}. Give the path of a photo folder.")
-    return path

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..config import Config
-from ..errors import ConfigError
+from ...config import Config
+from ...errors import ConfigError
 from .engines import Choice, OnnxEngine, TorchEngine
 from .memory import recall, remember
 from .onnx_export import ExportFailed, onnx_session

@@ -10,16 +10,13 @@ import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from .config import Config
-from .decoder import PhotoMeta
+from ..config import Config
+from ..metadata import PhotoMeta
+from ..store import KnownFile, ModelInfo, Store, VectorIndex, Writer
 from .scanner import ScannedFile, ScanProblem
 from .stage import Failure, FileResult, Job
-from .store import KnownFile, ModelInfo, Store, VectorIndex, Writer
-
-if TYPE_CHECKING:
-    from .indexer import IndexSummary
+from .summary import IndexSummary
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,110 @@
+"""An index run: walk the folders, let the Reconciler decide which files must be read and what
+each answer means, and hand those files to a stage that reads, hashes, decodes and embeds
+them: ThreadStage (this process's threads, the default) or a Ray cluster (RayStage)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..config import Config
+from ..errors import FolderError
+from ..progress import Progress
+from ..store import ModelInfo, Store
+from .reconciler import Reconciler, under_any
+from .scanner import Scanner
+from .stage import FileResult, Job, Stage
+from .summary import IndexSummary
+from .thread_stage import AUTO, ThreadStage
+
+if TYPE_CHECKING:
+    from ..model.embedder import Embedder
+
+
+class Indexer:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        model: ModelInfo,
+        config: Config,
+        stage: Stage | None = None,
+    ):
+        self.store = store
+        self.embedder = embedder
+        self.model = model
+        self.config = config
+        self.stage = stage  # None: this process's threads, with a GPU decoder on CUDA
+        # The data dir may sit inside a photo folder: its thumbnails are not photos.
+        self.scanner = Scanner(config.exclude, config.include_hidden, skip=(config.data_dir,))
+        self.gpu = AUTO  # made by the stage when a file first needs decoding
+
+    def run(
+        self,
+        roots: Iterable[Path],
+        progress: Progress | None = None,
+        scopes: Iterable[str] | None = None,
+    ) -> IndexSummary:
+        """Bring the index in line with the disk below roots. With scopes (paths below the
+        roots: files, folders, or paths that no longer exist), only those are looked at; a
+        watcher passes the paths its events named."""
+        started = time.perf_counter()
+        progress = progress or Progress()
+        stage = self.stage or ThreadStage(self.embedder, self.config, self.gpu)
+        summary = IndexSummary()
+        roots = [_checked_root(root) for root in roots]
+        targets = roots if scopes is None else self._scopes_below(roots, scopes)
+        decisions = Reconciler(self.store, self.model, self.config, summary, targets)
+        work = decisions.plan([item for root in targets for item in self.scanner.walk(Path(root))])
+
+        progress.start(len(work))
+        jobs = [item.job(number) for number, item in enumerate(work)]
+        _through(stage, jobs, decisions.reusable(), decisions.decide, decisions.commit, progress)
+        retries = [item.job(number) for number, (item, _) in enumerate(decisions.retries)]
+        _through(stage, retries, frozenset(), decisions.retried, decisions.commit)
+        progress.close()
+        decisions.finish()
+        summary.device, summary.runtime, summary.where = stage.device, stage.runtime, stage.where
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _scopes_below(self, roots: list[str], scopes: Iterable[str]) -> list[str]:
+        """Absolute scope paths inside a root and not excluded; nested scopes folded away."""
+        kept = []
+        for scope in sorted({os.path.abspath(os.fspath(scope)) for scope in scopes}):
+            root = next((r for r in roots if scope == r or under_any(scope, [r])), None)
+            if root is None or self.scanner.excluded_below(root, scope):
+                continue
+            if not under_any(scope, kept) and scope not in kept:
+                kept.append(scope)
+        return kept
+
+
+def _through(
+    stage: Stage,
+    jobs: list[Job],
+    reusable: frozenset[str],
+    decide: Callable[[FileResult], None],
+    commit: Callable[[], None],
+    progress: Progress | None = None,
+) -> None:
+    """Hand jobs to the stage; decide on each answer and commit each batch as it arrives."""
+    if not jobs:
+        return
+    for results in stage.run(jobs, reusable):
+        for result in results:
+            decide(result)
+        commit()
+        if progress is not None:
+            progress.advance(len(results))
+
+
+def _checked_root(root: Path) -> str:
+    path = os.path.abspath(os.path.expanduser(os.fspath(root)))
+    if not os.path.isdir(path):
+        what = "does not exist" if not os.path.exists(path) else "is not a folder"
+        raise FolderError(f"Cannot index {path}: it {what}. Give the path of a photo folder.")
+    return path

@@ -1,0 +1,28 @@
+"""What an index run did, counted: the CLI prints it, the watcher logs it, the API returns it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass
+class IndexSummary:
+    new: int = 0
+    changed: int = 0
+    moved: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    embedded: int = 0  # images that went through the model in this run
+    reused: int = 0  # vectors copied from a photo with identical content
+    seconds: float = 0.0
+    device: str = ""
+    runtime: str = ""  # e.g. "torch bf16": what encoded the images
+    where: str = ""  # "in this process", or the Ray cluster and its workers
+
+    @property
+    def images_per_second(self) -> float:
+        return self.embedded / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "images_per_second": round(self.images_per_second, 2)}

@@ -1,0 +1,1 @@
+"""A query (text or photo) to ranked, filtered photos."""
