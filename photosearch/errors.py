@@ -27,6 +27,11 @@ class QueryError(PhotosearchError):
     """A search request that cannot be answered as asked."""
 
 
+class BadParameter(QueryError):
+    """A search parameter (a web request's, or the CLI's option of the same name) with a value
+    that cannot be used: HTTP 400, exit code 2."""
+
+
 class FolderError(PhotosearchError):
     """A folder given to index that does not exist or is not a folder."""
 

@@ -6,10 +6,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import threading
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Config
+from .errors import BadParameter
 from .model.loading import PRESETS, device_hint, identity_key, local_weights, parse_model
 from .model.runtime import runtime_status
 from .progress import Progress
@@ -20,7 +24,23 @@ if TYPE_CHECKING:  # the model's modules import torch: only the commands that us
     from .indexing.stage import Stage
     from .indexing.summary import IndexSummary
     from .model.embedder import Embedder
-    from .search.searcher import Searcher
+    from .search.interpret import Interpretation
+    from .search.known_places import FoundPlace, KnownPlaces
+    from .search.request import SearchRequest
+    from .search.searcher import Searcher, SearchHit
+    from .store import Filters
+
+
+@dataclass
+class SearchResult:
+    """A search's answer, and how it was understood: the one shape the CLI and web render."""
+
+    hits: list[SearchHit]
+    interpretation: Interpretation | None  # of a text query: its places and dates
+    place: FoundPlace | None  # the place filter, asked for or read from the query
+    filters: Filters  # every filter applied, the ones read from the query included
+    min_score: float | None
+    sort: str
 
 
 class PhotoLibrary:
@@ -31,6 +51,9 @@ class PhotoLibrary:
         )
         if embedder is not None:  # an already loaded model, shared (the web app, tests)
             self.embedder = embedder
+        self._places_lock = threading.Lock()
+        self._places: tuple[tuple, KnownPlaces | None] | None = None  # (key, places)
+        self._places_named = False  # this process has named the places of every GPS photo
 
     @classmethod
     def open(cls, config: Config) -> PhotoLibrary:
@@ -96,6 +119,7 @@ class PhotoLibrary:
             model = self.known_model()
             embedder = self.__dict__.get("embedder") or LazyEmbedder(lambda: self.embedder)
             indexer = Indexer(self.store, embedder, model, self.config, self.cluster)
+            self.name_places()  # a library indexed before places were: from its coordinates
             summary = indexer.run(roots, progress, scopes)
             self.store.mark_indexed(model.id, canonical_name(self.config))
             return summary
@@ -129,6 +153,78 @@ class PhotoLibrary:
         from .search.searcher import Searcher
 
         return Searcher(self.store, self.embedder, self.model, self.config)
+
+    def name_places(self) -> int:
+        """Name the places of photos with GPS that the current gazetteer has not named (a
+        library indexed before, or new place data): from stored coordinates, no file read."""
+        from .indexing.places import fill_places
+
+        with self._places_lock:
+            named = 0 if self._places_named else fill_places(self.store)
+            self._places_named = True
+            if named:
+                self._places = None
+        return named
+
+    def known_places(self) -> KnownPlaces | None:
+        """The library's own places (None when no photo has one), rebuilt when its photos
+        change: what a query's place names and `--place` are matched against."""
+        from .search.known_places import KnownPlaces
+
+        self.name_places()
+        key = (self.model.id, self.store.model(self.model.id).vectors_version)
+        with self._places_lock:
+            if self._places is None or self._places[0] != key:
+                rows = self.store.places()
+                self._places = key, KnownPlaces(rows) if rows else None
+            return self._places[1]
+
+    def search(self, request: SearchRequest, today: date | None = None) -> SearchResult:
+        """Run a search as the CLI and the web ask for it: places and dates read from the
+        text (unless literal), filters, minimum score, sort and paging."""
+        from .search.interpret import interpret
+
+        searcher = self.searcher
+        places = self.known_places() if request.text or request.place else None
+        place = None
+        if request.place:
+            if places is None:
+                raise BadParameter(
+                    f"No photo in this library was taken in {request.place!r}: none has a "
+                    "known place (photos need GPS positions for that)."
+                )
+            place = places.resolve(request.place)
+        interpretation, vector = None, None
+        if request.text is not None:
+            interpretation = interpret(
+                request.text,
+                places=None if place else places,  # an explicit place leaves place words be
+                today=today or date.today(),
+                literal=request.literal,
+                keep=request.keep,
+            )
+            place = place or interpretation.place
+            if interpretation.text:
+                vector = searcher.query_vector(interpretation.text)
+        elif request.like is not None:
+            if self.store.photo(request.like) is None:
+                raise BadParameter(f"No indexed photo has id {request.like}.")
+            vector = searcher.photo_vector(str(request.like))
+        elif request.upload is not None:
+            vector = searcher.image_vector(request.upload)
+        filters = request.filters
+        if place is not None:
+            filters = dataclasses.replace(filters, places=place.terms)
+        when = interpretation.when if interpretation else None
+        if when is not None:
+            filters = dataclasses.replace(filters, taken_north=when.north, taken_south=when.south)
+        min_score = request.min_score
+        if min_score is None and vector is not None:
+            text_query = request.text is not None
+            min_score = self.config.min_score if text_query else self.config.min_score_photo
+        sort = request.sort or ("relevance" if vector is not None else "newest")
+        hits = searcher.vector(vector, request.limit, request.offset, filters, min_score, sort)
+        return SearchResult(hits, interpretation, place, filters, min_score, sort)
 
     def status(self) -> dict:
         """Counts and state, without loading the model (or importing torch)."""

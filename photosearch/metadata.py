@@ -1,5 +1,5 @@
-"""What a photo says about itself (size, format, date, camera, GPS): read by the decoders,
-stored by the store, filtered on by search."""
+"""What a photo says about itself (size, format, date, camera, GPS) and where that GPS
+position is: read by the decoders and the gazetteer, stored by the store, filtered on by search."""
 
 from __future__ import annotations
 
@@ -17,3 +17,14 @@ class PhotoMeta:
     camera_model: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class Place:
+    """A GPS position named: its nearest town or city, that town's region, and the country;
+    a country alone where no town is near but the country is certain."""
+
+    city: str | None = None
+    region: str | None = None
+    country: str | None = None
+    country_code: str | None = None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ..config import Config
 from ..metadata import PhotoMeta
 from ..store import KnownFile, ModelInfo, Store, VectorIndex, Writer
+from .places import place_of
 from .scanner import ScannedFile, ScanProblem
 from .stage import Failure, FileResult, Job
 from .summary import IndexSummary
@@ -186,8 +187,11 @@ class Reconciler:
         self, writer: Writer, work: Work, result: FileResult, photo_id: int | None, meta: PhotoMeta
     ) -> int:
         path = work.file.path
+        place = place_of(meta)  # named here, from the GPS position: well under 1 ms
         if photo_id is None:
-            return writer.add_photo(path, result.size, result.mtime_ns, result.content_hash, meta)
+            return writer.add_photo(
+                path, result.size, result.mtime_ns, result.content_hash, meta, place
+            )
         if work.row and work.row.content_hash != result.content_hash:
             writer.drop_vectors(photo_id)  # vectors of the old content, for every model
             self.removed.add(photo_id)
@@ -198,6 +202,7 @@ class Reconciler:
             mtime_ns=result.mtime_ns,
             content_hash=result.content_hash,
             meta=meta,
+            place=place,
         )
         return photo_id
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 
@@ -30,9 +31,13 @@ class Embedder:
         self.engines = engines or eager_engines(loaded, device)
         self.images_embedded = 0
         self.texts_embedded = 0
-        self._lock = threading.Lock()  # one forward pass at a time: web requests share the model
+        self._lock = threading.Lock()  # one image batch at a time: each one uses every core
+        # Text queries are small: several run at once, up to one per core, so concurrent
+        # searches do not queue behind each other (torch and ONNX Runtime allow it).
+        self._text_slots = threading.BoundedSemaphore(os.cpu_count() or 1)
         # Paging through results and repeated queries ask for the same text again.
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries_lock = threading.Lock()
 
     @property
     def runtime(self) -> str:
@@ -77,18 +82,22 @@ class Embedder:
         """Encode texts; those asked for recently come from a small cache, not the model."""
         if not texts:
             return np.zeros((0, self.identity.dim), dtype=np.float32)
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._queries))
-            if missing:
-                features = _normalised(self.engines.text(self.loaded.tokenizer(missing)))
-                self.texts_embedded += len(missing)
-                self._queries.update(zip(missing, features, strict=True))
-            for text in texts:
+        with self._queries_lock:
+            known = {text: self._queries[text] for text in texts if text in self._queries}
+            for text in known:
                 self._queries.move_to_end(text)
-            vectors = np.stack([self._queries[text] for text in texts])
-            while len(self._queries) > QUERY_CACHE_SIZE:
-                self._queries.popitem(last=False)
-        return vectors
+        missing = list(dict.fromkeys(text for text in texts if text not in known))
+        if missing:
+            with self._text_slots:
+                features = _normalised(self.engines.text(self.loaded.tokenizer(missing)))
+            fresh = dict(zip(missing, features, strict=True))
+            known.update(fresh)
+            with self._queries_lock:
+                self.texts_embedded += len(missing)
+                self._queries.update(fresh)
+                while len(self._queries) > QUERY_CACHE_SIZE:
+                    self._queries.popitem(last=False)
+        return np.stack([known[text] for text in texts])
 
 
 def _normalised(features: np.ndarray) -> np.ndarray:

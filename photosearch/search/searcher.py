@@ -16,6 +16,7 @@ from ..imaging.decoder import DecodeError, decode
 from ..model.embedder import Embedder
 from ..store import Filters, ModelInfo, Photo, Store, VectorIndex
 
+SORTS = ("relevance", "newest", "oldest")
 _OPERATOR = re.compile(r"(?:^|(?<=\s))([+-])(?=\s|$)")
 _PHOTO_TERM = re.compile(r"#(\d+)")
 
@@ -49,11 +50,12 @@ def parse_query(query: str) -> list[Term]:
 @dataclass(frozen=True)
 class SearchHit:
     rank: int
-    score: float
+    score: float | None  # None: found by its metadata alone (a query of only a place or date)
     photo: Photo
 
     def to_dict(self) -> dict:
-        return {"rank": self.rank, "score": round(self.score, 6), **self.photo.to_dict()}
+        score = None if self.score is None else round(self.score, 6)
+        return {"rank": self.rank, "score": score, **self.photo.to_dict()}
 
 
 class Searcher:
@@ -100,16 +102,23 @@ class Searcher:
 
     def vector(
         self,
-        query: np.ndarray,
+        query: np.ndarray | None,
         limit: int = 20,
         offset: int = 0,
         filters: Filters | None = None,
         min_score: float | None = None,
+        sort: str = "relevance",
     ) -> list[SearchHit]:
         """Nearest photos to a vector; with filters, among matching photos only (all of them
-        when fewer than limit match); with min_score, none that score below it."""
+        when fewer than limit match); with min_score, none that score below it. Sorted
+        newest or oldest first, the same photos by date taken; without a vector, every photo
+        that meets the filters, by date."""
         if limit < 1 or offset < 0:
             raise QueryError("limit must be at least 1 and offset at least 0.")
+        if sort not in SORTS:
+            raise QueryError(f"Unknown sort {sort!r}; use one of: {', '.join(SORTS)}.")
+        if sort != "relevance" or query is None:
+            return self._by_date(query, limit, offset, filters, min_score, sort != "oldest")
         among = None
         if filters is not None and filters.active:
             among = self.store.filtered_ids(filters)
@@ -123,6 +132,26 @@ class Searcher:
         ][offset:]
         photos = self.store.photos(i for _, i in pairs)
         hits = [(score, photos[i]) for score, i in pairs if i in photos]
+        return [SearchHit(offset + n + 1, score, photo) for n, (score, photo) in enumerate(hits)]
+
+    def _by_date(self, query, limit, offset, filters, min_score, newest) -> list[SearchHit]:
+        """Every photo that passes the filters (and, with a query, the minimum score), in the
+        order they were taken; scores are exact."""
+        ordered = self.store.ids_by_taken(filters or Filters(), newest)
+        scores = None
+        if query is not None:
+            found_scores, found_ids = self.index.search(query, len(ordered), ordered)
+            passing = found_ids[0] >= 0
+            if min_score is not None:
+                passing &= found_scores[0] >= min_score
+            kept_ids, kept_scores = found_ids[0][passing], found_scores[0][passing]
+            scores = dict(zip(kept_ids.tolist(), kept_scores.tolist(), strict=True))
+            ordered = ordered[np.isin(ordered, kept_ids)]
+        else:
+            ordered = ordered[np.isin(ordered, self.index.ids())]  # photos with a vector here
+        page = ordered[offset : offset + limit].tolist()
+        photos = self.store.photos(page)
+        hits = [(None if scores is None else scores[i], photos[i]) for i in page if i in photos]
         return [SearchHit(offset + n + 1, score, photo) for n, (score, photo) in enumerate(hits)]
 
     def photo_vector(self, photo: str) -> np.ndarray:

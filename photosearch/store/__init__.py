@@ -1,7 +1,7 @@
 """Persistence: database rows (SQLite or PostgreSQL, the truth) and per-machine FAISS files (a
 rebuildable cache)."""
 
-from .records import Failure, Filters, KnownFile, ModelInfo, Photo, display_path
+from .records import Failure, Filters, KnownFile, ModelInfo, Photo, PlaceTerm, display_path
 from .store import Store, Writer
 from .vector_index import VectorIndex
 
@@ -11,6 +11,7 @@ __all__ = [
     "KnownFile",
     "ModelInfo",
     "Photo",
+    "PlaceTerm",
     "Store",
     "VectorIndex",
     "Writer",

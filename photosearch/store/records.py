@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
+from typing import Protocol
 
 
 def display_path(path: str) -> str:
@@ -54,9 +55,19 @@ class Photo:
     latitude: float | None
     longitude: float | None
     indexed_at: datetime
+    place_city: str | None = None
+    place_region: str | None = None
+    place_country: str | None = None
+
+    @property
+    def place(self) -> str | None:
+        """ "Lisbon, Portugal": the town and country, or whichever of them is known."""
+        parts = [part for part in (self.place_city, self.place_country) if part]
+        return ", ".join(parts) or None
 
     def to_dict(self) -> dict:
         data = asdict(self)
+        data["place"] = self.place
         data["path"] = display_path(self.path)
         for key in ("taken_at", "indexed_at"):
             data[key] = data[key].isoformat() if data[key] else None
@@ -79,6 +90,26 @@ class Failure:
         return data
 
 
+class Period(Protocol):
+    """When photos were taken, as a query says it (search.interpret.Period): a range of days,
+    months of any year, or both. A season is two: its months differ across the equator."""
+
+    date_from: date | None
+    date_to: date | None  # inclusive
+    months: tuple[int, ...]  # 1-12, of any year
+
+
+@dataclass(frozen=True)
+class PlaceTerm:
+    """One place a photo may be in: a country by its code; a region by its name in that
+    country; a city by its name in that region, so that Lisbon, Portugal is not Lisbon, Ohio."""
+
+    kind: str  # "city", "region" or "country"
+    name: str
+    country_code: str
+    region: str | None = None  # a city's
+
+
 @dataclass(frozen=True)
 class Filters:
     """Metadata conditions a search result must meet; None means no condition."""
@@ -89,6 +120,9 @@ class Filters:
     folder: str | None = None  # absolute path; photos anywhere below it
     formats: tuple[str, ...] = ()  # Pillow format names: JPEG, PNG, HEIF, ...
     has_location: bool | None = None
+    places: tuple[PlaceTerm, ...] = ()  # in any one of them
+    taken_north: Period | None = None  # photos north of the equator, or without GPS
+    taken_south: Period | None = None  # photos south of it (a season's months differ there)
 
     @property
     def active(self) -> bool:

@@ -73,6 +73,13 @@ class PhotoRow(Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     indexed_at: Mapped[datetime] = mapped_column(DateTime)
+    # The populated place nearest the GPS position (GeoNames), looked up from the stored
+    # coordinates with the gazetteer version in place_version; NULL there: not looked up yet.
+    place_city: Mapped[str | None] = mapped_column(String(200), index=True)
+    place_region: Mapped[str | None] = mapped_column(String(200))
+    place_country: Mapped[str | None] = mapped_column(String(100), index=True)
+    place_country_code: Mapped[str | None] = mapped_column(String(2))
+    place_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class EmbeddingRow(Base):

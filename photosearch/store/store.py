@@ -10,17 +10,29 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import LargeBinary, and_, delete, func, insert, or_, select, type_coerce, update
+from sqlalchemy import (
+    LargeBinary,
+    and_,
+    delete,
+    extract,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import Config
 from ..errors import StoreError
 from ..lock import FileLock, WriterLock
-from ..metadata import PhotoMeta
+from ..metadata import PhotoMeta, Place
 from .advisory_lock import AdvisoryLock
 from .database import create_store_engine, redacted, upgrade
-from .records import Failure, Filters, KnownFile, ModelInfo, Photo
+from .records import Failure, Filters, KnownFile, ModelInfo, Period, Photo, PlaceTerm
 from .schema import EmbeddingRow, FailureRow, ModelRow, PhotoRow, VectorChangeRow
 
 META_FIELDS = (
@@ -33,6 +45,7 @@ META_FIELDS = (
     "latitude",
     "longitude",
 )
+PLACE_FIELDS = ("place_city", "place_region", "place_country", "place_country_code")
 
 
 FS_ENCODING, FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
@@ -250,6 +263,63 @@ class Store:
             "taken_to": last.date().isoformat() if last else None,
         }
 
+    def places(self) -> list[tuple]:
+        """The library's own places, most photos first: (city, region, country, country code,
+        photos, their mean latitude) for each city, and for each country's photos with no city
+        near (city None)."""
+        columns = (
+            PhotoRow.place_city,
+            PhotoRow.place_region,
+            PhotoRow.place_country,
+            PhotoRow.place_country_code,
+        )
+        query = (
+            select(*columns, func.count(), func.avg(PhotoRow.latitude))
+            .where(PhotoRow.place_country_code.is_not(None))
+            .group_by(*columns)
+            .order_by(func.count().desc(), *columns)
+        )
+        with self._sessions() as session:
+            return [tuple(row) for row in session.execute(query)]
+
+    def place_counts(self, version: int) -> dict[str, int]:
+        """Photos with GPS, those named with a place, and those not looked up with `version`."""
+        located = and_(PhotoRow.latitude.is_not(None), PhotoRow.longitude.is_not(None))
+        named = or_(PhotoRow.place_city.is_not(None), PhotoRow.place_country.is_not(None))
+        pending = or_(PhotoRow.place_version.is_(None), PhotoRow.place_version != version)
+        count = select(func.count()).select_from(PhotoRow)
+        with self._sessions() as session:
+            return {
+                "with_gps": session.scalar(count.where(located)),
+                "with_place": session.scalar(count.where(named)),
+                "places_pending": session.scalar(count.where(located, pending)),
+            }
+
+    def unnamed_positions(self, version: int, limit: int) -> list[tuple[int, float, float]]:
+        """(id, latitude, longitude) of photos with GPS whose place was not looked up with
+        this gazetteer version, at most `limit` of them."""
+        query = (
+            select(PhotoRow.id, PhotoRow.latitude, PhotoRow.longitude)
+            .where(
+                PhotoRow.latitude.is_not(None),
+                PhotoRow.longitude.is_not(None),
+                or_(PhotoRow.place_version.is_(None), PhotoRow.place_version != version),
+            )
+            .order_by(PhotoRow.id)
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            return [tuple(row) for row in session.execute(query)]
+
+    def ids_by_taken(self, filters: Filters, newest: bool) -> np.ndarray:
+        """Ids of the photos that meet every filter, by date taken (undated ones last)."""
+        order = PhotoRow.taken_at.desc() if newest else PhotoRow.taken_at.asc()
+        undated_last = PhotoRow.taken_at.is_(None)
+        query = select(PhotoRow.id).where(*_conditions(filters))
+        query = query.order_by(undated_last, order, PhotoRow.id)
+        with self._sessions() as session:
+            return np.fromiter(session.scalars(query), dtype=np.int64)
+
     def photo_paths(self) -> Iterator[tuple[int, str]]:
         with self._sessions() as session:
             yield from session.execute(select(PhotoRow.id, PhotoRow.path).order_by(PhotoRow.id))
@@ -333,7 +403,16 @@ class Writer:
         self._changed_for_all: set[int] = set()  # photo ids whose vectors changed for every model
         self._unlisted: set[int] = set()  # models changed without saying which photos
 
-    def add_photo(self, path: str, size: int, mtime_ns: int, content_hash: str, meta: PhotoMeta):
+    def add_photo(
+        self,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        content_hash: str,
+        meta: PhotoMeta,
+        place: tuple[Place | None, int] | None = None,
+    ):
+        """A new photo; `place` is its named place and the gazetteer version that named it."""
         row = PhotoRow(
             path=path,
             size=size,
@@ -341,6 +420,7 @@ class Writer:
             content_hash=content_hash,
             indexed_at=now(),
             **{name: getattr(meta, name) for name in META_FIELDS},
+            **_place_values(place),
         )
         self.session.add(row)
         self.session.flush()
@@ -355,13 +435,16 @@ class Writer:
         mtime_ns: int,
         content_hash: str,
         meta: PhotoMeta | None = None,
+        place: tuple[Place | None, int] | None = None,
     ) -> None:
-        """New stat and hash for a photo; a new path for a move; new metadata for new content."""
+        """New stat and hash for a photo; a new path for a move; new metadata (and place) for
+        new content."""
         values = {"size": size, "mtime_ns": mtime_ns, "content_hash": content_hash}
         if path is not None:
             values["path"] = path
         if meta is not None:
             values.update({name: getattr(meta, name) for name in META_FIELDS})
+            values.update(_place_values(place))
             values["indexed_at"] = now()
         self.session.execute(update(PhotoRow).where(PhotoRow.id == photo_id).values(**values))
 
@@ -388,6 +471,12 @@ class Writer:
         if row is None:
             return PhotoMeta()
         return PhotoMeta(**{name: getattr(row, name) for name in META_FIELDS})
+
+    def set_places(self, named: list[tuple[int, Place | None]], version: int) -> None:
+        """The places of photos looked up from their stored coordinates."""
+        rows = [{"id": photo_id, **_place_values((place, version))} for photo_id, place in named]
+        if rows:
+            self.session.execute(update(PhotoRow), rows)
 
     def delete_photos(self, ids: Iterable[int]) -> None:
         ids = list(ids)
@@ -472,8 +561,18 @@ def _photo(row: PhotoRow) -> Photo:
         mtime_ns=row.mtime_ns,
         content_hash=row.content_hash,
         indexed_at=row.indexed_at,
+        place_city=row.place_city,
+        place_region=row.place_region,
+        place_country=row.place_country,
         **{name: getattr(row, name) for name in META_FIELDS},
     )
+
+
+def _place_values(place: tuple[Place | None, int] | None) -> dict:
+    """Column values for a named place; without one, not looked up yet (NULL version)."""
+    named, version = place if place is not None else (None, None)
+    values = {name: getattr(named, name.removeprefix("place_"), None) for name in PLACE_FIELDS}
+    return {**values, "place_version": version}
 
 
 def _at_or_below(column, path: str):
@@ -525,4 +624,43 @@ def _conditions(filters: Filters) -> list:
         conditions.append(and_(PhotoRow.latitude.is_not(None), PhotoRow.longitude.is_not(None)))
     elif filters.has_location is False:
         conditions.append(or_(PhotoRow.latitude.is_(None), PhotoRow.longitude.is_(None)))
+    if filters.places:
+        conditions.append(or_(*(_in_place(term) for term in filters.places)))
+    if filters.taken_north or filters.taken_south:
+        conditions.append(_taken(filters.taken_north, filters.taken_south))
     return conditions
+
+
+def _in_place(term: PlaceTerm) -> object:
+    conditions = [PhotoRow.place_country_code == term.country_code]
+    if term.kind == "region":
+        conditions.append(PhotoRow.place_region == term.name)
+    elif term.kind == "city":
+        conditions += [PhotoRow.place_city == term.name, PhotoRow.place_region == term.region]
+    return and_(*conditions)
+
+
+def _taken(north: Period | None, south: Period | None) -> object:
+    """North of the equator (or without GPS) one period applies, south of it the other."""
+    if north == south:
+        return _in_period(north)
+    southern = PhotoRow.latitude < 0
+    return or_(
+        and_(or_(PhotoRow.latitude.is_(None), PhotoRow.latitude >= 0), _in_period(north)),
+        and_(southern, _in_period(south)),
+    )
+
+
+def _in_period(period: Period | None) -> object:
+    if period is None:
+        return false()
+    conditions = [PhotoRow.taken_at.is_not(None)]
+    if period.date_from:
+        start = datetime.combine(period.date_from, datetime.min.time())
+        conditions.append(PhotoRow.taken_at >= start)
+    if period.date_to:
+        end = datetime.combine(period.date_to + timedelta(days=1), datetime.min.time())
+        conditions.append(PhotoRow.taken_at < end)
+    if period.months:
+        conditions.append(extract("month", PhotoRow.taken_at).in_(period.months))
+    return and_(*conditions)

@@ -7,9 +7,10 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import NotFound
 
 from ..duplicates import near_duplicate_groups
+from ..errors import BadParameter
 from ..library import PhotoLibrary
-from .errors import BadParameter
-from .queries import number, parse_search, photo_json, run_search
+from ..search.request import number, parse_search
+from .queries import photo_json, run_search
 
 blueprint = Blueprint("api", __name__)
 

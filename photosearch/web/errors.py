@@ -12,10 +12,6 @@ from ..errors import PhotosearchError, QueryError
 log = logging.getLogger(__name__)
 
 
-class BadParameter(QueryError):
-    """A request parameter with a value that cannot be used (HTTP 400)."""
-
-
 def _respond(status: int, message: str):
     if request.path.startswith("/api/"):
         return jsonify(error={"status": status, "message": message}), status

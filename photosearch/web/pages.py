@@ -6,9 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from ..errors import QueryError
+from ..search.request import parse_filters, parse_search
 from .api import duplicate_groups, get_photo, library
 from .auth import token_matches
-from .queries import parse_filters, parse_search, photo_json, run_search
+from .queries import photo_json, run_search
 
 blueprint = Blueprint("pages", __name__)
 

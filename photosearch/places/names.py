@@ -1,0 +1,152 @@
+"""The names people type for the places of a library: a city's own name and its GeoNames
+alternates (Lisboa, Lissabon, 里斯本), region names, country names; compared folded (case,
+accents and spacing ignored). Only the library's places are named, so "Lisboa" means nothing
+to a library without photos from Lisbon, and an ambiguous name means each of its places."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from ..text import fold
+from .alternates import CityKey, alternate_names
+from .gazetteer import gazetteer
+
+Kind = Literal["city", "region", "country"]
+_KIND_ORDER = {"city": 0, "region": 1, "country": 2}
+
+# A library place as stored, with its number of photos (a row of a GROUP BY over the photos):
+# city, region, country, country code, photos.
+LibraryPlace = tuple[str | None, str | None, str | None, str | None, int]
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceRef:
+    """A place of the library, as a search filter: the photos whose stored place is in it."""
+
+    kind: Kind
+    name: str  # the city or region as stored; a country's name to show
+    country_code: str
+    region: str | None = None  # a city's region: Lisbon, Ohio is not Lisbon, Maine
+
+    def matches(self, city: str | None, region: str | None, country_code: str | None) -> bool:
+        """Whether a photo stored with this city, region and country code is in the place."""
+        if country_code != self.country_code:
+            return False
+        if self.kind == "region":
+            return region == self.name
+        return self.kind == "country" or (city == self.name and region == self.region)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A place name found in a query: tokens[start:end] spell `name` (folded words)."""
+
+    start: int
+    end: int
+    name: str
+    places: tuple[PlaceRef, ...]  # the places it names, those with the most photos first
+    # Whether it is the stored name of one of them, not only another name: other names include
+    # words of the query's language ("Rim" and "Urbs" for Rome, "Vine" for Vienna), which an
+    # interpreter may want to take for places only when capitalised or after "in".
+    canonical: bool
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text, split at spaces, punctuation and symbols: "Saint-Étienne",
+    "saint etienne" and the tokens "Saint", "-", "Étienne" all give ["saint", "etienne"]."""
+    folded = fold(text)
+    return "".join(
+        " " if unicodedata.category(char)[0] in "PSZC" else char for char in folded
+    ).split()
+
+
+def _too_short(key: str) -> bool:
+    """Too short to be taken for a place in free text ("a", "of", "la"): under 3 characters
+    when folded to ASCII, under 2 in other scripts, where 北京 is a whole name."""
+    return len(key) < (3 if key.isascii() else 2)
+
+
+class PlaceNames:
+    """Folded names to the library places they name."""
+
+    def __init__(self, names: Mapping[PlaceRef, Iterable[str]], photos: Mapping[PlaceRef, int]):
+        index: dict[str, set[PlaceRef]] = {}
+        for place, place_names in names.items():
+            for name in place_names:
+                key = " ".join(words(name))
+                if key:
+                    index.setdefault(key, set()).add(place)
+
+        def rank(place: PlaceRef) -> tuple[int, int, str]:
+            return -photos.get(place, 0), _KIND_ORDER[place.kind], place.name
+
+        self._index = {key: tuple(sorted(places, key=rank)) for key, places in index.items()}
+        self._canonical = {" ".join(words(place.name)) for place in names}
+        self._longest = max((len(key.split()) for key in self._index), default=0)
+
+    @classmethod
+    def of_library(cls, places: Iterable[LibraryPlace]) -> PlaceNames:
+        """The names of these stored places (rows without a country code are left out): their
+        own names, GeoNames' other names for their cities and the names of their countries."""
+        gaz = gazetteer()
+        names: dict[PlaceRef, dict[str, None]] = {}
+        photos: Counter[PlaceRef] = Counter()
+        cities: dict[CityKey, PlaceRef] = {}
+
+        def add(place: PlaceRef, count: int, *place_names: str | None) -> None:
+            names.setdefault(place, {}).update(dict.fromkeys(filter(None, place_names)))
+            photos[place] += count
+
+        for city, region, country, code, count in places:
+            if not code:
+                continue
+            country_names = gaz.country_names(code)
+            add(PlaceRef("country", country_names[0], code), count, country, *country_names)
+            if region:
+                add(PlaceRef("region", region, code), count, region)
+            if city:
+                cities[(code, region, city)] = PlaceRef("city", city, code, region)
+                add(cities[(code, region, city)], count, city)
+        for key, others in alternate_names(cities).items():
+            usable = (name for name in others if not _too_short(" ".join(words(name))))
+            add(cities[key], 0, *usable)
+        return cls(names, photos)
+
+    def resolve(self, text: str) -> frozenset[PlaceRef]:
+        """The library places a whole text names ("Lisboa", "LISBON", "Portugal"), or none."""
+        return frozenset(self._index.get(" ".join(words(text)), ()))
+
+    def find(self, tokens: Sequence[str], start: int = 0) -> Match | None:
+        """The longest place name that begins at tokens[start] and ends at a token's end
+        ("new york city" rather than "new york"); tokens of punctuation inside it are passed
+        over. Short names are not taken for places here (see _too_short), only by resolve."""
+        if start >= len(tokens) or not words(tokens[start]):
+            return None
+        found: Match | None = None
+        spelled: list[str] = []
+        for end in range(start, len(tokens)):
+            token_words = words(tokens[end])
+            if not token_words:
+                continue
+            spelled += token_words
+            if len(spelled) > self._longest:
+                break
+            key = " ".join(spelled)
+            places = self._index.get(key)
+            if places and not _too_short(key):
+                found = Match(start, end + 1, key, places, key in self._canonical)
+        return found
+
+    def find_all(self, tokens: Sequence[str]) -> list[Match]:
+        """The place names in a query, from the left, each the longest at its start."""
+        matches: list[Match] = []
+        start = 0
+        while start < len(tokens):
+            match = self.find(tokens, start)
+            matches += [match] if match else []
+            start = match.end if match else start + 1
+        return matches
