@@ -17,6 +17,7 @@ from .config import PRECISIONS, RUNTIMES, Config
 from .errors import PhotosearchError, QueryError
 from .library import PhotoLibrary
 from .progress import Progress
+from .search.terms import SORTS
 from .store import display_path
 
 PROBE_TOP_K = 20
@@ -136,25 +137,55 @@ def index(library: PhotoLibrary, folders, as_json):
 @click.option("--like", "like", metavar="PATH_OR_ID", help="Find photos similar to this one.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
 @click.option("--offset", default=0, type=click.IntRange(min=0), help="Skip this many results.")
+@click.option("--from", "date_from", metavar="DATE", help="Taken on or after (2019-08-03).")
+@click.option("--to", "date_to", metavar="DATE", help="Taken on or before (2019-08-31).")
+@click.option("--camera", help="Camera make or model contains this.")
+@click.option("--folder", help="Below this folder (an absolute path).")
+@click.option("--type", "type_", metavar="TYPES", help="File types, e.g. jpeg,heic,raw.")
+@click.option("--place", help="Taken in this city, region or country (any of its names).")
+@click.option("--has-location/--no-location", default=None, help="With or without GPS.")
+@click.option("--min-score", metavar="SCORE", help="Hide matches scoring below (-1 to 1).")
+@click.option("--sort", type=click.Choice(SORTS), help="By relevance (default), or date taken.")
+@click.option("--literal", is_flag=True, help="Search the words as typed: no places or dates.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as a JSON list.")
 @click.option("--open", "open_", is_flag=True, help="Show the results in an image viewer.")
 @click.option(
     "--preview", is_flag=True, help="Small images in the terminal (kitty, iTerm2, sixel)."
 )
 @common_options()
-def search(library: PhotoLibrary, query, like, limit, offset, as_json, open_, preview):
-    """Search by text, or with --like by an example photo."""
-    if bool(query) == bool(like):
-        raise click.UsageError("Give a search text or --like PATH_OR_ID (one of them).")
+def search(library: PhotoLibrary, query, like, limit, offset, date_from, date_to, camera,
+           folder, type_, place, has_location, min_score, sort, literal, as_json, open_,
+           preview):  # fmt: skip
+    """Search by text, or with --like by an example photo; places and dates in the text
+    ("dogs in Lisbon summer 2017") are read as filters unless --literal or quoted."""
+    from .search.request import parse_search
+
+    if query and like:
+        raise click.UsageError("Give a search text or --like PATH_OR_ID, not both.")
+    args = {
+        "q": query, "date_from": date_from, "date_to": date_to, "camera": camera,
+        "folder": folder, "type": type_, "place": place, "min_score": min_score, "sort": sort,
+        "has_location": None if has_location is None else str(has_location).lower(),
+        "literal": "true" if literal else None,
+        "limit": str(limit), "offset": str(offset),
+    }  # fmt: skip
+    if min_score is None and sort in (None, "relevance"):
+        args["min_score"] = "-1"  # the terminal lists the best matches, whatever they score
+    if not query and not like and not any(args[key] for key in FILTER_OPTIONS):
+        raise click.UsageError("Give a search text, --like PATH_OR_ID, or a filter.")
     if library.store.counts()["photos"] == 0:
         _empty_index_message(as_json)
         return
-    searcher = library.searcher
-    hits = searcher.like(like, limit, offset) if like else searcher.text(query, limit, offset)
+    request = parse_search(args, **_example(library, like))
+    result = library.search(request)
+    hits = result.hits
     if as_json:
         click.echo(json.dumps([hit.to_dict() for hit in hits], indent=2))
-    elif not hits:
-        _empty_index_message(as_json)
+        return
+    if result.interpretation and result.interpretation.understood:
+        click.echo(result.interpretation.line(), err=True)
+    if not hits:
+        click.echo("No photo matches" + (" with these filters." if result.filters.active else "."))
     else:
         _print_hits(library, hits, preview)
     if open_ and hits:
@@ -165,6 +196,23 @@ def search(library: PhotoLibrary, query, like, limit, offset, as_json, open_, pr
             click.echo(f"Opened the top {len(opened)}; set `viewer` to open them all.", err=True)
 
 
+def _example(library: PhotoLibrary, like: str | None) -> dict:
+    """--like: an indexed photo (by id or path), or any image file, sent as an upload is."""
+    if not like:
+        return {}
+    photo = library.searcher.indexed_photo(like)
+    if photo is not None:
+        return {"like": photo.id}
+    path = Path(like).expanduser()
+    try:
+        return {"upload": path.read_bytes()}
+    except OSError as exc:
+        raise QueryError(f"Cannot read the query photo {path}: {exc.strerror or exc}.") from None
+
+
+FILTER_OPTIONS = ("date_from", "date_to", "camera", "folder", "type", "place", "has_location")
+
+
 def _print_hits(library: PhotoLibrary, hits, preview: bool) -> None:
     """A line per hit; with --preview, a small image under it where the terminal can."""
     from .terminal import inline_image, preview_protocol
@@ -172,7 +220,9 @@ def _print_hits(library: PhotoLibrary, hits, preview: bool) -> None:
     protocol = preview_protocol() if preview else ""
     for hit in hits:
         taken = hit.photo.taken_at.strftime("%Y-%m-%d") if hit.photo.taken_at else "-" * 10
-        click.echo(f"{hit.rank:>4}  {hit.score:6.3f}  {taken}  {display_path(hit.photo.path)}")
+        score = "     -" if hit.score is None else f"{hit.score:6.3f}"
+        place = f"  ({hit.photo.place})" if hit.photo.place else ""
+        click.echo(f"{hit.rank:>4}  {score}  {taken}  {display_path(hit.photo.path)}{place}")
         if protocol:
             image = _thumbnail_image(library, hit.photo)
             if image is not None:
@@ -214,6 +264,7 @@ def status(library: PhotoLibrary, as_json):
     rows = [
         ("photos", report["photos"]),
         ("failed", report["failed"]),
+        ("places", _places_line(report["places"])),
         ("model", f"{report['model']} ({report['model_key'] or 'weights not found'})"),
         ("why", report["model_reason"]),
         ("weights", report["weights"] or "not found locally (see: photosearch models)"),
@@ -226,6 +277,13 @@ def status(library: PhotoLibrary, as_json):
     ]
     for label, value in rows:
         click.echo(f"{label:<10} {value}")
+
+
+def _places_line(places: dict) -> str:
+    line = f"{places['with_place']} photos with a place ({places['with_gps']} with GPS)"
+    if places["places_pending"]:
+        line += f"; {places['places_pending']} not named yet (the next index or search does)"
+    return line
 
 
 @cli.command()

@@ -179,6 +179,11 @@ class PhotoLibrary:
                 self._places = key, KnownPlaces(rows) if rows else None
             return self._places[1]
 
+    def place_choices(self) -> list[dict]:
+        """The countries and cities of the library with their photo counts, for a picker."""
+        places = self.known_places()
+        return places.choices() if places else []
+
     def search(self, request: SearchRequest, today: date | None = None) -> SearchResult:
         """Run a search as the CLI and the web ask for it: places and dates read from the
         text (unless literal), filters, minimum score, sort and paging."""
@@ -235,9 +240,12 @@ class PhotoLibrary:
         current = models.get(key)
         counts = self.store.counts(current.id if current else None)
         index = VectorIndex(self.config, current) if current else None
+        from .places.gazetteer import VERSION as PLACES_VERSION
+
         return {
             "photos": counts["photos"],
             "failed": counts["failed"],
+            "places": self.store.place_counts(PLACES_VERSION),
             "vectors": counts.get("vectors", 0),
             "model": self.config.model,
             "model_reason": self.model_reason,

@@ -10,7 +10,7 @@ from datetime import date
 
 from ..errors import BadParameter
 from ..store import Filters
-from .searcher import SORTS, parse_query
+from .terms import SORTS, parse_query
 
 MAX_LIMIT = 200
 MAX_OFFSET = 10_000

@@ -4,7 +4,6 @@ nearest ones, the store supplies their rows."""
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,36 +14,7 @@ from ..errors import QueryError
 from ..imaging.decoder import DecodeError, decode
 from ..model.embedder import Embedder
 from ..store import Filters, ModelInfo, Photo, Store, VectorIndex
-
-SORTS = ("relevance", "newest", "oldest")
-_OPERATOR = re.compile(r"(?:^|(?<=\s))([+-])(?=\s|$)")
-_PHOTO_TERM = re.compile(r"#(\d+)")
-
-
-@dataclass(frozen=True)
-class Term:
-    sign: int  # +1 or -1
-    text: str | None = None
-    photo_id: int | None = None
-
-
-def parse_query(query: str) -> list[Term]:
-    """`cat + hat - dog` or `#12 - people`: terms joined by + and - (with spaces around them,
-    so "t-shirt" stays one word); `#ID` stands for an indexed photo."""
-    parts = _OPERATOR.split(query.strip())
-    pieces = [("+", parts[0])] if parts[0].strip() else []
-    pieces += list(zip(parts[1::2], parts[2::2], strict=True))
-    if not pieces or any(not text.strip() for _, text in pieces):
-        raise QueryError(f"The query {query!r} has an empty term: write terms between + and -.")
-    terms = []
-    for operator, text in pieces:
-        sign = 1 if operator == "+" else -1
-        match = _PHOTO_TERM.fullmatch(text.strip())
-        if match:
-            terms.append(Term(sign, photo_id=int(match.group(1))))
-        else:
-            terms.append(Term(sign, text=text.strip()))
-    return terms
+from .terms import SORTS, parse_query
 
 
 @dataclass(frozen=True)
@@ -155,7 +125,7 @@ class Searcher:
         return [SearchHit(offset + n + 1, score, photo) for n, (score, photo) in enumerate(hits)]
 
     def photo_vector(self, photo: str) -> np.ndarray:
-        record = self._indexed_photo(photo)
+        record = self.indexed_photo(photo)
         if record is not None:
             stored = self.store.vector(record.id, self.model.id)
             if stored is not None:
@@ -185,7 +155,8 @@ class Searcher:
             ) from None
         return self.embedder.embed_images([image])[0]
 
-    def _indexed_photo(self, photo: str) -> Photo | None:
+    def indexed_photo(self, photo: str) -> Photo | None:
+        """An indexed photo by id or path; None for a file that is not indexed."""
         if photo.isdigit():
             record = self.store.photo(int(photo))
             if record is None and not os.path.exists(photo):

@@ -42,9 +42,14 @@ def create_app(config: Config, library: PhotoLibrary | None = None) -> Flask:
 
 
 def warm_up(library: PhotoLibrary) -> None:
-    """Load the model and the vector index now, so the first query does not wait for them."""
+    """Load the model, the vector index, the library's places and the query interpreter's
+    language data now, so the first query does not wait for them."""
+    from ..search.interpret import warm_up as warm_up_interpreter
+
     library.searcher.index  # noqa: B018 - the property loads (or rebuilds) the FAISS index
     library.embedder.embed_texts(["warm up"])
+    library.known_places()  # names the places of a library indexed before, once
+    warm_up_interpreter()
 
 
 def is_loopback(host: str) -> bool:

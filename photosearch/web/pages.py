@@ -26,6 +26,8 @@ def _page(results=None, error=None, status=200):
         "args": request.args,
         "filters": filters,
         "facets": lib.store.facets(),
+        "places": lib.place_choices(),
+        "keep_urls": _keep_urls(results),
         "counts": lib.store.counts(),
         "default_min_score": lib.config.min_score,
         "like_photo": None,
@@ -40,12 +42,25 @@ def _page(results=None, error=None, status=200):
     return render_template("search.html", **context), status
 
 
+def _keep_urls(results: dict | None) -> list[str]:
+    """For each chip of the interpretation, this search with its words kept as words."""
+    interpretation = (results or {}).get("interpretation") or {}
+    urls = []
+    for item in interpretation.get("understood", []):
+        args = request.args.copy()
+        args.add("keep", item["said"])
+        args.pop("offset", None)
+        urls.append(url_for("pages.index", **args.to_dict(flat=False)))
+    return urls
+
+
 @blueprint.route("/", methods=["GET", "POST"])
 def index():
     upload = request.files.get("photo") if request.method == "POST" else None
     if request.method == "POST" and (upload is None or not upload.filename):
         return _page(error="Choose a photo to search with.", status=400)
-    if upload is None and not (request.args.get("q", "").strip() or request.args.get("like")):
+    asked = ("q", "like", "place", "date_from", "date_to", "camera", "folder", "type")
+    if upload is None and not any(request.args.get(name, "").strip() for name in asked):
         return _page()
     try:
         search = parse_search(request.args, upload=upload.read() if upload else None)

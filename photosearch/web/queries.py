@@ -26,6 +26,7 @@ def search_json(request: SearchRequest, result: SearchResult) -> dict:
         "interpretation": result.interpretation.to_dict() if result.interpretation else None,
         "place": result.place.label if result.place else None,
         "filters": filters_json(result),
+        "filters_active": result.filters.active,
         "min_score": result.min_score,
         "sort": result.sort,
         "limit": request.limit,

@@ -106,7 +106,7 @@ def test_non_utf8_file_name_is_indexed_and_found(library, photo_tree):
     ],
 )
 def test_parse_query(query, expected):
-    from photosearch.search.searcher import parse_query
+    from photosearch.search.terms import parse_query
 
     terms = parse_query(query)
     assert [(t.sign, t.text if t.text is not None else t.photo_id) for t in terms] == expected
@@ -114,7 +114,7 @@ def test_parse_query(query, expected):
 
 @pytest.mark.parametrize("query", ["cat + ", "+ - dog", "  ", "a + + b"])
 def test_parse_query_rejects_empty_terms(query):
-    from photosearch.search.searcher import parse_query
+    from photosearch.search.terms import parse_query
 
     with pytest.raises(QueryError):
         parse_query(query)

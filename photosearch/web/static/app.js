@@ -10,7 +10,7 @@
     scoreInput.addEventListener("input", () => { scoreValue.textContent = Number(scoreInput.value).toFixed(2); });
   }
   if (filters) {
-    filters.querySelectorAll("select, input[type=range], input[type=date]").forEach((control) => {
+    filters.querySelectorAll("select, input[type=range], input[type=date], input[type=checkbox]").forEach((control) => {
       control.addEventListener("change", () => filters.requestSubmit());
     });
   }
@@ -32,13 +32,17 @@
     image.src = photo.thumbnail_url;
     image.alt = photo.name;
     image.loading = "lazy";
-    const score = document.createElement("span");
-    score.className = "score";
-    score.textContent = photo.score.toFixed(3);
     const caption = document.createElement("span");
     caption.className = "caption";
     caption.textContent = photo.name;
-    link.append(image, score, caption);
+    link.append(image);
+    if (photo.score !== null) {  // null: found by place or date alone
+      const score = document.createElement("span");
+      score.className = "score";
+      score.textContent = photo.score.toFixed(3);
+      link.append(score);
+    }
+    link.append(caption);
     return link;
   }
 
