@@ -11,6 +11,7 @@ import pytest
 
 from photosearch.library import PhotoLibrary
 
+from ..album import write_album
 from ..serving import REPO, running_server, server_env
 
 CHROMIUM = shutil.which("chromium")
@@ -67,6 +68,48 @@ def test_search_open_more_like_this_and_filter(server, tmp_path):
         names = page.locator("#results .card .caption").all_inner_texts()
         assert names and all(name.lower().endswith(".png") for name in names)
         page.screenshot(path=str(tmp_path / "filtered.png"))
+        browser.close()
+
+
+def test_chips_show_what_the_query_said_and_removing_one_widens_the_search(
+    config, tiny_embedder, tiny_model_name, photo_tree, tmp_path
+):
+    from playwright.sync_api import expect, sync_playwright
+
+    library = PhotoLibrary(config, embedder=tiny_embedder)
+    library.index([write_album(photo_tree, tmp_path / "Album")])
+    library.close()
+    env = server_env(config.data_dir, tiny_model_name, min_score="-1")
+    with running_server(env, tmp_path / "server.log", photos=8) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.goto(base + "/")
+        page.fill("#q", "a photo in Lisbon summer 2017")
+        page.press("#q", "Enter")
+        chips = page.locator("#understood .chip")
+        expect(chips).to_have_count(2)
+        expect(chips.nth(0)).to_have_text("in Lisbon×")
+        expect(chips.nth(1)).to_contain_text("taken 2017-06-01 to 2017-08-31")
+        captions = page.locator("#results .card .caption")
+        expect(captions).to_have_count(1)
+        assert captions.all_inner_texts() == ["lisbon-cat.jpg"]
+        page.screenshot(path=str(tmp_path / "chips.png"))
+
+        chips.nth(1).locator(".remove").click()  # the date goes: every Lisbon photo
+        expect(page.locator("#understood .chip")).to_have_count(1)
+        expect(captions).to_have_count(3)
+        assert sorted(captions.all_inner_texts()) == [
+            "lisbon-cat.jpg",
+            "lisbon-coffee.jpg",
+            "undated-wall.jpg",
+        ]
+        page.select_option("#place", "Paris")  # the picker's place wins over the query's
+        page.wait_for_url("**place=Paris**")
+        expect(page.locator("#understood .chip")).to_have_count(0)
+        expect(captions).to_have_count(1)
+        assert captions.all_inner_texts() == ["paris-rocket.jpg"]
         browser.close()
 
 
