@@ -430,7 +430,7 @@ def make_hostile_tree(target: Path, photo: Path) -> None:
                                           be skipped by file type, never read
     """
     target.mkdir(parents=True, exist_ok=True)
-    deep = target.joinpath("deep", *["d"] * 60)
+    deep = Path("deep", *["d"] * 60)
     for folder in ("real", "loop", "locked", "folder.jpg", ".hidden", deep):
         (target / folder).mkdir(parents=True, exist_ok=True)
     copies = [
