@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,11 +10,6 @@ from pathlib import Path
 import numpy as np
 
 from photosearch.config import Config
-
-SHARED_DATA = Path(
-    os.environ.get("PHOTOSEARCH_TEST_DATA")
-    or Path(__file__).resolve().parents[2] / "shared" / "data"
-)
 
 
 @dataclass

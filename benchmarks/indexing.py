@@ -19,18 +19,19 @@ from photosearch.library import PhotoLibrary
 from photosearch.model.embedder import Embedder
 from photosearch.model.loading import load_model, parse_model, resolve_device
 from photosearch.model.runtime.selection import select_engines
+from tests.sample_data import album_jpegs
 
-from .common import SHARED_DATA, Row, config_for, random_checkpoint, timed
+from .common import Row, config_for, random_checkpoint, timed
 
 RUNTIMES = [("torch", "bf16"), ("onnx", "fp32"), ("onnx", "int8")]
 COSINE_TARGET = 0.999
 
 
 def make_photos(directory: Path, count: int) -> list[Path]:
-    """12 MP JPEGs (4000x3000, quality 92) made from the shared photos plus sensor-like noise.
+    """12 MP JPEGs (4000x3000, quality 92) of the sample album photos plus sensor-like noise.
     Past the first 32, each is a copy of one of those with its own JPEG comment: other bytes
     (so it is hashed, decoded and embedded like a new photo), the same pixels, quickly made."""
-    sources = sorted((SHARED_DATA / "photos").rglob("*.jpg"))
+    sources = album_jpegs()
     noise = None
     paths = []
     for number in range(count):
@@ -38,7 +39,7 @@ def make_photos(directory: Path, count: int) -> list[Path]:
         if not path.exists() and number < 32:
             if noise is None:
                 noise = np.random.default_rng(0).normal(0, 6, (3000, 4000, 3)).astype(np.int16)
-            base = Image.open(sources[number % len(sources)]).convert("RGB")
+            base = sources[number % len(sources)].convert("RGB")
             big = np.asarray(base.resize((4000, 3000), Image.BICUBIC), dtype=np.int16)
             shifted = np.roll(noise, number * 37, axis=1)
             pixels = np.clip(big + shifted, 0, 255).astype(np.uint8)

@@ -1,14 +1,17 @@
 """Shared fixtures: a tiny random-weights open_clip model saved as a real checkpoint, copies of
-the shared test photos, and a library on a fresh data dir for every test: on SQLite, and also on
-PostgreSQL in the modules marked `both_databases`."""
+the test photos (built from scikit-image's sample images once per session, see sample_data.py),
+and a library on a fresh data dir for every test: on SQLite, and also on PostgreSQL in the
+modules marked `both_databases`."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,18 +22,22 @@ from photosearch.library import PhotoLibrary
 from photosearch.model.embedder import Embedder
 from photosearch.model.loading import TEST_ARCH, get_open_clip, load_model, parse_model
 
+from . import sample_data
 from .postgres import PostgresServer, binaries
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(
-    os.environ.get("PHOTOSEARCH_TEST_DATA")
-    or Path(__file__).resolve().parents[2] / "shared" / "data"
-)
 
 
-def pytest_configure(config):
-    if not SHARED_DATA.is_dir():
-        raise pytest.UsageError(f"Test data not found at {SHARED_DATA} (../shared/data).")
+def built_test_data() -> Path:
+    """The sample tree, built into a temporary folder removed at exit. It exists by the time
+    test modules import TEST_DATA, since some read photos' bytes at import."""
+    root = Path(tempfile.mkdtemp(prefix="photosearch-test-data-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return sample_data.build(root)
+
+
+# PHOTOSEARCH_TEST_DATA, optional: a tree that sample_data.build wrote, to test on instead.
+TEST_DATA = Path(os.environ.get("PHOTOSEARCH_TEST_DATA") or built_test_data())
 
 
 def pytest_generate_tests(metafunc):
@@ -69,7 +76,7 @@ def database_url(request) -> str:
 
 @pytest.fixture(scope="session")
 def manifest() -> list[dict]:
-    return json.loads((SHARED_DATA / "manifest.json").read_text())
+    return json.loads((TEST_DATA / "manifest.json").read_text())
 
 
 @pytest.fixture(scope="session")
@@ -108,12 +115,12 @@ def tiny_embedder(tiny_model_name, tmp_path_factory) -> Embedder:
 
 @pytest.fixture
 def photo_tree(tmp_path) -> Path:
-    """Copies of shared/data's photos, edge cases and bad files in one folder."""
+    """Copies of the test data's photos, edge cases and bad files in one folder."""
     root = tmp_path / "Photos"
     for part in ("photos", "edge", "bad"):
-        shutil.copytree(SHARED_DATA / part, root / part)
+        shutil.copytree(TEST_DATA / part, root / part)
     for path in [root, *root.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)  # shared/ is read-only
+        path.chmod(0o755 if path.is_dir() else 0o644)  # a PHOTOSEARCH_TEST_DATA may be read-only
     return root
 
 

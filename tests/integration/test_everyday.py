@@ -58,7 +58,7 @@ def test_no_model_is_loaded_when_nothing_needs_embedding(config, photo_tree):
     first.close()
     (photo_tree / "photos/animals/chelsea-the-cat.jpg").rename(photo_tree / "moved-cat.jpg")
     shutil.copy(photo_tree / "photos/food/coffee-cup.jpg", photo_tree / "coffee-copy.jpg")
-    (photo_tree / "photos/nature/flower.jpg").unlink()
+    (photo_tree / "photos/nature/gravel.jpg").unlink()
     again = PhotoLibrary(config)
     summary = again.index([photo_tree])
     assert (summary.moved, summary.reused, summary.deleted, summary.embedded) == (1, 1, 1, 0)

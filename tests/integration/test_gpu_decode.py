@@ -19,7 +19,7 @@ from photosearch.imaging.thumbnails import cache_path, thumbnail
 from photosearch.indexing.indexer import Indexer
 from photosearch.library import PhotoLibrary
 
-from ..conftest import SHARED_DATA
+from ..conftest import TEST_DATA
 
 JPEGS = [
     "photos/animals/chelsea-the-cat.jpg",
@@ -50,12 +50,12 @@ def test_orientation_matches_pils_exif_transpose(orientation):
 
 def test_pixels_close_to_the_cpu_path(tiny_embedder):
     decoder = cpu_decoder(tiny_embedder)
-    pending = [decoder.header((SHARED_DATA / p).read_bytes(), 10**9) for p in JPEGS]
+    pending = [decoder.header((TEST_DATA / p).read_bytes(), 10**9) for p in JPEGS]
     assert all(pending)
     results = decoder.decode(pending)
     for path, result in zip(JPEGS, results, strict=True):
         cpu = tiny_embedder.preprocess(
-            decode((SHARED_DATA / path).read_bytes(), max_pixels=10**9, min_side=64).image
+            decode((TEST_DATA / path).read_bytes(), max_pixels=10**9, min_side=64).image
         )
         assert result.pixels.shape == cpu.shape
         assert (result.pixels - cpu).abs().mean() < 0.1, path  # resampling differs a little
@@ -65,11 +65,11 @@ def test_pixels_close_to_the_cpu_path(tiny_embedder):
 
 def test_what_the_gpu_should_not_try_goes_to_the_cpu(tiny_embedder):
     decoder = cpu_decoder(tiny_embedder)
-    assert decoder.header((SHARED_DATA / "edge/cmyk.jpg").read_bytes(), 10**9) is None
-    assert decoder.header((SHARED_DATA / "bad/random-bytes.jpg").read_bytes(), 10**9) is None
-    big = (SHARED_DATA / "edge/big-12mp.jpg").read_bytes()
+    assert decoder.header((TEST_DATA / "edge/cmyk.jpg").read_bytes(), 10**9) is None
+    assert decoder.header((TEST_DATA / "bad/random-bytes.jpg").read_bytes(), 10**9) is None
+    big = (TEST_DATA / "edge/big-12mp.jpg").read_bytes()
     assert decoder.header(big, max_pixels=1000) is None  # the CPU decoder says too_large
-    assert not decoder.accepts((SHARED_DATA / "photos/people/cameraman.png").read_bytes())
+    assert not decoder.accepts((TEST_DATA / "photos/people/cameraman.png").read_bytes())
 
 
 def test_indexer_with_gpu_decoding_matches_the_cpu_path(config, tiny_embedder, photo_tree):
@@ -111,7 +111,7 @@ def test_indexer_with_gpu_decoding_matches_the_cpu_path(config, tiny_embedder, p
 def test_cuda_decoding_matches_the_cpu_decoder(tiny_embedder):
     cuda = GpuJpegDecoder.for_model(tiny_embedder.loaded.preprocess, "cuda", 320)
     cpu = cpu_decoder(tiny_embedder)
-    pending = [cpu.header((SHARED_DATA / p).read_bytes(), 10**9) for p in JPEGS]
+    pending = [cpu.header((TEST_DATA / p).read_bytes(), 10**9) for p in JPEGS]
     for on_gpu, on_cpu in zip(cuda.decode(pending), cpu.decode(pending), strict=True):
         assert on_gpu.pixels.device.type == "cuda"
         assert (on_gpu.pixels.cpu() - on_cpu.pixels).abs().mean() < 0.05

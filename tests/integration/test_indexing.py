@@ -125,15 +125,15 @@ def test_delete_removes_row_and_vector(library, photo_tree):
 
 def test_modified_content_is_reembedded_in_place(library, photo_tree, count_embeds):
     library.index([photo_tree])
-    target = photo_tree / "photos" / "nature" / "flower.jpg"
-    target_id = relative(library, photo_tree)["photos/nature/flower.jpg"]
+    target = photo_tree / "photos" / "nature" / "gravel.jpg"
+    target_id = relative(library, photo_tree)["photos/nature/gravel.jpg"]
     old_vector = library.store.vector(target_id, library.model.id)
     shutil.copyfile(photo_tree / "photos" / "places" / "moon.jpg", target)
     target.write_bytes(target.read_bytes() + b"\0")  # new bytes: no vector to reuse
     counter = count_embeds()
     summary = library.index([photo_tree])
     assert summary.changed == 1 and counter.images == 1
-    assert relative(library, photo_tree)["photos/nature/flower.jpg"] == target_id
+    assert relative(library, photo_tree)["photos/nature/gravel.jpg"] == target_id
     assert not np.allclose(library.store.vector(target_id, library.model.id), old_vector)
     assert_index_matches_database(library)
 
@@ -336,7 +336,7 @@ def test_large_collections_switch_to_an_approximate_index_and_back(
     assert sorted(ids[0][ids[0] >= 0]) == sorted(among)  # filtered IVF search is complete
     assert library.searcher.like(str(coins.id), limit=1)[0].photo.id == coins.id
 
-    for name in ("grass.jpg", "flower.jpg"):
+    for name in ("grass.jpg", "gravel.jpg"):
         (photo_tree / "photos/nature" / name).unlink()
     library.index([photo_tree])  # incremental removal keeps the IVF index
     assert assert_index_matches_database(library).kind == "ivf"

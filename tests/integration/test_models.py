@@ -21,7 +21,7 @@ from photosearch.model.loading import (
     resolve_weights,
 )
 
-from ..conftest import SHARED_DATA, save_tiny_checkpoint
+from ..conftest import TEST_DATA, save_tiny_checkpoint
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def test_checkpoint_round_trip_gives_the_saved_models_vectors(tmp_path, offline_
 
     loaded = load_model(parse_model(f"{TEST_ARCH}:{path}", offline_config), offline_config, "cpu")
     embedder = Embedder(loaded, "cpu")
-    image = loaded.preprocess(Image.open(SHARED_DATA / "photos/animals/chelsea-the-cat.jpg"))
+    image = loaded.preprocess(Image.open(TEST_DATA / "photos/animals/chelsea-the-cat.jpg"))
     with torch.inference_mode():
         expected = original.encode_image(image[None])
     expected = (expected / expected.norm(dim=-1, keepdim=True)).numpy()[0]

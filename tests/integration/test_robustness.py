@@ -19,10 +19,11 @@ from sqlalchemy import event
 from photosearch.errors import StoreError
 from photosearch.lock import DataDirBusy, FileLock
 
-from ..conftest import SHARED_DATA
+from ..conftest import TEST_DATA
+from ..sample_data import make_hostile_tree
 
 REPO = Path(__file__).resolve().parents[2]
-COFFEE = (SHARED_DATA / "photos/food/coffee-cup.jpg").read_bytes()
+COFFEE = (TEST_DATA / "photos/food/coffee-cup.jpg").read_bytes()
 
 
 def relative(library, root) -> set[str]:
@@ -38,13 +39,8 @@ def failures(library, root) -> dict[str, str]:
 
 def test_hostile_tree_and_bad_files_index_without_a_crash(library, tmp_path, expected_failed):
     root = tmp_path / "hostile"
-    subprocess.run(
-        [sys.executable, str(SHARED_DATA / "make_hostile_tree.py"), str(root)],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    shutil.copytree(SHARED_DATA / "bad", root / "bad")
+    make_hostile_tree(root, TEST_DATA / "photos/animals/chelsea-the-cat.jpg")
+    shutil.copytree(TEST_DATA / "bad", root / "bad")
     try:
         summary = library.index([root])
     finally:

@@ -21,7 +21,7 @@ from photosearch.model.runtime.memory import MEMORY_FILE
 from photosearch.model.runtime.selection import COSINE_FLOOR, allowed, select_engines
 from photosearch.model.runtime.towers import TextTower
 
-from ..conftest import SHARED_DATA
+from ..conftest import TEST_DATA
 
 # Cosine to eager fp32 torch that each precision must keep on real photos and captions.
 FLOORS = {"fp32": 0.99999, "bf16": COSINE_FLOOR, "int8": 0.99}
@@ -30,7 +30,7 @@ CAPTIONS = ["a cat", "a dog chasing a ball across the garden", "snow", "two peop
 
 @pytest.fixture(scope="module")
 def pixels(tiny_embedder) -> torch.Tensor:
-    paths = sorted((SHARED_DATA / "photos").rglob("*.jpg"))[:6]
+    paths = sorted((TEST_DATA / "photos").rglob("*.jpg"))[:6]
     return torch.stack([tiny_embedder.preprocess(Image.open(p).convert("RGB")) for p in paths])
 
 

@@ -30,9 +30,9 @@ def test_indexed_photo_as_query_ranks_itself_first(indexed, photo_tree):
 
 def test_unindexed_file_as_query_is_embedded_on_the_fly(indexed, photo_tree, tmp_path):
     outside = tmp_path / "query.jpg"
-    shutil.copyfile(photo_tree / "photos" / "places" / "china-temple.jpg", outside)
+    shutil.copyfile(photo_tree / "photos" / "things" / "wall-clock.jpg", outside)
     hits = indexed.searcher.like(str(outside), limit=3)
-    assert hits[0].photo.path == str(photo_tree / "photos" / "places" / "china-temple.jpg")
+    assert hits[0].photo.path == str(photo_tree / "photos" / "things" / "wall-clock.jpg")
     assert hits[0].score == pytest.approx(1.0, abs=1e-4)
 
 
@@ -55,7 +55,7 @@ def test_search_sees_new_photos_without_restart(indexed, photo_tree):
     searcher = indexed.searcher
     assert len(searcher.text("x", limit=100)) == 25
     shutil.copyfile(photo_tree / "bad" / "zero-bytes.jpg", photo_tree / "empty-again.jpg")
-    (photo_tree / "photos" / "nature" / "flower.jpg").unlink()
+    (photo_tree / "photos" / "nature" / "gravel.jpg").unlink()
     indexed.index([photo_tree])
     assert len(searcher.text("x", limit=100)) == 24
 

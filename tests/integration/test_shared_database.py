@@ -101,7 +101,7 @@ def test_a_searcher_elsewhere_updates_its_index_from_the_change_log(
 
     rebuilt.clear()
     library.index([photo_tree])  # more photos, written by the other machine
-    (photo_tree / "photos/nature/flower.jpg").unlink()
+    (photo_tree / "photos/nature/gravel.jpg").unlink()
     library.index([photo_tree])  # and one fewer
     assert first < len(searcher.vector(query, 100)) == 24
     assert machine_2.config.data_dir not in rebuilt  # updated, not rebuilt

@@ -15,9 +15,9 @@ from PIL import Image
 
 from photosearch.terminal import inline_image, preview_protocol, sixel
 
-from ..conftest import SHARED_DATA
+from ..conftest import TEST_DATA
 
-CAT = SHARED_DATA / "photos/animals/chelsea-the-cat.jpg"
+CAT = TEST_DATA / "photos/animals/chelsea-the-cat.jpg"
 
 
 def test_protocol_is_guessed_from_the_terminal_and_can_be_forced():

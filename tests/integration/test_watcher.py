@@ -12,10 +12,10 @@ import pytest
 from photosearch.indexing.watcher import Watcher
 from photosearch.library import PhotoLibrary
 
-from ..conftest import SHARED_DATA
+from ..conftest import TEST_DATA
 
-COFFEE = (SHARED_DATA / "photos/food/coffee-cup.jpg").read_bytes()
-CAT = (SHARED_DATA / "photos/animals/chelsea-the-cat.jpg").read_bytes()
+COFFEE = (TEST_DATA / "photos/food/coffee-cup.jpg").read_bytes()
+CAT = (TEST_DATA / "photos/animals/chelsea-the-cat.jpg").read_bytes()
 
 
 def unique_jpeg(number: int) -> bytes:

@@ -8,13 +8,14 @@ from PIL import Image
 
 from photosearch.imaging.decoder import DecodeError, decode
 
-from ..conftest import SHARED_DATA
+from ..conftest import TEST_DATA
+from ..sample_data import ORIENTED_SIZE, sample
 
 LIMIT = 200_000_000
 
 
 def decoded(relative_path: str, **kwargs):
-    return decode((SHARED_DATA / relative_path).read_bytes(), max_pixels=LIMIT, **kwargs)
+    return decode((TEST_DATA / relative_path).read_bytes(), max_pixels=LIMIT, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -44,6 +45,29 @@ def test_orientation_is_applied():
     result = decoded("edge/orientation-6.jpg")
     assert result.image.size == (451, 300)
     assert (result.meta.width, result.meta.height) == (451, 300)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_decodes_upright(orientation):
+    upright = np.asarray(Image.open(TEST_DATA / "extra/upright.png"), dtype=float)
+    result = decoded(f"extra/orientation-{orientation}.jpg")
+    assert result.image.size == (result.meta.width, result.meta.height) == ORIENTED_SIZE
+    # JPEG loses ~3 levels on average; a wrong flip or turn of this crop differs by ~35.
+    assert np.abs(np.asarray(result.image, dtype=float) - upright).mean() < 8
+
+
+def test_palette_png_keeps_its_colours_and_whitens_the_transparent_one():
+    palette = Image.open(TEST_DATA / "extra/palette.png")
+    transparent = np.asarray(palette)[..., None] == palette.info["transparency"]
+    expected = np.where(transparent, 255, np.asarray(palette.convert("RGB")))
+    assert transparent.any()
+    np.testing.assert_array_equal(np.asarray(decoded("extra/palette.png").image), expected)
+
+
+def test_tiff_decodes_losslessly():
+    result = decoded("extra/coffee.tif")
+    assert result.meta.format == "TIFF"
+    np.testing.assert_array_equal(np.asarray(result.image), np.asarray(sample("coffee.png")))
 
 
 def test_jpeg_draft_decodes_near_model_size_but_reports_full_size():
@@ -105,4 +129,4 @@ def test_bad_files_fail_with_a_reason(name, kind):
 
 def test_pixel_limit_is_configurable():
     with pytest.raises(DecodeError, match="exceeds the limit"):
-        decode((SHARED_DATA / "photos/food/coffee-cup.jpg").read_bytes(), max_pixels=1000)
+        decode((TEST_DATA / "photos/food/coffee-cup.jpg").read_bytes(), max_pixels=1000)
