@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import api, cluster, compressed, gpu, indexing, memory, reindex, search
+from . import api, cluster, compressed, gpu, indexing, memory, places, reindex, search
 
 SUITES = {
     "indexing": indexing.run,
@@ -22,6 +22,7 @@ SUITES = {
     "gpu": gpu.run,
     "compressed": compressed.run,
     "cluster": cluster.run,
+    "places": places.run,
 }
 
 

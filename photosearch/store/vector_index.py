@@ -8,6 +8,7 @@ brought up to date from the database's log of changed photos, an older one is re
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -25,6 +26,7 @@ from .records import ModelInfo
 
 log = logging.getLogger(__name__)
 TRAINING_POINTS_PER_LIST = 40  # k-means needs ~39 points per centroid to be stable
+SINGLE_THREAD_QUERIES = 8  # up to this many queries at once run on one thread
 RERANK_FACTOR, RERANK_MINIMUM = 4, 64  # compressed: candidates re-scored, max(4 k, 64)
 
 # ids (Python ints) -> (ids, float32 vectors) of those stored, in any order: the exact vectors
@@ -182,11 +184,12 @@ class VectorIndex:
         if k <= 0:
             empty = np.zeros((len(queries), 0))
             return empty.astype(np.float32), empty.astype(np.int64)
-        if self.kind != "ivfsq" or self.stored_vectors is None:
-            return self._search(queries, k, among)
-        wanted = min(available, max(RERANK_FACTOR * k, RERANK_MINIMUM))
-        _, candidates = self._search(queries, wanted, among)
-        return _rerank(queries, candidates, k, self.stored_vectors)
+        with _threads_for(len(queries)):
+            if self.kind != "ivfsq" or self.stored_vectors is None:
+                return self._search(queries, k, among)
+            wanted = min(available, max(RERANK_FACTOR * k, RERANK_MINIMUM))
+            _, candidates = self._search(queries, wanted, among)
+            return _rerank(queries, candidates, k, self.stored_vectors)
 
     def _search(
         self, queries: np.ndarray, k: int, among: np.ndarray | None
@@ -269,6 +272,22 @@ def _rerank(
         scores, ids = np.where(known, exact, scores), np.where(known, candidates, ids)
     best = np.argsort(-scores, axis=1, kind="stable")[:, :k]
     return np.take_along_axis(scores, best, 1), np.take_along_axis(ids, best, 1)
+
+
+@contextlib.contextmanager
+def _threads_for(queries: int):
+    """One OpenMP thread for a query or a few: FAISS splits a single query's scan across
+    threads, which measured 4x slower than one thread on a 2-core machine (and serialises
+    concurrent searches). The setting is the calling thread's own, and is put back."""
+    if queries > SINGLE_THREAD_QUERIES:
+        yield
+        return
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def _gpu_count() -> int:

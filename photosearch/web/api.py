@@ -62,7 +62,8 @@ def status():
 
 @blueprint.get("/facets")
 def facets():
-    return jsonify(library().store.facets())
+    lib = library()
+    return jsonify({**lib.store.facets(), "places": lib.place_choices()})
 
 
 @blueprint.get("/duplicates")
