@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -21,6 +22,25 @@ if CHROMIUM is None and not os.environ.get("CI"):
     )
 
 
+@contextlib.contextmanager
+def searched(base: str, query: str):
+    """A headless chromium page of the search page, with `query` typed and sent."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.goto(base + "/")
+        page.fill("#q", query)
+        page.press("#q", "Enter")
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
 @pytest.fixture
 def server(config, tiny_embedder, tiny_model_name, photo_tree, tmp_path):
     library = PhotoLibrary(config, embedder=tiny_embedder)
@@ -33,16 +53,9 @@ def server(config, tiny_embedder, tiny_model_name, photo_tree, tmp_path):
 
 
 def test_search_open_more_like_this_and_filter(server, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 860})
-        page.goto(server + "/")
-        page.fill("#q", "a cat sitting on a sofa")
-        page.press("#q", "Enter")
+    with searched(server, "a cat sitting on a sofa") as page:
         cards = page.locator("#results .card")
         expect(cards.first).to_be_visible()
         assert cards.count() == 25
@@ -72,26 +85,21 @@ def test_search_open_more_like_this_and_filter(server, tmp_path):
         names = page.locator("#results .card .caption").all_inner_texts()
         assert names and all(name.lower().endswith(".png") for name in names)
         page.screenshot(path=str(tmp_path / "filtered.png"))
-        browser.close()
 
 
 def test_chips_show_what_the_query_said_and_removing_one_widens_the_search(
     config, tiny_embedder, tiny_model_name, photo_tree, tmp_path
 ):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     library = PhotoLibrary(config, embedder=tiny_embedder)
     library.index([write_album(photo_tree, tmp_path / "Album")])
     library.close()
     env = server_env(config.data_dir, tiny_model_name, min_score="-1")
-    with running_server(env, tmp_path / "server.log", photos=8) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 860})
-        page.goto(base + "/")
-        page.fill("#q", "a photo in Lisbon summer 2017")
-        page.press("#q", "Enter")
+    with (
+        running_server(env, tmp_path / "server.log", photos=8) as base,
+        searched(base, "a photo in Lisbon summer 2017") as page,
+    ):
         chips = page.locator("#understood .chip")
         expect(chips).to_have_count(2)
         expect(chips.nth(0)).to_have_text("in Lisbon×")
@@ -114,7 +122,6 @@ def test_chips_show_what_the_query_said_and_removing_one_widens_the_search(
         expect(page.locator("#understood .chip")).to_have_count(0)
         expect(captions).to_have_count(1)
         assert captions.all_inner_texts() == ["paris-rocket.jpg"]
-        browser.close()
 
 
 def test_serve_refuses_the_network_without_a_token(tiny_model_name, tmp_path):
