@@ -1,4 +1,4 @@
-"""(j) Places: naming a photo's GPS position at index time, against the rest of indexing that
+"""(k) Places: naming a photo's GPS position at index time, against the rest of indexing that
 photo (benchmark (b)'s default rate on this machine, measured in the same run when (b) ran,
 else the README's figure); and naming the places of 100,000 photos of a library indexed
 before places existed, from their stored coordinates alone."""
@@ -41,7 +41,7 @@ def run(quick: bool, work: Path) -> list[Row]:
     fill_seconds, named = timed(library.name_places)
     counts = library.store.place_counts(gazetteer.VERSION)
     library.close()
-    name = "(j) places from GPS, offline (GeoNames cities1000)"
+    name = "(k) places from GPS, offline (GeoNames cities1000)"
     return [
         Row(name, "gazetteer load, once per process", load_seconds, "s"),
         Row(
