@@ -24,14 +24,16 @@ def upgrade() -> None:
         batch.add_column(sa.Column("place_country", sa.String(length=100), nullable=True))
         batch.add_column(sa.Column("place_country_code", sa.String(length=2), nullable=True))
         batch.add_column(sa.Column("place_version", sa.Integer(), nullable=True))
-        batch.create_index(batch.f("ix_photos_place_city"), ["place_city"], unique=False)
-        batch.create_index(batch.f("ix_photos_place_country"), ["place_country"], unique=False)
+        batch.create_index(
+            "ix_photos_place",
+            ["place_country_code", "place_region", "place_city", "taken_at", "latitude"],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("photos") as batch:
-        batch.drop_index(batch.f("ix_photos_place_country"))
-        batch.drop_index(batch.f("ix_photos_place_city"))
+        batch.drop_index("ix_photos_place")
         for column in ("place_version", "place_country_code", "place_country", "place_region",
                        "place_city"):  # fmt: skip
             batch.drop_column(column)
