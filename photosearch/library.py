@@ -176,7 +176,8 @@ class PhotoLibrary:
         with self._places_lock:
             if self._places is None or self._places[0] != key:
                 rows = self.store.places()
-                self._places = key, KnownPlaces(rows) if rows else None
+                cache = self.config.data_dir
+                self._places = key, KnownPlaces(rows, cache) if rows else None
             return self._places[1]
 
     def place_choices(self) -> list[dict]:

@@ -5,15 +5,19 @@ to a library without photos from Lisbon, and an ambiguous name means each of its
 
 from __future__ import annotations
 
+import contextlib
+import json
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
+from pathlib import Path
 from typing import Literal
 
+from ..files import atomic_write
 from ..text import fold
 from .alternates import CityKey, alternate_names
-from .gazetteer import gazetteer
+from .gazetteer import VERSION, gazetteer
 
 Kind = Literal["city", "region", "country"]
 _KIND_ORDER = {"city": 0, "region": 1, "country": 2}
@@ -89,31 +93,23 @@ class PlaceNames:
         self._longest = max((len(key.split()) for key in self._index), default=0)
 
     @classmethod
-    def of_library(cls, places: Iterable[LibraryPlace]) -> PlaceNames:
+    def of_library(cls, places: Iterable[LibraryPlace], cache: Path | None = None) -> PlaceNames:
         """The names of these stored places (rows without a country code are left out): their
-        own names, GeoNames' other names for their cities and the names of their countries."""
-        gaz = gazetteer()
-        names: dict[PlaceRef, dict[str, None]] = {}
+        own names, GeoNames' other names for their cities and the names of their countries.
+        With `cache` (a folder), the names of a set of places are kept there, so that the
+        next process with the same places skips loading GeoNames' names (some 2 s)."""
+        rows = [row for row in places if row[3]]
+        cached = cache / f"place-names-v{VERSION}.json" if cache else None
+        names = _read_names(cached, rows) if cached else None
+        if names is None:
+            names = _names_of(rows)
+            if cached:
+                _write_names(cached, rows, names)
+        refs = {identity(place): place for place in names}
         photos: Counter[PlaceRef] = Counter()
-        cities: dict[CityKey, PlaceRef] = {}
-
-        def add(place: PlaceRef, count: int, *place_names: str | None) -> None:
-            names.setdefault(place, {}).update(dict.fromkeys(filter(None, place_names)))
-            photos[place] += count
-
-        for city, region, country, code, count in places:
-            if not code:
-                continue
-            country_names = gaz.country_names(code)
-            add(PlaceRef("country", country_names[0], code), count, country, *country_names)
-            if region:
-                add(PlaceRef("region", region, code), count, region)
-            if city:
-                cities[(code, region, city)] = PlaceRef("city", city, code, region)
-                add(cities[(code, region, city)], count, city)
-        for key, others in alternate_names(cities).items():
-            usable = (name for name in others if not _too_short(" ".join(words(name))))
-            add(cities[key], 0, *usable)
+        for city, region, _, code, count in rows:
+            for key in identities(city, region, code):
+                photos[refs[key]] += count
         return cls(names, photos)
 
     def resolve(self, text: str) -> frozenset[PlaceRef]:
@@ -150,3 +146,62 @@ class PlaceNames:
             matches += [match] if match else []
             start = match.end if match else start + 1
         return matches
+
+
+def _names_of(rows: Sequence[LibraryPlace]) -> dict[PlaceRef, list[str]]:
+    gaz = gazetteer()
+    names: dict[PlaceRef, dict[str, None]] = {}
+    cities: dict[CityKey, PlaceRef] = {}
+
+    def add(place: PlaceRef, *place_names: str | None) -> None:
+        names.setdefault(place, {}).update(dict.fromkeys(filter(None, place_names)))
+
+    for city, region, country, code, _ in rows:
+        country_names = gaz.country_names(code)
+        add(PlaceRef("country", country_names[0], code), country, *country_names)
+        if region:
+            add(PlaceRef("region", region, code), region)
+        if city:
+            cities[(code, region, city)] = PlaceRef("city", city, code, region)
+            add(cities[(code, region, city)], city)
+    for key, others in alternate_names(cities).items():
+        add(cities[key], *(name for name in others if not _too_short(" ".join(words(name)))))
+    return {place: list(place_names) for place, place_names in names.items()}
+
+
+def identity(place: PlaceRef) -> tuple:
+    """A place as its stored columns name it (a country by its code alone)."""
+    name = None if place.kind == "country" else place.name
+    return place.kind, place.country_code, place.region, name
+
+
+def identities(city: str | None, region: str | None, code: str) -> list[tuple]:
+    """The places a stored (city, region, country) lies in."""
+    keys = [("country", code, None, None)]
+    if region:
+        keys.append(("region", code, None, region))
+    if city:
+        keys.append(("city", code, region, city))
+    return keys
+
+
+def _places_key(rows: Sequence[LibraryPlace]) -> list[list]:
+    return sorted([list(row[:4]) for row in rows], key=lambda row: [str(part) for part in row])
+
+
+def _read_names(path: Path, rows: Sequence[LibraryPlace]) -> dict[PlaceRef, list[str]] | None:
+    """The cached names, if they are those of exactly these places."""
+    try:
+        cached = json.loads(path.read_text())
+        if cached["places"] != _places_key(rows):
+            return None
+        return {PlaceRef(*place): place_names for *place, place_names in cached["names"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_names(path: Path, rows: Sequence[LibraryPlace], names: dict) -> None:
+    entries = [[*astuple(place), place_names] for place, place_names in names.items()]
+    text = json.dumps({"places": _places_key(rows), "names": entries}, ensure_ascii=False)
+    with contextlib.suppress(OSError):  # a cache: the next process builds the names again
+        atomic_write(path, lambda temporary: Path(temporary).write_text(text))

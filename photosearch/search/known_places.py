@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import QueryError
-from ..places.names import PlaceNames, PlaceRef
+from ..places.names import PlaceNames, PlaceRef, identities, identity
 from ..store import PlaceTerm
 
 # A library place as the store counts it: city, region, country, country code, photos, and
@@ -26,13 +27,13 @@ class FoundPlace:
 
 
 class KnownPlaces:
-    def __init__(self, rows: Iterable[Row]):
+    def __init__(self, rows: Iterable[Row], cache: Path | None = None):
         self.rows = list(rows)
-        self.names = PlaceNames.of_library(row[:5] for row in self.rows)
+        self.names = PlaceNames.of_library((row[:5] for row in self.rows), cache)
         latitudes: dict[tuple, list[tuple[float, int]]] = defaultdict(list)
         for city, region, _, code, photos, latitude in self.rows:
             if code and latitude is not None:
-                for key in _keys_of(city, region, code):
+                for key in identities(city, region, code):
                     latitudes[key].append((latitude, photos))
         self._latitude = {
             ref: sum(lat * n for lat, n in pairs) / max(1, sum(n for _, n in pairs))
@@ -84,24 +85,10 @@ class KnownPlaces:
 
     def _found(self, refs: Sequence[PlaceRef]) -> FoundPlace:
         terms = tuple(PlaceTerm(ref.kind, ref.name, ref.country_code, ref.region) for ref in refs)
-        keys = [_key(ref) for ref in refs]
+        keys = [identity(ref) for ref in refs]
         latitudes = [self._latitude[key] for key in keys if key in self._latitude]
         latitude = sum(latitudes) / len(latitudes) if latitudes else None
         return FoundPlace(refs[0].name, terms, latitude)
-
-
-def _key(ref: PlaceRef) -> tuple:
-    return ref.kind, ref.country_code, ref.region, None if ref.kind == "country" else ref.name
-
-
-def _keys_of(city: str | None, region: str | None, code: str) -> list[tuple]:
-    """The keys of the places a stored (city, region, country) lies in."""
-    keys = [("country", code, None, None)]
-    if region:
-        keys.append(("region", code, None, region))
-    if city:
-        keys.append(("city", code, region, city))
-    return keys
 
 
 def _shortened(text: str, limit: int = 200) -> str:

@@ -250,3 +250,20 @@ def test_words():
     assert words("St. Louis") == ["st", "louis"]
     assert words("  São   Paulo ") == ["sao", "paulo"]
     assert words("-") == []
+
+
+def test_a_librarys_names_are_cached_for_the_next_process(tmp_path, monkeypatch):
+    rows = [("Lisbon", "Lisbon", "Portugal", "PT", 3), ("Porto", "Porto", "Portugal", "PT", 1)]
+    built = PlaceNames.of_library(rows, tmp_path)
+    assert list(tmp_path.glob("place-names-v*.json"))
+
+    def no_geonames(*args, **kwargs):
+        raise AssertionError("the cached names should have been used")
+
+    monkeypatch.setattr("photosearch.places.names.alternate_names", no_geonames)
+    counts = [("Lisbon", "Lisbon", "Portugal", "PT", 30), ("Porto", "Porto", "Portugal", "PT", 1)]
+    cached = PlaceNames.of_library(counts, tmp_path)  # the same places, other counts
+    assert cached.resolve("Lissabon") == built.resolve("Lissabon") != frozenset()
+    assert cached.find(["lisboa"]).places[0].name == "Lisbon"
+    with pytest.raises(AssertionError, match="cached names"):  # new places: built again
+        PlaceNames.of_library([*rows, ("Paris", "Île-de-France", "France", "FR", 1)], tmp_path)
