@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import api, cluster, compressed, gpu, indexing, memory, places, reindex, search
+from . import api, cluster, compressed, gpu, indexing, memory, ocr, places, reindex, search
 
 SUITES = {
     "indexing": indexing.run,
@@ -23,6 +23,7 @@ SUITES = {
     "compressed": compressed.run,
     "cluster": cluster.run,
     "places": places.run,
+    "ocr": ocr.run,
 }
 
 
