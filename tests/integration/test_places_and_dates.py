@@ -171,6 +171,10 @@ def test_hostile_queries_get_a_clear_answer_in_bounded_time(album_library):
     page = client.get("/api/search", query_string={"q": "a cat in Lisbon 2017"}).get_json()
     assert page["interpretation"]["place"] == "Lisbon" and page["place"] == "Lisbon"
     assert [item["kind"] for item in page["interpretation"]["understood"]] == ["place", "when"]
+    places = client.get("/api/facets").get_json()["places"]
+    portugal = next(country for country in places if country["name"] == "Portugal")
+    assert portugal["photos"] == 4 and portugal["cities"][0] == {"name": "Lisbon", "photos": 3}
+    assert client.get("/api/status").get_json()["places"]["with_place"] == 6
     html = client.get("/", query_string={"q": "a cat in Lisbon 2017"}).get_data(as_text=True)
     assert html.count('class="chip"') == 2 and "keep=in+Lisbon" in html
 
