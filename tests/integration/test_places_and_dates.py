@@ -81,6 +81,13 @@ def test_seasons_follow_the_hemisphere(album_library):
         "at-sea-moon.jpg", "lisbon-cat.jpg", "no-gps-coins.jpg", "paris-rocket.jpg",
         "porto-grass.jpg",
     ]  # fmt: skip
+    names, _ = found(album_library, q="summer")  # any year's: June-August, or Dec-Feb south
+    assert sorted(names) == [
+        "at-sea-moon.jpg", "lisbon-cat.jpg", "no-gps-coins.jpg", "paris-rocket.jpg",
+        "porto-grass.jpg", "sydney-astronaut.jpg",
+    ]  # fmt: skip
+    names, _ = found(album_library, q="in July")
+    assert sorted(names) == ["at-sea-moon.jpg", "lisbon-cat.jpg", "no-gps-coins.jpg"]
     names, result = found(album_library, q="summer 2016 in Sydney")
     assert names == ["sydney-astronaut.jpg"]  # January 2017 is the southern summer of 2016
     assert "taken 2016-12-01 to 2017-02-28" in result.interpretation.line()
