@@ -16,6 +16,7 @@ from .config import Config
 from .errors import BadParameter
 from .model.loading import PRESETS, device_hint, identity_key, local_weights, parse_model
 from .model.runtime import runtime_status
+from .places.gazetteer import VERSION as PLACES_VERSION
 from .progress import Progress
 from .store import ModelInfo, Store, VectorIndex
 from .store.database import redacted
@@ -241,8 +242,6 @@ class PhotoLibrary:
         current = models.get(key)
         counts = self.store.counts(current.id if current else None)
         index = VectorIndex(self.config, current) if current else None
-        from .places.gazetteer import VERSION as PLACES_VERSION
-
         return {
             "photos": counts["photos"],
             "failed": counts["failed"],

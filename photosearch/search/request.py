@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from ..errors import BadParameter
@@ -34,7 +34,7 @@ class SearchRequest:
     place: str | None = None  # a place of the library by any of its names (resolved later)
     sort: str | None = None  # None: by relevance, or newest first when only filters are left
     literal: bool = False  # the words as typed: no place or date read out of them
-    keep: tuple[str, ...] = field(default=())  # words understood once, kept as text since
+    keep: tuple[str, ...] = ()  # words understood once, kept as text since
 
 
 def _text(args: Mapping, name: str, limit: int = 200) -> str | None:

@@ -100,9 +100,7 @@ class Searcher:
             for score, photo_id in zip(scores[0], ids[0], strict=True)
             if photo_id >= 0 and (min_score is None or score >= min_score)
         ][offset:]
-        photos = self.store.photos(i for _, i in pairs)
-        hits = [(score, photos[i]) for score, i in pairs if i in photos]
-        return [SearchHit(offset + n + 1, score, photo) for n, (score, photo) in enumerate(hits)]
+        return self._hits(pairs, offset)
 
     def _by_date(self, query, limit, offset, filters, min_score, newest) -> list[SearchHit]:
         """Every photo that passes the filters (and, with a query, the minimum score), in the
@@ -120,8 +118,12 @@ class Searcher:
         else:
             ordered = ordered[np.isin(ordered, self.index.ids())]  # photos with a vector here
         page = ordered[offset : offset + limit].tolist()
-        photos = self.store.photos(page)
-        hits = [(None if scores is None else scores[i], photos[i]) for i in page if i in photos]
+        return self._hits([(None if scores is None else scores[i], i) for i in page], offset)
+
+    def _hits(self, pairs: list[tuple[float | None, int]], offset: int) -> list[SearchHit]:
+        """(score, id) pairs as ranked hits with their rows; ids deleted meanwhile dropped."""
+        photos = self.store.photos(i for _, i in pairs)
+        hits = [(score, photos[i]) for score, i in pairs if i in photos]
         return [SearchHit(offset + n + 1, score, photo) for n, (score, photo) in enumerate(hits)]
 
     def photo_vector(self, photo: str) -> np.ndarray:

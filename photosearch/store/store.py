@@ -284,15 +284,13 @@ class Store:
 
     def place_counts(self, version: int) -> dict[str, int]:
         """Photos with GPS, those named with a place, and those not looked up with `version`."""
-        located = and_(PhotoRow.latitude.is_not(None), PhotoRow.longitude.is_not(None))
         named = or_(PhotoRow.place_city.is_not(None), PhotoRow.place_country.is_not(None))
-        pending = or_(PhotoRow.place_version.is_(None), PhotoRow.place_version != version)
         count = select(func.count()).select_from(PhotoRow)
         with self._sessions() as session:
             return {
-                "with_gps": session.scalar(count.where(located)),
+                "with_gps": session.scalar(count.where(_located())),
                 "with_place": session.scalar(count.where(named)),
-                "places_pending": session.scalar(count.where(located, pending)),
+                "places_pending": session.scalar(count.where(_unnamed(version))),
             }
 
     def unnamed_positions(self, version: int, limit: int) -> list[tuple[int, float, float]]:
@@ -300,11 +298,7 @@ class Store:
         this gazetteer version, at most `limit` of them."""
         query = (
             select(PhotoRow.id, PhotoRow.latitude, PhotoRow.longitude)
-            .where(
-                PhotoRow.latitude.is_not(None),
-                PhotoRow.longitude.is_not(None),
-                or_(PhotoRow.place_version.is_(None), PhotoRow.place_version != version),
-            )
+            .where(_unnamed(version))
             .order_by(PhotoRow.id)
             .limit(limit)
         )
@@ -621,7 +615,7 @@ def _conditions(filters: Filters) -> list:
     if filters.formats:
         conditions.append(PhotoRow.format.in_(filters.formats))
     if filters.has_location is True:
-        conditions.append(and_(PhotoRow.latitude.is_not(None), PhotoRow.longitude.is_not(None)))
+        conditions.append(_located())
     elif filters.has_location is False:
         conditions.append(or_(PhotoRow.latitude.is_(None), PhotoRow.longitude.is_(None)))
     if filters.places:
@@ -629,6 +623,16 @@ def _conditions(filters: Filters) -> list:
     if filters.taken_north or filters.taken_south:
         conditions.append(_taken(filters.taken_north, filters.taken_south))
     return conditions
+
+
+def _located() -> object:
+    return and_(PhotoRow.latitude.is_not(None), PhotoRow.longitude.is_not(None))
+
+
+def _unnamed(version: int) -> object:
+    """Photos with GPS whose place this gazetteer version has not looked up."""
+    pending = or_(PhotoRow.place_version.is_(None), PhotoRow.place_version != version)
+    return and_(_located(), pending)
 
 
 def _in_place(term: PlaceTerm) -> object:
