@@ -80,18 +80,18 @@ def _index_state(store: Store, index: VectorIndex, version: int, model_id: int):
     if not index.read():
         return "unreadable", None
     saved = index.saved_version()
-    ids_in_file = index.ids()
+    behind = store.shared and saved < version
+    if saved != version and not behind:
+        return "stale", index.size
     ids_in_db = np.fromiter(store.ids_with_vectors(model_id), dtype=np.int64)
-    differ = set(np.setxor1d(ids_in_file, ids_in_db).tolist())
-    if saved == version:
+    differ = set(np.setxor1d(index.ids(), ids_in_db).tolist())
+    if not behind:
         return ("mismatch" if differ else "fresh"), index.size
-    if store.shared and saved < version:
-        # Behind: it may differ from the database only in photos changed since its version.
-        changed = store.vector_changes(model_id, saved, version)
-        if changed is None or differ <= changed:  # a pruned log cannot tell; catching up can
-            return BEHIND, index.size
-        return "mismatch", index.size
-    return "stale", index.size
+    # Behind: it may differ from the database only in photos changed since its version.
+    changed = store.vector_changes(model_id, saved, version)
+    if changed is None or differ <= changed:  # a pruned log cannot tell; catching up can
+        return BEHIND, index.size
+    return "mismatch", index.size
 
 
 def repair(store: Store, config: Config, report: CheckReport) -> CheckReport:

@@ -85,7 +85,6 @@ class PhotoLibrary:
         """An embedder for any model name; the configured one is loaded once and shared."""
         if model == self.config.model and "embedder" in self.__dict__:
             return self.embedder
-        parse_model(model, self.config)  # a bad name is refused before torch is imported
         from .model.embedder import load_embedder
 
         return load_embedder(model, self.config)
