@@ -51,6 +51,11 @@ SETTING_OPTIONS = {
 }
 
 
+OCR_OPTION = click.option(
+    "--ocr/--no-ocr",
+    default=None,
+    help="Read the text in photos after embedding them (the `ocr` setting; on by default).",
+)
 RAY_OPTION = click.option(
     "--ray",
     "ray_address",
@@ -83,6 +88,7 @@ def common_options(skip: tuple[str, ...] = ()):
                 exclude=kwargs.pop("exclude", None) or None,  # no --exclude: keep env/file value
                 include_hidden=kwargs.pop("include_hidden", None),
                 ray_address=kwargs.pop("ray_address", None),
+                ocr=kwargs.pop("ocr", None),
             )
             library = PhotoLibrary.open(config)
             try:
@@ -106,12 +112,16 @@ def cli():
 @click.option("--exclude", multiple=True, help="Skip files or folders matching this glob.")
 @click.option("--include-hidden", is_flag=True, default=None, help="Also index dot-files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@OCR_OPTION
+@click.option(
+    "--reread-text", is_flag=True, help="Read again the text an older recogniser read."
+)
 @RAY_OPTION
 @common_options()
-def index(library: PhotoLibrary, folders, as_json):
-    """Index photo folders; later runs only read what changed."""
+def index(library: PhotoLibrary, folders, as_json, reread_text):
+    """Index photo folders, then read the text in them; later runs only read what changed."""
     progress = TqdmProgress() if sys.stdout.isatty() and not as_json else None
-    summary = library.index(list(folders), progress)
+    summary = library.index(list(folders), progress, reread_text=reread_text)
     if as_json:
         click.echo(json.dumps(summary.to_dict()))
         return
@@ -126,8 +136,15 @@ def index(library: PhotoLibrary, folders, as_json):
     )
     click.echo(
         f"embedded {summary.embedded} images ({summary.reused} vectors reused) in "
-        f"{summary.seconds:.1f} s, {summary.images_per_second:.1f} images/s {ran}"
+        f"{summary.seconds - summary.text_seconds:.1f} s, "
+        f"{summary.images_per_second:.1f} images/s {ran}"
     )
+    if summary.texts_read:
+        failed = f", {summary.text_failed} failed" if summary.text_failed else ""
+        click.echo(
+            f"read the text of {summary.texts_read} photos ({summary.with_text} with text"
+            f"{failed}) in {summary.text_seconds:.1f} s, {summary.texts_per_second:.1f} photos/s"
+        )
     if summary.failed:
         click.echo("See why files failed: photosearch errors")
 
@@ -182,8 +199,8 @@ def search(library: PhotoLibrary, query, like, limit, offset, date_from, date_to
     if as_json:
         click.echo(json.dumps([hit.to_dict() for hit in hits], indent=2))
         return
-    if result.interpretation and result.interpretation.understood:
-        click.echo(result.interpretation.line(), err=True)
+    if result.written or (result.interpretation and result.interpretation.understood):
+        click.echo(_understood_line(result), err=True)
     if not hits:
         click.echo("No photo matches" + (" with these filters." if result.filters.active else "."))
     else:
@@ -194,6 +211,16 @@ def search(library: PhotoLibrary, query, like, limit, offset, date_from, date_to
         opened = open_in_viewer([hit.photo.path for hit in hits], library.config.viewer)
         if len(opened) < len(hits) and not as_json:
             click.echo(f"Opened the top {len(opened)}; set `viewer` to open them all.", err=True)
+
+
+def _understood_line(result) -> str:
+    """The interpretation's line, and the phrases to be found written in the photos."""
+    parts = [result.interpretation.line()] if result.interpretation.understood else []
+    if result.written:
+        if not result.interpretation.text and not result.interpretation.understood:
+            parts = []
+        parts += [f'written "{phrase}"' for phrase in result.written]
+    return " · ".join(parts)
 
 
 def _example(library: PhotoLibrary, like: str | None) -> dict:
@@ -222,7 +249,11 @@ def _print_hits(library: PhotoLibrary, hits, preview: bool) -> None:
         taken = hit.photo.taken_at.strftime("%Y-%m-%d") if hit.photo.taken_at else "-" * 10
         score = "     -" if hit.score is None else f"{hit.score:6.3f}"
         place = f"  ({hit.photo.place})" if hit.photo.place else ""
-        click.echo(f"{hit.rank:>4}  {score}  {taken}  {display_path(hit.photo.path)}{place}")
+        written = ""
+        if hit.text:
+            written = "  [text: " + " | ".join(line.text for line in hit.text.lines) + "]"
+        path = display_path(hit.photo.path)
+        click.echo(f"{hit.rank:>4}  {score}  {taken}  {path}{place}{written}")
         if protocol:
             image = _thumbnail_image(library, hit.photo)
             if image is not None:
@@ -265,6 +296,7 @@ def status(library: PhotoLibrary, as_json):
         ("photos", report["photos"]),
         ("failed", report["failed"]),
         ("places", _places_line(report["places"])),
+        ("text", _text_line(report["text"])),
         ("model", f"{report['model']} ({report['model_key'] or 'weights not found'})"),
         ("why", report["model_reason"]),
         ("weights", report["weights"] or "not found locally (see: photosearch models)"),
@@ -277,6 +309,17 @@ def status(library: PhotoLibrary, as_json):
     ]
     for label, value in rows:
         click.echo(f"{label:<10} {value}")
+
+
+def _text_line(text: dict) -> str:
+    line = f"{text['with_text']} photos with text"
+    if text["text_failed"]:
+        line += f", {text['text_failed']} could not be read (photosearch errors)"
+    if not text["ocr"]:
+        return line + "; reading text is off (ocr = false)"
+    if text["text_unread"]:
+        line += f"; {text['text_unread']} not read yet (the next index reads them)"
+    return line
 
 
 def _places_line(places: dict) -> str:
@@ -308,8 +351,9 @@ def models(library: PhotoLibrary, as_json):
 @click.option("--json", "as_json", is_flag=True)
 @common_options(skip=("runtime", "precision"))
 def errors(library: PhotoLibrary, limit, as_json):
-    """Files that could not be indexed, and why."""
+    """Files that could not be indexed, and why; photos whose text could not be read."""
     failures = library.store.failures(limit)
+    failures += library.store.text_failures(None if limit is None else limit - len(failures))
     if as_json:
         click.echo(json.dumps([failure.to_dict() for failure in failures], indent=2))
         return
@@ -408,6 +452,7 @@ def check(library: PhotoLibrary, repair, as_json):
 @click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--exclude", multiple=True, help="Skip files or folders matching this glob.")
 @click.option("--include-hidden", is_flag=True, default=None, help="Also index dot-files.")
+@OCR_OPTION
 @RAY_OPTION
 @common_options()
 def watch(library: PhotoLibrary, folders):

@@ -55,6 +55,7 @@ class Config:
     model_source: str = field(default="", compare=False)
     reconcile_interval: int = 3600  # watcher: seconds between full re-scans (0: never)
     thumbnails_at_index: bool = True  # save 320 px thumbnails from the index decode
+    ocr: bool = True  # read the text in photos (a pass after embedding), to search its words
     ray_address: str = ""  # embed on a Ray cluster: auto, local or ray://HOST:10001; "": here
 
     @property

@@ -16,6 +16,7 @@ from .config import Config
 from .errors import BadParameter
 from .model.loading import PRESETS, device_hint, identity_key, local_weights, parse_model
 from .model.runtime import runtime_status
+from .ocr.reader import MODEL_VERSION as OCR_VERSION
 from .places.gazetteer import VERSION as PLACES_VERSION
 from .progress import Progress
 from .store import ModelInfo, Store, VectorIndex
@@ -42,6 +43,7 @@ class SearchResult:
     filters: Filters  # every filter applied, the ones read from the query included
     min_score: float | None
     sort: str
+    written: tuple[str, ...] = ()  # phrases to be found written in the photos, as typed
 
 
 class PhotoLibrary:
@@ -108,9 +110,11 @@ class PhotoLibrary:
         progress: Progress | None = None,
         wait: float = 0.0,
         scopes: set[str] | None = None,
+        reread_text: bool = False,
     ) -> IndexSummary:
         """Index folders (or just the scopes below them); refuses (DataDirBusy) while another
-        process writes, after waiting `wait` seconds for it."""
+        process writes, after waiting `wait` seconds for it. With reread_text, photos whose
+        text an older recogniser read are read again."""
         from .indexing.indexer import Indexer
         from .model.lazy_embedder import LazyEmbedder
 
@@ -120,7 +124,7 @@ class PhotoLibrary:
             embedder = self.__dict__.get("embedder") or LazyEmbedder(lambda: self.embedder)
             indexer = Indexer(self.store, embedder, model, self.config, self.cluster)
             self.name_places()  # a library indexed before places were: from its coordinates
-            summary = indexer.run(roots, progress, scopes)
+            summary = indexer.run(roots, progress, scopes, reread_text)
             self.store.mark_indexed(model.id, canonical_name(self.config))
             return summary
         finally:
@@ -186,9 +190,11 @@ class PhotoLibrary:
         return places.choices() if places else []
 
     def search(self, request: SearchRequest, today: date | None = None) -> SearchResult:
-        """Run a search as the CLI and the web ask for it: places and dates read from the
-        text (unless literal), filters, minimum score, sort and paging."""
+        """Run a search as the CLI and the web ask for it: written phrases, places and dates
+        read from the text (places and dates unless literal), filters, minimum score, sort and
+        paging. The words of a plain text query are looked for in the photos' text too."""
         from .search.interpret import interpret
+        from .search.written import Written, split_written, written_words
 
         searcher = self.searcher
         places = self.known_places() if request.text or request.place else None
@@ -200,10 +206,13 @@ class PhotoLibrary:
                     "known place (photos need GPS positions for that)."
                 )
             place = places.resolve(request.place)
-        interpretation, vector = None, None
+        interpretation, vector, written = None, None, Written()
+        phrases: tuple[str, ...] = ()
         if request.text is not None:
+            query = split_written(request.text)
+            phrases = query.phrases
             interpretation = interpret(
-                request.text,
+                query.rest,
                 places=None if place else places,  # an explicit place leaves place words be
                 today=today or date.today(),
                 literal=request.literal,
@@ -212,6 +221,7 @@ class PhotoLibrary:
             place = place or interpretation.place
             if interpretation.text:
                 vector = searcher.query_vector(interpretation.text)
+            written = written_words(phrases, interpretation.text)
         elif request.like is not None:
             if self.store.photo(request.like) is None:
                 raise BadParameter(f"No indexed photo has id {request.like}.")
@@ -228,9 +238,12 @@ class PhotoLibrary:
         if min_score is None and vector is not None:
             text_query = request.text is not None
             min_score = self.config.min_score if text_query else self.config.min_score_photo
-        sort = request.sort or ("relevance" if vector is not None else "newest")
-        hits = searcher.vector(vector, request.limit, request.offset, filters, min_score, sort)
-        return SearchResult(hits, interpretation, place, filters, min_score, sort)
+        ranked = vector is not None or bool(phrases)
+        sort = request.sort or ("relevance" if ranked else "newest")
+        hits = searcher.vector(
+            vector, request.limit, request.offset, filters, min_score, sort, written
+        )
+        return SearchResult(hits, interpretation, place, filters, min_score, sort, phrases)
 
     def status(self) -> dict:
         """Counts and state, without loading the model (or importing torch)."""
@@ -245,6 +258,7 @@ class PhotoLibrary:
             "photos": counts["photos"],
             "failed": counts["failed"],
             "places": self.store.place_counts(PLACES_VERSION),
+            "text": {**self.store.text_counts(), "ocr": self.config.ocr, "reader": OCR_VERSION},
             "vectors": counts.get("vectors", 0),
             "model": self.config.model,
             "model_reason": self.model_reason,

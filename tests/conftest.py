@@ -135,6 +135,7 @@ def config(tmp_path, tiny_model_name, database_url) -> Config:
         offline=True,
         batch_size=8,
         workers=2,
+        ocr=False,  # reading text costs about a second a photo: the tests of it turn it on
     )
 
 
@@ -174,6 +175,7 @@ def run_cli(tmp_path, tiny_model_name):
         # Measuring runtimes exports ONNX files (seconds per data dir); tests of it ask for it.
         "PHOTOSEARCH_RUNTIME": "torch",
         "PHOTOSEARCH_PRECISION": "fp32",
+        "PHOTOSEARCH_OCR": "0",  # the tests of text in photos turn it on
     }
 
     def run(*args, env=None, check=True, command=(sys.executable, str(REPO / "manage.py"))):

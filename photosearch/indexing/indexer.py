@@ -18,6 +18,7 @@ from .reconciler import Reconciler, under_any
 from .scanner import Scanner
 from .stage import FileResult, Job, Stage
 from .summary import IndexSummary
+from .text_pass import read_texts
 from .thread_stage import AUTO, ThreadStage
 
 if TYPE_CHECKING:
@@ -47,10 +48,12 @@ class Indexer:
         roots: Iterable[Path],
         progress: Progress | None = None,
         scopes: Iterable[str] | None = None,
+        reread_text: bool = False,
     ) -> IndexSummary:
-        """Bring the index in line with the disk below roots. With scopes (paths below the
-        roots: files, folders, or paths that no longer exist), only those are looked at; a
-        watcher passes the paths its events named."""
+        """Bring the index in line with the disk below roots, then (with ocr on) read the
+        text of photos that have none yet. With scopes (paths below the roots: files, folders,
+        or paths that no longer exist), only those are looked at; a watcher passes the paths
+        its events named. With reread_text, text read by an older recogniser is read again."""
         started = time.perf_counter()
         progress = progress or Progress()
         stage = self.stage or ThreadStage(self.embedder, self.config, self.gpu)
@@ -68,6 +71,8 @@ class Indexer:
         progress.close()
         decisions.finish()
         summary.device, summary.runtime, summary.where = stage.device, stage.runtime, stage.where
+        if self.config.ocr:
+            read_texts(self.store, stage, targets, summary, progress, reread_text)
         summary.seconds = time.perf_counter() - started
         return summary
 

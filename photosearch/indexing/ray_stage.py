@@ -18,9 +18,10 @@ import numpy as np
 
 from ..config import Config, default_data_dir
 from ..errors import ModelLoadError, PhotosearchError
-from .stage import FileResult, Job
+from .stage import FileResult, Job, TextJob, TextResult
 
 WORKER_KEYS = ("host", "device", "runtime")  # columns that say who answered
+TEXT_BLOCK = 16  # photos per block of the text pass: about a second each to read
 
 
 class ClusterError(PhotosearchError):
@@ -77,6 +78,27 @@ class RayStage:
             batch_format="numpy",
             **self._actors(),
         )
+        yield from self._answers(dataset, "embed")
+
+    def read_texts(self, jobs: Sequence[TextJob]) -> Iterator[list[TextResult]]:
+        """The text pass on the cluster: one CPU actor per node reads its share of photos
+        with that node's cores (text recognition runs on ONNX Runtime's CPU provider)."""
+        rows = [
+            {"number": job.number, "path": os.fsencode(job.path), "content_hash": job.content_hash}
+            for job in jobs
+        ]
+        blocks = -(-len(rows) // TEXT_BLOCK)
+        dataset = self.ray.data.from_items(rows, override_num_blocks=blocks).map_batches(
+            TextActor,
+            fn_constructor_kwargs={"config": self.config},
+            batch_size=TEXT_BLOCK,
+            batch_format="numpy",
+            **self._cpu_actors(),
+        )
+        yield from self._answers(dataset, "read text")
+
+    def _answers(self, dataset, doing: str) -> Iterator[list]:
+        """The actors' answers, a block at a time, each job's once."""
         answered: set[int] = set()
         # Without prefetching: with it, each batch waited for the next one to be done.
         batches = dataset.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=0)
@@ -89,7 +111,7 @@ class RayStage:
                 answered.update(result.number for result in fresh)
                 yield fresh
         except self.ray.exceptions.RayError as exc:
-            raise ClusterError(f"The Ray cluster could not embed: {_reason(exc)}") from None
+            raise ClusterError(f"The Ray cluster could not {doing}: {_reason(exc)}") from None
 
     def _actors(self) -> dict:
         """One actor per GPU where the cluster has GPUs; else one per node, with the cores of
@@ -100,9 +122,12 @@ class RayStage:
             return {"compute": pool(size=gpus), "num_gpus": 1}
         if self.config.device == "cuda":
             raise ClusterError("Device 'cuda' was asked for, but the Ray cluster has no GPU.")
+        return self._cpu_actors()
+
+    def _cpu_actors(self) -> dict:
         cpus = [node["Resources"].get("CPU", 0) for node in self.ray.nodes() if node["Alive"]]
         cpus = [count for count in cpus if count]
-        return {"compute": pool(size=len(cpus)), "num_cpus": min(cpus)}
+        return {"compute": self.ray.data.ActorPoolStrategy(size=len(cpus)), "num_cpus": min(cpus)}
 
 
 class EmbeddingActor:
@@ -133,9 +158,33 @@ class EmbeddingActor:
             )
         ]
         results = [result for group in self.stage.run(jobs, self.reusable) for result in group]
-        answers = np.array([pickle.dumps(result) for result in results], dtype=object)
-        worker = {key: np.full(len(results), getattr(self.stage, key)) for key in WORKER_KEYS}
-        return {"result": answers, **worker}
+        return _answered(results, self.stage)
+
+
+class TextActor:
+    """One Ray actor of the text pass: a ThreadStage without a model reads each batch."""
+
+    def __init__(self, config: Config):
+        from .thread_stage import ThreadStage
+
+        self.stage = ThreadStage(None, config, None, socket.gethostname())
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        jobs = [
+            TextJob(int(number), os.fsdecode(bytes(path)), str(digest))
+            for number, path, digest in zip(
+                batch["number"], batch["path"], batch["content_hash"], strict=True
+            )
+        ]
+        results = [result for group in self.stage.read_texts(jobs) for result in group]
+        return _answered(results, self.stage)
+
+
+def _answered(results: list, stage) -> dict[str, np.ndarray]:
+    """An actor's answers as columns: the pickled results, and who answered."""
+    answers = np.array([pickle.dumps(result) for result in results], dtype=object)
+    worker = {key: np.full(len(results), getattr(stage, key)) for key in WORKER_KEYS}
+    return {"result": answers, **worker}
 
 
 def connect(address: str):

@@ -1,6 +1,7 @@
 """The seam of an index run. The Indexer decides which files must be read and what each answer
 means for the store; a stage turns those files into answers: stat, content hash and, unless
-the content's vector can be reused, metadata and a vector. Two stages do it: this process's
+the content's vector can be reused, metadata and a vector; and in a second pass, the text
+written in photos. Two stages do it: this process's
 threads (thread_stage.ThreadStage) and a Ray cluster (ray_stage.RayStage)."""
 
 from __future__ import annotations
@@ -40,6 +41,27 @@ class FileResult:
     error: Failure | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class TextJob:
+    number: int
+    path: str
+    content_hash: str  # the content the photo had when it was indexed
+
+
+@dataclass(slots=True)
+class TextResult:
+    """The text read in one file, as plain data: (text, confidence, four (x, y) corners) per
+    line, in pixels of the upright photo of width x height."""
+
+    number: int
+    content_hash: str = ""  # of the bytes that were read (the file may have changed since)
+    lines: list[tuple[str, float, tuple]] | None = None
+    width: int = 0
+    height: int = 0
+    error: Failure | None = None  # the file could not be read, decoded, or its text read
+    unreadable: bool = False  # the file itself was not there to read: nothing to record
+
+
 class Stage(Protocol):
     """Answers for jobs, in batches that the Indexer commits one transaction each, in any order.
     Contents in `reusable` are hashed but neither decoded nor embedded."""
@@ -49,3 +71,7 @@ class Stage(Protocol):
     runtime: str
 
     def run(self, jobs: Sequence[Job], reusable: frozenset[str]) -> Iterator[list[FileResult]]: ...
+
+    def read_texts(self, jobs: Sequence[TextJob]) -> Iterator[list[TextResult]]:
+        """The text written in each photo, in batches, in any order."""
+        ...

@@ -254,14 +254,14 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-_shared: TextReader | None = None
+_shared: dict[int | None, TextReader] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_reader() -> TextReader:
-    """The process's reader, on every core: one set of models, however many callers."""
-    global _shared
+def shared_reader(threads: int | None = None) -> TextReader:
+    """The process's reader with `threads` threads a read (default: every core): one set of
+    models, however many callers."""
     with _shared_lock:
-        if _shared is None:
-            _shared = TextReader()
-        return _shared
+        if threads not in _shared:
+            _shared[threads] = TextReader(threads)
+        return _shared[threads]

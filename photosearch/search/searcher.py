@@ -1,5 +1,6 @@
 """Queries to ranked photos: a text or a photo becomes a normalised vector, FAISS finds the
-nearest ones, the store supplies their rows."""
+nearest ones, the store supplies their rows. Words written in photos are a second ranking,
+fused with the picture's by reciprocal rank (see written)."""
 
 from __future__ import annotations
 
@@ -13,19 +14,45 @@ from ..config import Config
 from ..errors import QueryError
 from ..imaging.decoder import DecodeError, decode
 from ..model.embedder import Embedder
-from ..store import Filters, ModelInfo, Photo, Store, VectorIndex
+from ..store import Filters, ModelInfo, Photo, Store, TextLine, VectorIndex
 from .terms import SORTS, parse_query
+from .written import Written, matched_lines
+from .written import score as text_score
+
+# Reciprocal rank fusion: a photo's place in each ranking counts 1 / (RRF_K + rank). 60 is the
+# constant of Cormack et al. (2009): the top of either ranking weighs about alike, so a photo
+# whose text holds the words joins the top without pushing down what the picture matches.
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """The lines of a photo's text that hold the searched words; boxes in pixels of the upright
+    photo of width x height."""
+
+    lines: tuple[TextLine, ...]
+    width: int | None
+    height: int | None
+
+    def to_dict(self) -> dict:
+        return {
+            "lines": [{"text": line.text, "box": line.box} for line in self.lines],
+            "width": self.width,
+            "height": self.height,
+        }
 
 
 @dataclass(frozen=True)
 class SearchHit:
     rank: int
-    score: float | None  # None: found by its metadata alone (a query of only a place or date)
+    score: float | None  # None: found by metadata or written words alone, not by the picture
     photo: Photo
+    text: TextMatch | None = None  # where the searched words are written in it
 
     def to_dict(self) -> dict:
         score = None if self.score is None else round(self.score, 6)
-        return {"rank": self.rank, "score": score, **self.photo.to_dict()}
+        text = self.text.to_dict() if self.text else None
+        return {"rank": self.rank, "score": score, **self.photo.to_dict(), "text_match": text}
 
 
 class Searcher:
@@ -78,53 +105,128 @@ class Searcher:
         filters: Filters | None = None,
         min_score: float | None = None,
         sort: str = "relevance",
+        written: Written | None = None,
     ) -> list[SearchHit]:
         """Nearest photos to a vector; with filters, among matching photos only (all of them
         when fewer than limit match); with min_score, none that score below it. Sorted
         newest or oldest first, the same photos by date taken; without a vector, every photo
-        that meets the filters, by date."""
+        that meets the filters, by date. With written words, photos whose text holds its
+        phrases are the only ones, and those whose text also holds its words are ranked by
+        that text too, whatever their picture's score."""
         if limit < 1 or offset < 0:
             raise QueryError("limit must be at least 1 and offset at least 0.")
         if sort not in SORTS:
             raise QueryError(f"Unknown sort {sort!r}; use one of: {', '.join(SORTS)}.")
-        if sort != "relevance" or query is None:
-            return self._by_date(query, limit, offset, filters, min_score, sort != "oldest")
-        among = None
-        if filters is not None and filters.active:
+        filters, written = filters or Filters(), written or Written()
+        among, by_text = self._written_candidates(filters, written)
+        if among is not None and len(among) == 0:
+            return []
+        if sort != "relevance" or (query is None and not by_text):
+            return self._by_date(query, limit, offset, filters, min_score, sort, among, by_text)
+        if query is None:  # written words alone: by how well the text holds them
+            return self._hits(
+                [(None, i) for i in by_text[offset : offset + limit]], offset, written
+            )
+        pictured = self._pictured(query, limit + offset, filters, among, min_score)
+        if not by_text:
+            return self._hits(pictured[offset : offset + limit], offset, written)
+        return self._hits(
+            self._fused(query, pictured, by_text)[offset : offset + limit], offset, written
+        )
+
+    def _written_candidates(
+        self, filters: Filters, written: Written
+    ) -> tuple[np.ndarray | None, list[int]]:
+        """The photos a search may return (None: any that pass the filters; with phrases,
+        those whose text holds them), and those whose text holds every written word and
+        phrase, best held first."""
+        if not written:
+            return None, []
+        phrased = Written(written.phrases)
+        held, scored = [], []
+        for photo_id, text in self.store.text_matches(written.phrases or written.words, filters):
+            if written.phrases and text_score(text, phrased) is None:
+                continue  # a substring of the text, not its words
+            held.append(photo_id)
+            found = text_score(text, written)
+            if found is not None:  # the best held first; of those alike, the shortest text
+                scored.append((-found, len(text), photo_id))
+        by_text = [photo_id for *_, photo_id in sorted(scored)]
+        return (np.array(held, dtype=np.int64) if written.phrases else None), by_text
+
+    def _pictured(self, query, depth, filters, among, min_score) -> list[tuple[float, int]]:
+        """(score, id) of the photos nearest the vector, best first."""
+        if among is None and filters.active:
             among = self.store.filtered_ids(filters)
             if len(among) == 0:
                 return []
-        scores, ids = self.index.search(query, limit + offset, among)
-        pairs = [
+        scores, ids = self.index.search(query, depth, among)
+        return [
             (float(score), int(photo_id))
             for score, photo_id in zip(scores[0], ids[0], strict=True)
             if photo_id >= 0 and (min_score is None or score >= min_score)
-        ][offset:]
-        return self._hits(pairs, offset)
+        ]
 
-    def _by_date(self, query, limit, offset, filters, min_score, newest) -> list[SearchHit]:
-        """Every photo that passes the filters (and, with a query, the minimum score), in the
-        order they were taken; scores are exact."""
-        ordered = self.store.ids_by_taken(filters or Filters(), newest)
+    def _fused(self, query, pictured, by_text) -> list[tuple[float | None, int]]:
+        """Both rankings in one by reciprocal rank; on a tie, the photo found by its text
+        first. Photos found by their text alone get their picture's score all the same."""
+        fused: dict[int, float] = {}
+        for rank, (_, photo_id) in enumerate(pictured, 1):
+            fused[photo_id] = 1 / (RRF_K + rank)
+        for rank, photo_id in enumerate(by_text, 1):
+            fused[photo_id] = fused.get(photo_id, 0.0) + 1 / (RRF_K + rank)
+        scores = dict((photo_id, score) for score, photo_id in pictured)
+        unscored = np.array([i for i in by_text if i not in scores], dtype=np.int64)
+        if len(unscored):
+            found_scores, found_ids = self.index.search(query, len(unscored), unscored)
+            scores.update(
+                (int(i), float(s))
+                for s, i in zip(found_scores[0], found_ids[0], strict=True)
+                if i >= 0
+            )
+        in_text = set(by_text)
+        order = sorted(fused, key=lambda i: (-fused[i], i not in in_text))
+        return [(scores.get(photo_id), photo_id) for photo_id in order]
+
+    def _by_date(
+        self, query, limit, offset, filters, min_score, sort, among, by_text
+    ) -> list[SearchHit]:
+        """Every photo that passes the filters (and, with a query, the minimum score, unless
+        its text holds the written words), in the order they were taken; scores are exact."""
+        ordered = self.store.ids_by_taken(filters, sort != "oldest")
+        if among is not None:
+            ordered = ordered[np.isin(ordered, among)]
         scores = None
         if query is not None:
             found_scores, found_ids = self.index.search(query, len(ordered), ordered)
             passing = found_ids[0] >= 0
             if min_score is not None:
-                passing &= found_scores[0] >= min_score
+                passing &= (found_scores[0] >= min_score) | np.isin(found_ids[0], by_text)
             kept_ids, kept_scores = found_ids[0][passing], found_scores[0][passing]
             scores = dict(zip(kept_ids.tolist(), kept_scores.tolist(), strict=True))
             ordered = ordered[np.isin(ordered, kept_ids)]
-        else:
+        elif among is None:
             ordered = ordered[np.isin(ordered, self.index.ids())]  # photos with a vector here
         page = ordered[offset : offset + limit].tolist()
-        return self._hits([(None if scores is None else scores[i], i) for i in page], offset)
+        return self._hits(
+            [(None if scores is None else scores[i], i) for i in page], offset, Written()
+        )
 
-    def _hits(self, pairs: list[tuple[float | None, int]], offset: int) -> list[SearchHit]:
-        """(score, id) pairs as ranked hits with their rows; ids deleted meanwhile dropped."""
+    def _hits(
+        self, pairs: list[tuple[float | None, int]], offset: int, written: Written
+    ) -> list[SearchHit]:
+        """(score, id) pairs as ranked hits with their rows (and, with written words, the
+        lines of text that hold them); ids deleted meanwhile dropped."""
         photos = self.store.photos(i for _, i in pairs)
-        hits = [(score, photos[i]) for score, i in pairs if i in photos]
-        return [SearchHit(offset + n + 1, score, photo) for n, (score, photo) in enumerate(hits)]
+        found = [(score, photos[i]) for score, i in pairs if i in photos]
+        texts = self.store.texts(photo.content_hash for _, photo in found) if written else {}
+        hits = []
+        for n, (score, photo) in enumerate(found):
+            text = texts.get(photo.content_hash)
+            lines = tuple(matched_lines(text.lines, written)) if text else ()
+            match = TextMatch(lines, text.width, text.height) if lines else None
+            hits.append(SearchHit(offset + n + 1, score, photo, match))
+        return hits
 
     def photo_vector(self, photo: str) -> np.ndarray:
         record = self.indexed_photo(photo)

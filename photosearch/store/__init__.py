@@ -1,7 +1,17 @@
 """Persistence: database rows (SQLite or PostgreSQL, the truth) and per-machine FAISS files (a
 rebuildable cache)."""
 
-from .records import Failure, Filters, KnownFile, ModelInfo, Photo, PlaceTerm, display_path
+from .records import (
+    Failure,
+    Filters,
+    KnownFile,
+    ModelInfo,
+    Photo,
+    PhotoText,
+    PlaceTerm,
+    TextLine,
+    display_path,
+)
 from .store import Store, Writer
 from .vector_index import VectorIndex
 
@@ -11,8 +21,10 @@ __all__ = [
     "KnownFile",
     "ModelInfo",
     "Photo",
+    "PhotoText",
     "PlaceTerm",
     "Store",
+    "TextLine",
     "VectorIndex",
     "Writer",
     "display_path",

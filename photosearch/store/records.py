@@ -92,6 +92,49 @@ class Failure:
         return data
 
 
+Corners = tuple[tuple[float, float], ...]  # four (x, y), clockwise from the text's top left
+
+
+@dataclass(frozen=True)
+class TextLine:
+    text: str
+    confidence: float
+    box: Corners
+
+
+@dataclass(frozen=True)
+class PhotoText:
+    """What the text recogniser read in one content (every photo with those bytes)."""
+
+    content_hash: str
+    ocr_version: str
+    lines: tuple[TextLine, ...]
+    width: int | None  # of the upright photo the boxes are in
+    height: int | None
+    failure_kind: str | None = None  # the text could not be read: why
+    failure_message: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+    def to_dict(self) -> dict:
+        return {
+            "lines": [
+                {"text": line.text, "confidence": line.confidence, "box": line.box}
+                for line in self.lines
+            ],
+            "width": self.width,
+            "height": self.height,
+            "ocr_version": self.ocr_version,
+            "failure": (
+                {"kind": self.failure_kind, "message": self.failure_message}
+                if self.failure_kind
+                else None
+            ),
+        }
+
+
 class Period(Protocol):
     """When photos were taken, as a query says it (search.interpret.Period): a range of days,
     months of any year, or both. A season is two: its months differ across the equator."""

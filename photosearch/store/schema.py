@@ -108,6 +108,28 @@ class EmbeddingRow(Base):
     vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, L2-normalised, dim of the model
 
 
+class PhotoTextRow(Base):
+    """The text read in a photo's content: keyed by content hash, so moved and copied photos
+    share it, and by the recogniser that read it, so a new one re-reads only when asked. A
+    photo whose text could not be read has a row with the failure and no lines."""
+
+    __tablename__ = "photo_texts"
+
+    # An integer key: SQLite's full-text table (photo_text_fts, trigram) refers to rows by it.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    ocr_version: Mapped[str] = mapped_column(String(200))
+    # JSON: [[text, confidence, [[x, y] x 4]], ...], boxes in pixels of the upright photo
+    lines: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # the lines joined, "" when none
+    search_text: Mapped[str] = mapped_column(Text)  # text.fold of it: what searches match
+    width: Mapped[int | None] = mapped_column(Integer)  # the size the boxes refer to
+    height: Mapped[int | None] = mapped_column(Integer)
+    failure_kind: Mapped[str | None] = mapped_column(String(32))
+    failure_message: Mapped[str | None] = mapped_column(Text)
+    read_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class FailureRow(Base):
     __tablename__ = "failures"
 

@@ -32,8 +32,18 @@ from ..lock import FileLock, WriterLock
 from ..metadata import PhotoMeta, Place
 from .advisory_lock import AdvisoryLock
 from .database import create_store_engine, redacted, upgrade
-from .records import Failure, Filters, KnownFile, ModelInfo, Period, Photo, PlaceTerm
-from .schema import EmbeddingRow, FailureRow, ModelRow, PhotoRow, VectorChangeRow
+from .records import (
+    Failure,
+    Filters,
+    KnownFile,
+    ModelInfo,
+    Period,
+    Photo,
+    PhotoText,
+    PlaceTerm,
+)
+from .schema import EmbeddingRow, FailureRow, ModelRow, PhotoRow, PhotoTextRow, VectorChangeRow
+from .texts import containing, photo_text, text_values
 
 META_FIELDS = (
     "format",
@@ -357,6 +367,86 @@ class Store:
                 for row in session.scalars(query)
             ]
 
+    # --- recognised text ----------------------------------------------------------------------
+
+    def unread_texts(self, roots: Iterable[str], version: str | None) -> list[tuple[str, str]]:
+        """(content hash, a path with it) of the photos below roots whose content has no
+        recognised text yet; with `version`, none read by that recogniser version."""
+        read = select(PhotoTextRow.id).where(PhotoTextRow.content_hash == PhotoRow.content_hash)
+        if version is not None:
+            read = read.where(PhotoTextRow.ocr_version == version)
+        query = (
+            select(PhotoRow.content_hash, func.min(PhotoRow.path))
+            .where(~read.exists())
+            .group_by(PhotoRow.content_hash)
+        )
+        found: dict[str, bytes] = {}
+        with self._sessions() as session:
+            for root in roots:
+                for digest, raw in session.execute(query.where(_at_or_below(PhotoRow.path, root))):
+                    found[digest] = min(raw, found.get(digest, raw))
+        return sorted(
+            ((digest, os.fsdecode(raw)) for digest, raw in found.items()), key=lambda f: f[1]
+        )
+
+    def texts(self, hashes: Iterable[str]) -> dict[str, PhotoText]:
+        """The recognised text of these contents, those that have some."""
+        found = {}
+        with self._sessions() as session:
+            for chunk in _chunks(set(hashes)):
+                query = select(PhotoTextRow).where(PhotoTextRow.content_hash.in_(chunk))
+                found.update({row.content_hash: photo_text(row) for row in session.scalars(query)})
+        return found
+
+    def text_matches(self, needles: list[str], filters: Filters) -> list[tuple[int, str]]:
+        """(photo id, folded text) of the photos that meet the filters and whose recognised
+        text holds every needle (folded words or phrases)."""
+        query = (
+            select(PhotoRow.id, PhotoTextRow.search_text)
+            .join(PhotoTextRow, PhotoTextRow.content_hash == PhotoRow.content_hash)
+            .where(containing(needles, self.engine.dialect.name), *_conditions(filters))
+            .order_by(PhotoRow.id)
+        )
+        with self._sessions() as session:
+            return [tuple(row) for row in session.execute(query)]
+
+    def text_failures(self, limit: int | None = None) -> list[Failure]:
+        """Photos whose text could not be read (each keeps its vector), kind `text:<why>`."""
+        query = (
+            select(PhotoRow, PhotoTextRow)
+            .join(PhotoTextRow, PhotoTextRow.content_hash == PhotoRow.content_hash)
+            .where(PhotoTextRow.failure_kind.is_not(None))
+            .order_by(PhotoRow.path)
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            return [
+                Failure(
+                    photo.path,
+                    f"text:{text.failure_kind}",
+                    text.failure_message or "",
+                    photo.size,
+                    photo.mtime_ns,
+                    text.read_at,
+                )
+                for photo, text in session.execute(query)
+            ]
+
+    def text_counts(self) -> dict[str, int]:
+        """Photos whose content has recognised lines, whose reading failed, and not read yet."""
+        rows = select(PhotoTextRow.id).where(PhotoTextRow.content_hash == PhotoRow.content_hash)
+        count = select(func.count()).select_from(PhotoRow)
+        with self._sessions() as session:
+            return {
+                "with_text": session.scalar(
+                    count.where(rows.where(PhotoTextRow.text != "").exists())
+                ),
+                "text_failed": session.scalar(
+                    count.where(rows.where(PhotoTextRow.failure_kind.is_not(None)).exists())
+                ),
+                "text_unread": session.scalar(count.where(~rows.exists())),
+            }
+
     # --- writes -------------------------------------------------------------------------------
 
     @property
@@ -502,6 +592,21 @@ class Writer:
             message[:2000],
             now(),
         )
+
+    def set_texts(self, texts: list[PhotoText]) -> None:
+        """The text read in these contents, replacing what an earlier reading left."""
+        texts = list({text.content_hash: text for text in texts}.values())
+        if not texts:
+            return
+        for chunk in _chunks([text.content_hash for text in texts]):
+            self.session.execute(delete(PhotoTextRow).where(PhotoTextRow.content_hash.in_(chunk)))
+        read_at = now()
+        self.session.execute(insert(PhotoTextRow), [text_values(t, read_at) for t in texts])
+
+    def prune_texts(self) -> int:
+        """Forget the text of contents that no photo has any more; how many."""
+        kept = select(PhotoRow.id).where(PhotoRow.content_hash == PhotoTextRow.content_hash)
+        return self.session.execute(delete(PhotoTextRow).where(~kept.exists())).rowcount
 
     def clear_failures(self, paths: Iterable[str]) -> None:
         for chunk in _chunks(paths):

@@ -16,12 +16,23 @@ def test_upgrade_from_empty_creates_every_table(tmp_path):
     assert {"photos", "embeddings", "models", "failures", "alembic_version"} <= tables
     upgrade(engine)  # a second upgrade is a no-op
     with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0005"
+        assert MigrationContext.configure(connection).get_current_revision() == "0006"
+
+
+def modelled(name, kind, *_) -> bool:
+    """SQLite's FTS5 table (and its shadow tables) and PostgreSQL's trigram index over the
+    recognised text: made by migration 0006 in each database's own SQL, not in the models."""
+    return not (
+        (kind == "table" and name.startswith("photo_text_fts"))
+        or (kind == "index" and name == "ix_photo_texts_trigrams")
+    )
 
 
 def assert_models_match(engine):
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": modelled}
+        )
         assert compare_metadata(context, Base.metadata) == []
 
 

@@ -1,0 +1,110 @@
+"""What a query looks for in the text written in photos. Quoted phrases and `text:` terms are
+written words alone: a photo must hold them. The other words of a plain query are matched
+against the text as well as the picture: a photo that holds every one of them (words such as
+"the" and "on" aside) joins the ranking. Matching ignores case and accents; a word of a script
+written with spaces must start a word of the text ("receipt" finds RECEIPTS, "cat" does not
+find EDUCATION), while Chinese and Japanese words match anywhere, as they are written without
+spaces."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..text import fold
+from .terms import parse_query
+
+# `text:word`, `text:"a phrase"`, or a phrase in straight or curly double quotes.
+_WRITTEN = re.compile(r'(?<!\S)text:(?:"([^"]*)"|“([^”]*)”|(\S+))|"([^"]*)"|“([^”]*)”')
+_WORD = re.compile(r"\w+")
+# Scripts written without spaces between words: their words are found anywhere in a line.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+MIN_WORD = 2  # shorter words find too much to rank by
+STOP_WORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is",
+    "it", "its", "of", "on", "or", "that", "the", "this", "to", "was", "were", "with",
+    "without", "near", "my", "our", "your", "me", "us", "photo", "photos", "picture",
+    "pictures", "image", "images",
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class WrittenQuery:
+    rest: str  # the query without its written phrases: searched as a picture (and as text)
+    phrases: tuple[str, ...]  # as typed: each must be written in a photo for it to be found
+
+
+@dataclass(frozen=True)
+class Written:
+    """The written words a search looks for, folded: `phrases` are required, `words` (from the
+    rest of a plain query) rank the photos that hold them all."""
+
+    phrases: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+
+    @property
+    def needles(self) -> list[str]:
+        return [*self.phrases, *self.words]
+
+    def __bool__(self) -> bool:
+        return bool(self.phrases or self.words)
+
+
+def split_written(query: str) -> WrittenQuery:
+    """The quoted phrases and `text:` terms of a query, and what is left of it."""
+    phrases = []
+    for match in _WRITTEN.finditer(query):
+        phrase = next((group for group in match.groups() if group is not None), "").strip()
+        if phrase:
+            phrases.append(phrase)
+    rest = " ".join(_WRITTEN.sub(" ", query).split())
+    return WrittenQuery(rest, tuple(phrases))
+
+
+def content_words(text: str) -> tuple[str, ...]:
+    """The folded words of a query worth finding in written text, once each, in order."""
+    words = [word for word in _WORD.findall(fold(text)) if len(word) >= MIN_WORD]
+    return tuple(dict.fromkeys(word for word in words if word not in STOP_WORDS))
+
+
+def written_words(phrases: tuple[str, ...], rest: str) -> Written:
+    """What to look for in the text: the phrases, and the words of the rest when it is plain
+    words (query algebra, `cat + hat - dog` or `#12`, is about pictures only)."""
+    terms = parse_query(rest) if rest.strip() else []
+    plain = len(terms) == 1 and terms[0].text is not None
+    words = content_words(rest) if plain else ()
+    return Written(tuple(fold(phrase) for phrase in phrases), words)
+
+
+def score(text: str, written: Written) -> float | None:
+    """How well a photo's folded text holds the written words: None when it misses one;
+    else higher for whole words than for the starts of longer ones, and for the words
+    standing together as typed."""
+    total = 0.0
+    for needle in written.needles:
+        found = _found(text, needle)
+        if found is None:
+            return None
+        total += found
+    if len(written.words) > 1 and " ".join(written.words) in text:
+        total += 0.5
+    return total
+
+
+def _found(text: str, needle: str) -> float | None:
+    if _UNSPACED.search(needle):
+        return 1.0 if needle in text else None
+    if re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", text):
+        return 1.0
+    if re.search(rf"(?<!\w){re.escape(needle)}", text):
+        return 0.75
+    return None
+
+
+def matched_lines(lines, written: Written) -> list:
+    """The lines (anything with a `text`) that hold one of the written words."""
+    return [
+        line
+        for line in lines
+        if any(_found(fold(line.text), needle) is not None for needle in written.needles)
+    ]
