@@ -113,7 +113,11 @@ def cli():
 @click.option("--include-hidden", is_flag=True, default=None, help="Also index dot-files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @OCR_OPTION
-@click.option("--reread-text", is_flag=True, help="Read again the text an older recogniser read.")
+@click.option(
+    "--reread-text",
+    is_flag=True,
+    help="Read again the text an older recogniser read, and what failed to read.",
+)
 @RAY_OPTION
 @common_options()
 def index(library: PhotoLibrary, folders, as_json, reread_text):

@@ -53,7 +53,8 @@ class Indexer:
         """Bring the index in line with the disk below roots, then (with ocr on) read the
         text of photos that have none yet. With scopes (paths below the roots: files, folders,
         or paths that no longer exist), only those are looked at; a watcher passes the paths
-        its events named. With reread_text, text read by an older recogniser is read again."""
+        its events named. With reread_text, text read by an older recogniser, and text that
+        failed to read, are read again."""
         started = time.perf_counter()
         progress = progress or Progress()
         stage = self.stage or ThreadStage(self.embedder, self.config, self.gpu)

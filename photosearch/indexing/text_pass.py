@@ -26,8 +26,8 @@ def read_texts(
     reread: bool = False,
 ) -> None:
     """Read the text of every photo below targets whose content has none yet (with reread,
-    none read by this recogniser); each batch committed as it comes, so a stopped run goes on
-    from there. Text that no photo has any more is forgotten first."""
+    none read by this recogniser, or whose reading failed); each batch committed as it comes,
+    so a stopped run goes on from there. Text that no photo has any more is forgotten first."""
     started = time.perf_counter()
     with store.writer() as writer:
         writer.prune_texts()

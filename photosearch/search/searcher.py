@@ -122,17 +122,14 @@ class Searcher:
         if among is not None and len(among) == 0:
             return []
         if sort != "relevance" or (query is None and not by_text):
-            return self._by_date(query, limit, offset, filters, min_score, sort, among, by_text)
-        if query is None:  # written words alone: by how well the text holds them
-            return self._hits(
-                [(None, i) for i in by_text[offset : offset + limit]], offset, written
-            )
-        pictured = self._pictured(query, limit + offset, filters, among, min_score)
-        if not by_text:
-            return self._hits(pictured[offset : offset + limit], offset, written)
-        return self._hits(
-            self._fused(query, pictured, by_text)[offset : offset + limit], offset, written
-        )
+            pairs = self._by_date(query, filters, min_score, sort, among, by_text)
+        elif query is None:  # written words alone: by how well the text holds them
+            pairs = [(None, photo_id) for photo_id in by_text]
+        else:
+            pairs = self._pictured(query, limit + offset, filters, among, min_score)
+            if by_text:
+                pairs = self._fused(query, pairs, by_text)
+        return self._hits(pairs[offset : offset + limit], offset, written, set(by_text))
 
     def _written_candidates(
         self, filters: Filters, written: Written
@@ -188,41 +185,40 @@ class Searcher:
         order = sorted(fused, key=lambda i: (-fused[i], i not in in_text))
         return [(scores.get(photo_id), photo_id) for photo_id in order]
 
-    def _by_date(
-        self, query, limit, offset, filters, min_score, sort, among, by_text
-    ) -> list[SearchHit]:
-        """Every photo that passes the filters (and, with a query, the minimum score, unless
-        its text holds the written words), in the order they were taken; scores are exact."""
+    def _by_date(self, query, filters, min_score, sort, among, by_text) -> list:
+        """(score, id) of every photo that passes the filters (and, with a query, the minimum
+        score, unless its text holds the written words), in the order they were taken; scores
+        are exact."""
         ordered = self.store.ids_by_taken(filters, sort != "oldest")
         if among is not None:
             ordered = ordered[np.isin(ordered, among)]
-        scores = None
-        if query is not None:
-            found_scores, found_ids = self.index.search(query, len(ordered), ordered)
-            passing = found_ids[0] >= 0
-            if min_score is not None:
-                passing &= (found_scores[0] >= min_score) | np.isin(found_ids[0], by_text)
-            kept_ids, kept_scores = found_ids[0][passing], found_scores[0][passing]
-            scores = dict(zip(kept_ids.tolist(), kept_scores.tolist(), strict=True))
-            ordered = ordered[np.isin(ordered, kept_ids)]
-        elif among is None:
-            ordered = ordered[np.isin(ordered, self.index.ids())]  # photos with a vector here
-        page = ordered[offset : offset + limit].tolist()
-        return self._hits(
-            [(None if scores is None else scores[i], i) for i in page], offset, Written()
-        )
+        if query is None:
+            if among is None:
+                ordered = ordered[np.isin(ordered, self.index.ids())]  # with a vector here
+            return [(None, photo_id) for photo_id in ordered.tolist()]
+        found_scores, found_ids = self.index.search(query, len(ordered), ordered)
+        passing = found_ids[0] >= 0
+        if min_score is not None:
+            passing &= (found_scores[0] >= min_score) | np.isin(found_ids[0], by_text)
+        kept_ids, kept_scores = found_ids[0][passing], found_scores[0][passing]
+        scores = dict(zip(kept_ids.tolist(), kept_scores.tolist(), strict=True))
+        return [(scores[i], i) for i in ordered[np.isin(ordered, kept_ids)].tolist()]
 
     def _hits(
-        self, pairs: list[tuple[float | None, int]], offset: int, written: Written
+        self,
+        pairs: list[tuple[float | None, int]],
+        offset: int,
+        written: Written,
+        matched: set[int],
     ) -> list[SearchHit]:
-        """(score, id) pairs as ranked hits with their rows (and, with written words, the
-        lines of text that hold them); ids deleted meanwhile dropped."""
+        """(score, id) pairs as ranked hits with their rows, and for those in `matched`, the
+        lines of their text that hold the written words; ids deleted meanwhile dropped."""
         photos = self.store.photos(i for _, i in pairs)
         found = [(score, photos[i]) for score, i in pairs if i in photos]
-        texts = self.store.texts(photo.content_hash for _, photo in found) if written else {}
+        texts = self.store.texts(p.content_hash for _, p in found if p.id in matched)
         hits = []
         for n, (score, photo) in enumerate(found):
-            text = texts.get(photo.content_hash)
+            text = texts.get(photo.content_hash) if photo.id in matched else None
             lines = tuple(matched_lines(text.lines, written)) if text else ()
             match = TextMatch(lines, text.width, text.height) if lines else None
             hits.append(SearchHit(offset + n + 1, score, photo, match))

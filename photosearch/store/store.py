@@ -371,23 +371,21 @@ class Store:
 
     def unread_texts(self, roots: Iterable[str], version: str | None) -> list[tuple[str, str]]:
         """(content hash, a path with it) of the photos below roots whose content has no
-        recognised text yet; with `version`, none read by that recogniser version."""
+        recognised text yet; with `version`, none read by that recogniser version (those
+        whose reading failed count as none)."""
         read = select(PhotoTextRow.id).where(PhotoTextRow.content_hash == PhotoRow.content_hash)
         if version is not None:
-            read = read.where(PhotoTextRow.ocr_version == version)
-        query = (
-            select(PhotoRow.content_hash, func.min(PhotoRow.path))
-            .where(~read.exists())
-            .group_by(PhotoRow.content_hash)
-        )
-        found: dict[str, bytes] = {}
+            read = read.where(
+                PhotoTextRow.ocr_version == version, PhotoTextRow.failure_kind.is_(None)
+            )
+        query = select(PhotoRow.content_hash, PhotoRow.path).where(~read.exists())
+        found: dict[str, str] = {}
         with self._sessions() as session:
             for root in roots:
-                for digest, raw in session.execute(query.where(_at_or_below(PhotoRow.path, root))):
-                    found[digest] = min(raw, found.get(digest, raw))
-        return sorted(
-            ((digest, os.fsdecode(raw)) for digest, raw in found.items()), key=lambda f: f[1]
-        )
+                rows = session.execute(query.where(_at_or_below(PhotoRow.path, root)))
+                for digest, path in rows:
+                    found[digest] = min(path, found.get(digest, path))
+        return sorted(found.items(), key=lambda item: os.fsencode(item[1]))
 
     def texts(self, hashes: Iterable[str]) -> dict[str, PhotoText]:
         """The recognised text of these contents, those that have some."""

@@ -23,7 +23,9 @@ import pytest
 from photosearch.consistency import check
 from photosearch.library import PhotoLibrary
 from photosearch.progress import Progress
+from photosearch.search.request import parse_search
 
+from ..text_photos import write_photos
 from .test_robustness import REPO, make_tree
 
 ray = pytest.importorskip("ray", reason="Ray is not installed: pip install -e '.[cluster]'")
@@ -174,3 +176,21 @@ def photos_in(database: Path) -> int:
             return connection.execute("SELECT COUNT(*) FROM photos").fetchone()[0]
     except sqlite3.OperationalError:  # not created yet
         return 0
+
+
+def test_the_cluster_reads_the_text_in_photos(cluster_library, tmp_path):
+    folder = tmp_path / "Written"
+    written = write_photos(folder, ["parking.jpg", "welcome.jpg", "gravel.jpg"])
+    library = PhotoLibrary(
+        dataclasses.replace(cluster_library.config, ocr=True), embedder=cluster_library.embedder
+    )
+    summary = library.index([folder])
+    assert (summary.texts_read, summary.with_text, summary.text_failed) == (3, 2, 0)
+    assert summary.where.startswith("on the Ray cluster")
+    photos = library.store.photos(range(1, 10)).values()
+    texts = library.store.texts(photo.content_hash for photo in photos)
+    read = {os.path.basename(p.path): texts[p.content_hash].text for p in photos}
+    assert read == written
+    hits = library.search(parse_search({"q": "parking", "min_score": "-1"})).hits
+    assert os.path.basename(hits[0].photo.path) == "parking.jpg" and hits[0].text is not None
+    library.close()
