@@ -11,7 +11,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import api, cluster, compressed, gpu, indexing, memory, ocr, places, reindex, search
+from . import (
+    api,
+    cluster,
+    compressed,
+    gpu,
+    indexing,
+    memory,
+    ocr,
+    places,
+    reindex,
+    search,
+    text_search,
+)
 
 SUITES = {
     "indexing": indexing.run,
@@ -24,6 +36,7 @@ SUITES = {
     "cluster": cluster.run,
     "places": places.run,
     "ocr": ocr.run,
+    "text": text_search.run,
 }
 
 

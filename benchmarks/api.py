@@ -45,10 +45,9 @@ def fresh_place_and_date_queries():
             yield f"{query} {number} {place} {when.format(year=2010 + number % 14)}"
 
 
-def run(quick: bool, work: Path) -> list[Row]:
-    count = 10_000 if quick else 100_000
-    data = work / f"search-{count}"
-    build_store(data, count)[1].close()
+def served(work: Path, data: Path) -> tuple:
+    """The benchmark store of `data` as `serve` has it, with a random ViT-B-32 in the default
+    runtime: (config, loaded model, embedder, library), warm."""
     model = random_checkpoint(work)
     config = config_for(data, model, min_score=-1.0, device="cpu")
     loaded = load_model(parse_model(model, config), config, "cpu")
@@ -57,8 +56,16 @@ def run(quick: bool, work: Path) -> list[Row]:
     # Serve the benchmark's vectors under this model's identity: same dimension, same space.
     library.model = library.store.models()[0]
     warm_up(library)  # as `serve` does: also names the photos' places, once
+    create_app(config, library).test_client().get("/api/search?q=warm")
+    return config, loaded, embedder, library
+
+
+def run(quick: bool, work: Path) -> list[Row]:
+    count = 10_000 if quick else 100_000
+    data = work / f"search-{count}"
+    build_store(data, count)[1].close()
+    config, loaded, embedder, library = served(work, data)
     client = create_app(config, library).test_client()
-    client.get("/api/search?q=warm")
     repeats = 50 if quick else 200
     queries = fresh_queries()
 
