@@ -10,7 +10,7 @@ from ..duplicates import near_duplicate_groups
 from ..errors import BadParameter
 from ..library import PhotoLibrary
 from ..search.request import number, parse_search
-from .queries import photo_json, run_search
+from .queries import photo_json, photo_page_json, run_search
 
 blueprint = Blueprint("api", __name__)
 
@@ -41,7 +41,7 @@ def search_by_upload():
 
 @blueprint.get("/photos/<int:photo_id>")
 def photo(photo_id: int):
-    return jsonify(photo_json(get_photo(photo_id)))
+    return jsonify(photo_page_json(library(), get_photo(photo_id)))
 
 
 @blueprint.get("/photos/<int:photo_id>/similar")

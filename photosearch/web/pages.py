@@ -9,7 +9,7 @@ from ..errors import QueryError
 from ..search.request import parse_filters, parse_search
 from .api import duplicate_groups, get_photo, library
 from .auth import token_matches
-from .queries import photo_json, run_search
+from .queries import photo_json, photo_page_json, run_search
 
 blueprint = Blueprint("pages", __name__)
 
@@ -29,6 +29,8 @@ def _page(results=None, error=None, status=200):
         "places": lib.place_choices(),
         "keep_urls": _keep_urls(results),
         "counts": lib.store.counts(),
+        "text_counts": lib.store.text_counts() if results is None else None,
+        "ocr": lib.config.ocr,
         "default_min_score": lib.config.min_score,
         "like_photo": None,
         "next_url": None,
@@ -71,7 +73,7 @@ def index():
 
 @blueprint.get("/photos/<int:photo_id>")
 def photo(photo_id: int):
-    return render_template("photo.html", photo=photo_json(get_photo(photo_id)))
+    return render_template("photo.html", photo=photo_page_json(library(), get_photo(photo_id)))
 
 
 @blueprint.get("/duplicates")

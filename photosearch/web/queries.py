@@ -24,6 +24,7 @@ def search_json(request: SearchRequest, result: SearchResult) -> dict:
     return {
         "query": {"q": request.text, "like": request.like, "upload": request.upload is not None},
         "interpretation": result.interpretation.to_dict() if result.interpretation else None,
+        "written": list(result.written),  # phrases to be found written in the photos, as typed
         "place": result.place.label if result.place else None,
         "filters": filters_json(result),
         "filters_active": result.filters.active,
@@ -80,6 +81,14 @@ def _url_templates() -> dict[str, str]:
     return g.photo_url_templates
 
 
+def photo_page_json(library: PhotoLibrary, photo: Photo) -> dict:
+    """A photo as its page shows it: its metadata, and the text recognised in it (null when
+    it has not been read)."""
+    text = library.store.texts([photo.content_hash]).get(photo.content_hash)
+    return {**photo_json(photo), "text": text.to_dict() if text else None}
+
+
 def hit_json(hit: SearchHit) -> dict:
     score = None if hit.score is None else round(hit.score, 6)
-    return {"rank": hit.rank, "score": score, **photo_json(hit.photo)}
+    text_match = hit.text.to_dict() if hit.text else None  # the lines holding the words
+    return {"rank": hit.rank, "score": score, **photo_json(hit.photo), "text_match": text_match}

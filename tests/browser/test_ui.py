@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +16,7 @@ from photosearch.library import PhotoLibrary
 
 from ..album import write_album
 from ..serving import REPO, running_server, server_env
+from ..text_photos import WRITTEN, font, write_photos
 
 CHROMIUM = shutil.which("chromium")
 if CHROMIUM is None and not os.environ.get("CI"):
@@ -122,6 +125,85 @@ def test_chips_show_what_the_query_said_and_removing_one_widens_the_search(
         expect(page.locator("#understood .chip")).to_have_count(0)
         expect(captions).to_have_count(1)
         assert captions.all_inner_texts() == ["paris-rocket.jpg"]
+
+
+def test_a_written_word_finds_its_photo_and_the_photo_page_outlines_it(
+    config, tiny_embedder, tiny_model_name, tmp_path
+):
+    from PIL import Image, ImageDraw
+    from playwright.sync_api import expect
+
+    folder = tmp_path / "Written"
+    write_photos(folder, ["parking.jpg", "sign.jpg", "gravel.jpg"])  # read by the real recogniser
+    shutil.copy(folder / "parking.jpg", folder / "parking-again.jpg")  # its text read once
+    library = PhotoLibrary(dataclasses.replace(config, ocr=True), embedder=tiny_embedder)
+    library.index([folder])
+    library.close()
+    env = server_env(config.data_dir, tiny_model_name, min_score="-1", ocr="1")
+    with (
+        running_server(env, tmp_path / "server.log", photos=4) as base,
+        searched(base, "parking") as page,
+    ):
+        marked = page.locator("#results .card.written")
+        expect(marked).to_have_count(2)
+        names = ["parking-again.jpg", "parking.jpg"]
+        assert sorted(marked.locator(".caption").all_inner_texts()) == names
+        for card in marked.all():
+            expect(card.locator(".badge")).to_have_text("Text")
+            expect(card.locator(".badge")).to_be_visible()
+            expect(card.locator(".words")).to_have_text(re.compile("^parking$", re.I))
+            expect(card.locator(".words")).to_be_visible()
+        expect(page.locator("#results .card:not(.written) .badge")).to_have_count(0)
+        page.screenshot(path=str(tmp_path / "written.png"))
+
+        # Written words alone, a card a page: the second is made by app.js as the page scrolls.
+        page.goto(base + "/?q=text:parking&limit=1")
+        expect(page.locator("#understood .chip")).to_have_text("written: parking")
+        expect(page.locator("#results .card")).to_have_count(2)
+        expect(page.locator("#more")).to_contain_text("No more results")
+        expect(marked).to_have_count(2)
+        assert sorted(marked.locator(".caption").all_inner_texts()) == names
+        for card in marked.all():
+            expect(card.locator(".badge")).to_have_text("Text")
+            expect(card.locator(".words")).to_have_text(re.compile("^parking$", re.I))
+
+        page.locator("#results .card.written", has_text="parking.jpg").click()
+        expect(page.locator("#text-lines li")).to_have_count(1)
+        expect(page.locator("#text-lines li")).to_have_text(re.compile("^parking$", re.I))
+        page.wait_for_function(
+            "(i => i && i.complete && i.naturalWidth > 0)(document.querySelector('img.preview'))"
+        )
+        outline = page.locator("#outlines polygon")
+        expect(outline).to_have_count(1)
+        expect(outline).to_be_visible()
+        image = page.locator("img.preview").bounding_box()
+        overlay = page.locator("#outlines").bounding_box()
+        assert all(abs(overlay[key] - image[key]) < 1 for key in ("x", "y", "width", "height"))
+
+        # Where the word was drawn, as a fraction of the photo, against its outline on screen.
+        _, writing = WRITTEN["parking.jpg"]
+        with Image.open(folder / "parking.jpg") as photo:
+            size = photo.size
+            drawn = ImageDraw.Draw(photo).textbbox(
+                writing.at, writing.text, font(writing.face, writing.px)
+            )
+        box = outline.bounding_box()
+        shown = (
+            (box["x"] - image["x"]) / image["width"],
+            (box["y"] - image["y"]) / image["height"],
+            (box["x"] + box["width"] - image["x"]) / image["width"],
+            (box["y"] + box["height"] - image["y"]) / image["height"],
+        )
+        word = [drawn[i] / size[i % 2] for i in range(4)]
+        margin = 0.05  # the recogniser's box is a little larger than the letters
+        assert word[0] - margin <= shown[0] <= word[0] + 0.01
+        assert word[1] - margin <= shown[1] <= word[1] + 0.01
+        assert word[2] - 0.01 <= shown[2] <= word[2] + margin
+        assert word[3] - 0.01 <= shown[3] <= word[3] + margin
+
+        page.hover("#text-lines li")  # the line and its outline light up together
+        expect(outline).to_have_class(re.compile(r"\bactive\b"))
+        page.screenshot(path=str(tmp_path / "outlined.png"))
 
 
 def test_serve_refuses_the_network_without_a_token(tiny_model_name, tmp_path):

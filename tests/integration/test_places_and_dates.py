@@ -96,8 +96,10 @@ def test_seasons_follow_the_hemisphere(album_library):
 def test_literal_kept_words_unknown_places_and_the_explicit_filter(album_library):
     everything, result = found(album_library, q="in Lisbon 2017", literal="true")
     assert len(everything) == 8 and not result.interpretation.understood
+    # Quoted words are words written in a photo (none here), never a date or a place.
     names, result = found(album_library, q='"a 2017 calendar"')
-    assert len(names) == 8 and result.interpretation.text == "a 2017 calendar"
+    assert names == [] and result.written == ("a 2017 calendar",)
+    assert not result.interpretation.understood and result.interpretation.text == ""
     names, result = found(album_library, q="a cat in Lisbon 2017", keep=["in Lisbon"])
     assert [item.kind for item in result.interpretation.understood] == ["when"]
     assert "in Lisbon" in result.interpretation.text

@@ -207,3 +207,12 @@ def test_the_command_line(run_cli, photos):
     assert 'written "summer garden"' in result.stderr
     status = run_cli("status", env={"PHOTOSEARCH_OCR": "1"}).stdout
     assert "text       7 photos with text" in status
+
+
+def test_pages_of_a_fused_search_neither_repeat_nor_skip(text_library, photos):
+    text_library.index([photos])
+    shutil.copy(photos / "parking.jpg", photos / "parking-copy.jpg")
+    text_library.index([photos])
+    whole = found(text_library, q="parking")
+    paged = [found(text_library, q="parking", limit="1", offset=str(n))[0] for n in range(11)]
+    assert paged == whole and whole[:2] == ["parking.jpg", "parking-copy.jpg"]

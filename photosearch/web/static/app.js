@@ -15,6 +15,26 @@
     });
   }
 
+  // A photo's page: a line of its text and its outline on the photo light up together.
+  const outlines = document.getElementById("outlines");
+  const textLines = document.getElementById("text-lines");
+  if (outlines && textLines) {
+    const mark = (event, on) => {
+      const line = event.target.closest("[data-line]");
+      if (!line) return;
+      const selector = `[data-line="${line.dataset.line}"]`;
+      [outlines.querySelector(selector), textLines.querySelector(selector)].forEach((element) => {
+        if (element) element.classList.toggle("active", on);
+      });
+    };
+    [outlines, textLines].forEach((element) => {
+      element.addEventListener("mouseover", (event) => mark(event, true));
+      element.addEventListener("mouseout", (event) => mark(event, false));
+      element.addEventListener("focusin", (event) => mark(event, true));
+      element.addEventListener("focusout", (event) => mark(event, false));
+    });
+  }
+
   const grid = document.getElementById("results");
   const more = document.getElementById("more");
   if (!grid || !more || !document.getElementById("more-link")) return;
@@ -36,13 +56,31 @@
     caption.className = "caption";
     caption.textContent = photo.name;
     link.append(image);
-    if (photo.score !== null) {  // null: found by place or date alone
+    if (photo.score !== null) {  // null: found by place, date or written words alone
       const score = document.createElement("span");
       score.className = "score";
       score.textContent = photo.score.toFixed(3);
       link.append(score);
     }
-    link.append(caption);
+    const foot = document.createElement("span");
+    foot.className = "foot";
+    if (photo.text_match) {  // the searched words are written in it: as _cards.html shows it
+      link.classList.add("written");
+      const badge = document.createElement("span");
+      badge.className = "badge";
+      badge.title = "The searched words are written in this photo";
+      badge.textContent = "Text";
+      link.append(badge);
+      const written = photo.text_match.lines.map((line) => line.text).join(" · ");
+      if (written) {
+        const words = document.createElement("span");
+        words.className = "words";
+        words.textContent = written.length > 80 ? written.slice(0, 79) + "…" : written;
+        foot.append(words);
+      }
+    }
+    foot.append(caption);
+    link.append(foot);
     return link;
   }
 
@@ -65,10 +103,15 @@
     } finally {
       loading = false;
     }
+    if (nextOffset) {  // observed anew: a page too short to move it out of view loads the next
+      observer.unobserve(more);
+      observer.observe(more);
+    }
   }
 
   more.textContent = "";
-  new IntersectionObserver((entries) => {
+  const observer = new IntersectionObserver((entries) => {
     if (entries.some((entry) => entry.isIntersecting)) loadMore();
-  }, { rootMargin: "600px" }).observe(more);
+  }, { rootMargin: "600px" });
+  observer.observe(more);
 })();
