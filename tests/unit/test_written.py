@@ -1,0 +1,76 @@
+"""What a query looks for in the text written in photos: quoted phrases and `text:` terms,
+the words of the rest, and how a photo's text holds them."""
+
+from __future__ import annotations
+
+import pytest
+
+from photosearch.search.written import (
+    Written,
+    WrittenQuery,
+    content_words,
+    matched_lines,
+    score,
+    split_written,
+    written_words,
+)
+from photosearch.store import TextLine
+from photosearch.text import fold
+
+
+@pytest.mark.parametrize(
+    ("query", "rest", "phrases"),
+    [
+        ("dogs on the beach", "dogs on the beach", ()),
+        ('"CAFE LISBOA"', "", ("CAFE LISBOA",)),
+        ("“curly quotes”", "", ("curly quotes",)),
+        ('dog "beware" in Lisbon', "dog in Lisbon", ("beware",)),
+        ("text:receipt 2019", "2019", ("receipt",)),
+        ('text:"two words" and more', "and more", ("two words",)),
+        ('context:x "" text:', "context:x text:", ()),  # not a term, an empty phrase, a bare text:
+        ('an "unclosed quote', 'an "unclosed quote', ()),
+    ],
+)  # fmt: skip
+def test_written_phrases_are_taken_out_of_the_query(query, rest, phrases):
+    assert split_written(query) == WrittenQuery(rest, phrases)
+
+
+def test_content_words_leave_out_short_and_common_words():
+    assert content_words("The Dogs on the BEACH, dogs!") == ("dogs", "beach")
+    assert content_words("a photo of Café Lisboa") == ("cafe", "lisboa")
+    assert content_words("北京 咖啡") == ("北京", "咖啡")
+    assert content_words("a b c of") == ()
+
+
+def test_query_algebra_is_about_pictures_only():
+    assert written_words((), "cat + hat - dog").words == ()
+    assert written_words((), "#12").words == ()
+    assert written_words(("Beware",), "").phrases == ("beware",)
+
+
+@pytest.mark.parametrize(
+    ("text", "needles", "expected"),
+    [
+        ("cafe lisboa 1927", ("lisboa",), 1.0),
+        ("receipts and bills", ("receipt",), 0.75),  # the start of a word
+        ("education", ("cat",), None),  # not its middle
+        ("北京咖啡馆", ("咖啡",), 1.0),  # unspaced scripts match anywhere
+        ("parking only", ("parking", "lisboa"), None),  # every word, or nothing
+        ("cafe lisboa", ("cafe", "lisboa"), 2.5),  # together as typed: a bonus
+        ("lisboa cafe", ("cafe", "lisboa"), 2.0),
+    ],
+)  # fmt: skip
+def test_how_a_text_holds_the_words(text, needles, expected):
+    assert score(fold(text), Written(words=needles)) == expected
+
+
+def test_phrases_are_held_in_their_order():
+    phrase = Written(phrases=("cafe lisboa",))
+    assert score("le cafe lisboa", phrase) == 1.0
+    assert score("lisboa cafe", phrase) is None
+
+
+def test_the_lines_that_hold_a_word():
+    lines = [TextLine("CAFÉ LISBOA", 0.99, ()), TextLine("Open 7 days", 0.98, ())]
+    assert matched_lines(lines, Written(words=("cafe",))) == lines[:1]
+    assert matched_lines(lines, Written(words=("closed",))) == []
