@@ -82,7 +82,7 @@ def around(line: ocr.TextLine, box: tuple[int, int, int, int]) -> bool:
 def test_importing_the_package_loads_nothing():
     code = (
         "import sys, photosearch.ocr\n"
-        "heavy = {'rapidocr', 'onnxruntime', 'numpy', 'cv2'} & set(sys.modules)\n"
+        "heavy = {'rapidocr', 'onnxruntime', 'openvino', 'numpy', 'cv2'} & set(sys.modules)\n"
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
@@ -201,11 +201,26 @@ def test_models_that_cannot_load_raise_one_error(monkeypatch):
         ocr.TextReader().read(photo("chelsea.png"))
 
 
-def test_the_thread_count_reaches_the_sessions():
+def test_a_detector_that_cannot_compile_raises_one_error(monkeypatch):
+    import openvino
+
+    class Failing:
+        def __init__(self):
+            raise RuntimeError("no CPU plugin\nfor this machine")
+
+    monkeypatch.setattr(openvino, "Core", Failing)
+    with pytest.raises(ocr.OcrError, match="^the OCR models could not be loaded: RuntimeError"):
+        ocr.TextReader().load()
+
+
+def test_the_thread_count_reaches_the_runtimes():
     reader = ocr.TextReader(threads=1)
     reader.load()
-    session = reader._models._detector.session.session
+    session = reader._models._recogniser.session.session
     assert session.get_session_options().intra_op_num_threads == 1
+    detector = reader._models.detector  # one stream for each call at once, a thread each
+    assert detector.get_property("NUM_STREAMS") == ocr.usable_cores()
+    assert detector.get_property("INFERENCE_NUM_THREADS") == ocr.usable_cores()
     assert ocr.TextReader().threads == ocr.usable_cores()
 
 
@@ -224,6 +239,35 @@ def test_threads_read_at_once_as_one_does(reader):
     assert results == [alone] * 3 and alone
 
 
+def test_a_reduced_copy_is_detected_and_the_full_photo_recognised(reader):
+    image = photo("coffee.png").resize((1800, 1200))
+    drawn = draw(image, "Morning Market", font(SANS, 36), (600, 700), (255, 255, 255))
+    asked = []
+
+    def full():
+        asked.append(True)
+        return image
+
+    lines = reader.read(image.reduce(2), full=full)  # 900x600: padded to 928x608, not resized
+    assert [line.text for line in lines] == ["Morning Market"] and asked == [True]
+    assert around(lines[0], drawn)  # in the pixels of the full photo
+    plain = photo("brick.png").resize((1800, 1200))
+    assert reader.read(plain.reduce(2), full=lambda: asked.append(False)) == [] and asked == [True]
+
+
+def test_what_the_full_photo_raises_passes_through(reader):
+    class Unreadable(Exception):
+        pass
+
+    def full():
+        raise Unreadable("the file changed")
+
+    image = photo("coffee.png")
+    draw(image, "Fresh Coffee", font(SANS, 40), (30, 20), (255, 255, 255))
+    with pytest.raises(Unreadable):
+        reader.read(image.reduce(2), full=full)
+
+
 def test_the_detection_copy():
     assert ocr.detection_size(640, 480) == (640, 480)
     width, height = ocr.detection_size(1600, 1200)
@@ -231,6 +275,7 @@ def test_the_detection_copy():
     width, height = ocr.detection_size(4000, 3000)
     assert width * ocr.SMALLEST_TEXT_PX / 4000 >= ocr.DETECTED_TEXT_PX - 0.5
     assert ocr.detection_size(3000, 4000) == (height, width)
+    assert ocr.detection_scale(4000, 3000) == 0.5 and ocr.detection_scale(640, 480) == 1.0
 
 
 def test_the_shared_reader_is_one():
