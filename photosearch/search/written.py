@@ -3,8 +3,8 @@ written words alone: a photo must hold them. The other words of a plain query ar
 against the text as well as the picture: a photo that holds every one of them (words such as
 "the" and "on" aside) joins the ranking. Matching ignores case and accents; a word of a script
 written with spaces must start a word of the text ("receipt" finds RECEIPTS, "cat" does not
-find EDUCATION), while Chinese and Japanese words match anywhere, as they are written without
-spaces."""
+find EDUCATION; digits and letters side by side are two words), while Chinese and Japanese
+words match anywhere, as they are written without spaces."""
 
 from __future__ import annotations
 
@@ -92,11 +92,16 @@ def score(text: str, written: Written) -> float | None:
 
 
 def _found(text: str, needle: str) -> float | None:
+    """1 for a whole word of the text, 0.75 for the start of one, None when absent. Digits
+    and letters side by side count as two words: the recogniser often joins a number to the
+    word before it ("Action4645")."""
     if _UNSPACED.search(needle):
         return 1.0 if needle in text else None
-    if re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", text):
+    before = r"(?<!\d)" if needle[0].isdigit() else r"(?<![^\W\d_])"
+    after = r"(?!\d)" if needle[-1].isdigit() else r"(?![^\W\d_])"
+    if re.search(before + re.escape(needle) + after, text):
         return 1.0
-    if re.search(rf"(?<!\w){re.escape(needle)}", text):
+    if re.search(before + re.escape(needle), text):
         return 0.75
     return None
 

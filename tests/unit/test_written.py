@@ -55,6 +55,9 @@ def test_query_algebra_is_about_pictures_only():
         ("receipts and bills", ("receipt",), 0.75),  # the start of a word
         ("education", ("cat",), None),  # not its middle
         ("北京咖啡馆", ("咖啡",), 1.0),  # unspaced scripts match anywhere
+        ("action46459680", ("4645",), 0.75),  # a number joined to a word by the recogniser
+        ("route66", ("route",), 1.0),
+        ("b2b", ("2",), 1.0),
         ("parking only", ("parking", "lisboa"), None),  # every word, or nothing
         ("cafe lisboa", ("cafe", "lisboa"), 2.5),  # together as typed: a bonus
         ("lisboa cafe", ("cafe", "lisboa"), 2.0),
