@@ -56,10 +56,11 @@ def reading_plan(cores: int) -> tuple[int, int]:
     detects, where the threads of a single photo's call would wait on its serial parts.
 
     Measured on 2 cores (AVX-512 EPYC with bfloat16) on 24 JPEGs of 12 MP read from disk, 6 with
-    words, photos a second through read_text: 2 at once x 1 thread 4.3-4.5, 3 x 1 4.5-4.6 (no
-    better beyond the noise, and a third photo held in memory), 1 x 2 3.6-4.1, 2 x 2 3.8,
-    1 x 1 2.5. With the detector in float32, as on a CPU without bfloat16: 2 x 1 2.4-2.9; on
-    ONNX Runtime: 2 x 1 2.6, 1 x 2 2.3. Benchmark (l) measures the plan against 1 x cores."""
+    words, photos a second through read_text, passes that other processes slowed left out:
+    2 at once x 1 thread 4.1-4.6, 2 x 2 4.1-4.2, 3 x 1 4.0-4.2 (and a third photo in memory),
+    1 x 2 3.6-3.9, 1 x 1 2.3. With the detector in float32, as on a CPU without bfloat16: 2 x 1
+    2.9-3.0; on ONNX Runtime: 2 x 1 2.3, 1 x 2 2.0. Benchmark (l) measures the plan against
+    1 x cores."""
     return max(1, cores), 1
 
 
