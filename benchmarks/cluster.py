@@ -43,7 +43,7 @@ def run(quick: bool, work: Path) -> list[Row]:
     photos_dir.mkdir(exist_ok=True)
     make_photos(photos_dir, count)
     model = random_checkpoint(work)
-    settings = config_for(work / "cluster-data", model, device="cpu", runtime="torch")
+    settings = config_for(work / "cluster-data", model, device="cpu", runtime="torch", ocr=False)
     settings = dataclasses.replace(settings, precision="fp32")
     embedder = Embedder(load_model(parse_model(model, settings), settings, "cpu"), "cpu")
 

@@ -37,7 +37,7 @@ def run(quick: bool, work: Path) -> list[Row]:
     print(f"  {count} photos ready in {time.perf_counter() - started:.0f} s")
     model = random_checkpoint(work)
     workers = os.cpu_count() or 8
-    settings = config_for(work / "gpu-data", model, device="cuda", batch_size=BATCH)
+    settings = config_for(work / "gpu-data", model, device="cuda", batch_size=BATCH, ocr=False)
     settings = dataclasses.replace(settings, workers=workers)
     loaded = load_model(parse_model(model, settings), settings, "cuda")
     embedder = Embedder(loaded, "cuda", select_engines(loaded, settings, "cuda"))

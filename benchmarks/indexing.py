@@ -142,7 +142,7 @@ def end_to_end(eager, default, paths, photos_dir, model, work, count) -> list[Ro
 
     def index(embedder: Embedder) -> float:
         with tempfile.TemporaryDirectory(dir=work) as data_dir:
-            library = PhotoLibrary(config_for(Path(data_dir), model), embedder=embedder)
+            library = PhotoLibrary(config_for(Path(data_dir), model, ocr=False), embedder=embedder)
             summary = library.index([photos_dir])
             library.close()
         assert summary.embedded == count
