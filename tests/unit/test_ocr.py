@@ -14,17 +14,12 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from photosearch.ocr import reader as ocr
+from tests.text_photos import CHINESE, LIBERATION, MONO, SANS, SERIF_BOLD, font
 
 SKIMAGE_DATA = resources.files("skimage") / "data"
-FONTS = Path("/usr/share/fonts/truetype")
-SANS = ("dejavu/DejaVuSans.ttf", "fonts-dejavu-core")
-SERIF_BOLD = ("dejavu/DejaVuSerif-Bold.ttf", "fonts-dejavu-core")
-MONO = ("dejavu/DejaVuSansMono.ttf", "fonts-dejavu-core")
-LIBERATION = ("liberation/LiberationSerif-Regular.ttf", "fonts-liberation")
-CHINESE = ("wqy/wqy-zenhei.ttc", "fonts-wqy-zenhei")
 
 
 @pytest.fixture(scope="module")
@@ -45,13 +40,6 @@ def reader() -> ocr.TextReader:
 def photo(name: str) -> Image.Image:
     with (SKIMAGE_DATA / name).open("rb") as file:
         return Image.open(file).convert("RGB")
-
-
-def font(which: tuple[str, str], px: int) -> ImageFont.FreeTypeFont:
-    path, package = which
-    if not (FONTS / path).exists():
-        pytest.skip(f"font {FONTS / path} is missing: apt-get install {package}")
-    return ImageFont.truetype(str(FONTS / path), px)
 
 
 def draw(image, text, face, xy, fill, plate=None) -> tuple[int, int, int, int]:
