@@ -141,6 +141,9 @@ def index(library: PhotoLibrary, folders, as_json, reread_text):
         f"{summary.seconds - summary.text_seconds:.1f} s, "
         f"{summary.images_per_second:.1f} images/s {ran}"
     )
+    if summary.decoded.get("gpu"):
+        shares = summary.decoded
+        click.echo(f"decoded {shares['gpu']} on the GPU, {shares.get('cpu', 0)} on the CPU")
     if summary.texts_read:
         failed = f", {summary.text_failed} failed" if summary.text_failed else ""
         click.echo(

@@ -1,5 +1,6 @@
-"""Parallel work for the pipeline: daemon worker threads, and an ordered map over them with
-bounded memory and a per-item time limit (a hung decode is given up on, not waited for)."""
+"""Parallel work for the pipeline: daemon worker threads, an ordered map over them with bounded
+memory and a per-item time limit (a hung decode is given up on, not waited for), and an
+iterator run ahead on its own thread (one stage of the pipeline overlapping the next)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 
 
 class WorkerPool:
@@ -97,3 +99,60 @@ def _finished_in_time(future: Future, timeout: float) -> bool:
                 return False
         except BaseException:  # noqa: BLE001 - re-raised by the caller's future.result()
             return True
+
+
+_END = object()
+
+
+@contextmanager
+def running_ahead(items: Iterable, depth: int = 1) -> Iterator[Iterator]:
+    """Iterate `items` on a daemon thread, at most `depth` items ahead of the consumer, so
+    that producing the next item overlaps with using this one. What the producer raises is
+    raised to the consumer after the items before it. Leaving the block early stops the
+    producer at its next item (its generator is closed there) and waits for that."""
+    handoff: queue.Queue = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def put(entry) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        iterator = iter(items)
+        try:
+            for item in iterator:
+                if not put((item, None)):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - raised again in the consumer's thread
+            put((_END, exc))
+            return
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
+        put((_END, None))
+
+    def consume() -> Iterator:
+        while True:
+            try:
+                item, error = handoff.get(timeout=0.5)  # a timeout keeps Ctrl-C responsive
+            except queue.Empty:
+                continue
+            if error is not None:
+                raise error
+            if item is _END:
+                return
+            yield item
+
+    thread = threading.Thread(target=produce, name="photosearch-ahead", daemon=True)
+    thread.start()
+    try:
+        yield consume()
+    finally:
+        stop.set()
+        thread.join()

@@ -1,7 +1,8 @@
 """JPEG decoding on the GPU for the CUDA indexing path: nvjpeg (through torchvision) decodes
 whole batches at full resolution, and orientation, resizing, cropping and normalisation run
-there too, so the CPU only reads and hashes files. What nvjpeg refuses (CMYK, damaged data)
-goes back to the CPU decoder, which records the same errors as ever."""
+there too. The decode scheduler hands it the baseline JPEGs it has room for; what it should not
+try (progressive, CMYK) or refuses (damaged data) goes to the CPU decoder, which records the
+same errors as ever."""
 
 from __future__ import annotations
 
@@ -68,11 +69,13 @@ class GpuJpegDecoder:
 
     @staticmethod
     def header(data: bytes, max_pixels: int) -> Pending | None:
-        """Metadata without decoding; None for a JPEG the GPU should not try (CMYK, odd
-        modes, unreadable headers: the CPU decoder handles and reports those)."""
+        """Metadata without decoding; None for a JPEG the GPU should not try (progressive,
+        CMYK, odd modes, unreadable headers: the CPU decoder handles and reports those)."""
         try:
             image = Image.open(io.BytesIO(data))
             if image.format != "JPEG" or image.mode not in ("RGB", "L"):
+                return None
+            if image.info.get("progressive") or image.info.get("progression"):
                 return None
             width, height = image.size
             if width * height > max_pixels or width <= 0 or height <= 0:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..errors import FolderError
+from ..parallel import running_ahead
 from ..progress import Progress
 from ..store import ModelInfo, Store
 from .reconciler import Reconciler, under_any
@@ -97,15 +98,20 @@ def _through(
     commit: Callable[[], None],
     progress: Progress | None = None,
 ) -> None:
-    """Hand jobs to the stage; decide on each answer and commit each batch as it arrives."""
+    """Hand jobs to the stage; decide on each answer and commit each batch as it arrives. The
+    stage runs on a thread of its own, one batch ahead: it embeds the next batch while this
+    thread commits this one. Batches are decided and committed here, one after the other, so
+    a batch's decisions see every earlier batch committed (a content embedded in an earlier
+    batch of the run is reused from the store, not embedded again)."""
     if not jobs:
         return
-    for results in stage.run(jobs, reusable):
-        for result in results:
-            decide(result)
-        commit()
-        if progress is not None:
-            progress.advance(len(results))
+    with running_ahead(stage.run(jobs, reusable), depth=1) as batches:
+        for results in batches:
+            for result in results:
+                decide(result)
+            commit()
+            if progress is not None:
+                progress.advance(len(results))
 
 
 def _checked_root(root: Path) -> str:

@@ -22,6 +22,7 @@ from .stage import FileResult, Job, TextJob, TextResult
 
 WORKER_KEYS = ("host", "device", "runtime")  # columns that say who answered
 TEXT_BLOCK = 16  # photos per block of the text pass: about a second each to read
+OVERLAPPED = 2  # batches an embedding actor works on at once
 
 
 class ClusterError(PhotosearchError):
@@ -115,24 +116,32 @@ class RayStage:
 
     def _actors(self) -> dict:
         """One actor per GPU where the cluster has GPUs; else one per node, with the cores of
-        the smallest node (Ray limits its torch threads to them)."""
-        pool = self.ray.data.ActorPoolStrategy
+        the smallest node (Ray limits its torch threads to them). Each works on two batches
+        at once: one is read and decoded by its decode scheduler while the other is embedded."""
         gpus = int(self.ray.cluster_resources().get("GPU", 0))
         if gpus and self.config.device != "cpu":
-            return {"compute": pool(size=gpus), "num_gpus": 1}
+            return {"compute": self._pool(gpus, OVERLAPPED), "num_gpus": 1}
         if self.config.device == "cuda":
             raise ClusterError("Device 'cuda' was asked for, but the Ray cluster has no GPU.")
-        return self._cpu_actors()
+        return self._cpu_actors(OVERLAPPED)
 
-    def _cpu_actors(self) -> dict:
+    def _cpu_actors(self, calls: int = 1) -> dict:
         cpus = [node["Resources"].get("CPU", 0) for node in self.ray.nodes() if node["Alive"]]
         cpus = [count for count in cpus if count]
-        return {"compute": self.ray.data.ActorPoolStrategy(size=len(cpus)), "num_cpus": min(cpus)}
+        return {"compute": self._pool(len(cpus), calls), "num_cpus": min(cpus)}
+
+    def _pool(self, size: int, calls: int):
+        if calls == 1:
+            return self.ray.data.ActorPoolStrategy(size=size)
+        return self.ray.data.ActorPoolStrategy(
+            size=size, max_concurrent_calls_per_actor=calls, enable_true_multi_threading=True
+        )
 
 
 class EmbeddingActor:
     """One Ray actor: loads the model once, as the driver does and with its settings, then
-    runs a ThreadStage on each batch of jobs. Read errors name this host."""
+    runs a ThreadStage on each batch of jobs, two batches at a time on the same decode
+    scheduler (CPU workers, and the GPU's batch decoder on a GPU). Read errors name this host."""
 
     def __init__(self, config: Config, model_key: str, reusable: frozenset[str]):
         from ..model.embedder import load_embedder
@@ -147,7 +156,8 @@ class EmbeddingActor:
                 f"The Ray worker on {host} loaded model {embedder.identity.key}, but the index "
                 f"holds {model_key}: give every machine the same weights file."
             )
-        self.stage = ThreadStage(embedder, config, gpu_decoder(embedder, config), host)
+        gpu = gpu_decoder(embedder, config)
+        self.stage = ThreadStage(embedder, config, gpu, host, keep_scheduler=True)
         self.reusable = reusable
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

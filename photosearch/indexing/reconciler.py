@@ -111,6 +111,9 @@ class Reconciler:
         """Turn a stage's answer for work[result.number] into operations for the batch."""
         work = self.work[result.number]
         file, row, error = work.file, work.row, result.error
+        if result.decoder:
+            decoded = self.summary.decoded
+            decoded[result.decoder] = decoded.get(result.decoder, 0) + 1
         if error is not None and error.kind == "vanished":
             if not os.path.lexists(file.path):
                 if row is not None:  # deleted between listing and reading: gone, not failed

@@ -39,6 +39,7 @@ class FileResult:
     vector: np.ndarray | None = None
     fresh: bool = False  # the vector came from a model call, not from an identical file
     error: Failure | None = None
+    decoder: str = ""  # who decoded it: "cpu" or "gpu"; empty when nothing was decoded
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass
@@ -20,6 +20,7 @@ class IndexSummary:
     text_failed: int = 0  # of those, photos whose text could not be read
     seconds: float = 0.0
     text_seconds: float = 0.0  # of seconds, the text pass's
+    decoded: dict[str, int] = field(default_factory=dict)  # files each decoder took: cpu, gpu
     device: str = ""
     runtime: str = ""  # e.g. "torch bf16": what encoded the images
     where: str = ""  # "in this process", or the Ray cluster and its workers

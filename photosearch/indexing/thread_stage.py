@@ -1,11 +1,11 @@
-"""The stage in this process: worker threads read, hash and decode; the calling thread embeds."""
+"""The stage in this process: the decode scheduler's workers (and the GPU's batch decoder, on
+CUDA) read, hash and decode; the thread that iterates the run embeds."""
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from ..config import Config
@@ -13,13 +13,12 @@ from ..imaging.decoder import DecodeError, decode
 from ..imaging.thumbnails import SIZES, ThumbnailSaver
 from ..model.lazy_embedder import LazyEmbedder
 from ..parallel import WorkerPool, bounded_map
+from .decode_scheduler import DecodeScheduler, Read
 from .scanner import content_hash
 from .stage import Failure, FileResult, Job, TextJob, TextResult
 
 if TYPE_CHECKING:  # torch and the model load only when a file needs embedding
-    import torch
-
-    from ..imaging.gpu_decode import GpuJpegDecoder, Pending
+    from ..imaging.gpu_decode import GpuJpegDecoder
     from ..model.embedder import Embedder
 
 AUTO = object()  # a GPU decoder to be made when first needed
@@ -41,20 +40,11 @@ def gpu_decoder(embedder: Embedder, config: Config) -> GpuJpegDecoder | None:
     return GpuJpegDecoder.for_model(embedder.loaded.preprocess, embedder.device, thumbnail_size)
 
 
-@dataclass(slots=True)
-class _Read:
-    """A worker thread's answer, with the pixels (or the JPEG left for the GPU) it needs."""
-
-    result: FileResult
-    path: str = ""  # its name tells a camera RAW file apart
-    pixels: torch.Tensor | None = None
-    pending: Pending | None = None
-
-
 class ThreadStage:
-    """The stage in one process: files are read, hashed and decoded on worker threads (JPEGs
-    on the GPU when there is a GPU decoder) and embedded on the calling thread, batch_size
-    images per model call. A Ray actor runs one too, with its host named in read errors."""
+    """The stage in one process: files are read, hashed and decoded by the decode scheduler
+    (its CPU workers, and the GPU's batch decoder when there is one) and embedded on the
+    thread that iterates the run, batch_size images per model call. A Ray actor runs one too,
+    with its host named in read errors, keeping one scheduler for all its batches."""
 
     def __init__(
         self,
@@ -62,6 +52,7 @@ class ThreadStage:
         config: Config,
         gpu: GpuJpegDecoder | None | object = AUTO,
         host: str = "",
+        keep_scheduler: bool = False,
     ):
         # A LazyEmbedder is loaded by the first file to decode; None: a stage that reads text
         self.embedder = embedder
@@ -71,6 +62,8 @@ class ThreadStage:
         self.host = host
         self.on_host = f" (on {host})" if host else ""  # read errors say where they happened
         self.where = f"on {host}" if host else "in this process"
+        # One for every run (the actor's runs overlap on it); None: one per run
+        self.scheduler = self.new_scheduler() if keep_scheduler else None
 
     @property
     def gpu(self) -> GpuJpegDecoder | None:
@@ -94,33 +87,45 @@ class ThreadStage:
         return self.embedder.image_runtime if loaded else "model not loaded: nothing to embed"
 
     def run(self, jobs: Sequence[Job], reusable: frozenset[str]) -> Iterator[list[FileResult]]:
-        self.thumbnails = ThumbnailSaver(self.config)
+        """Answers in batches of batch_size images, embedded while the workers decode the next
+        ones (and, through the Indexer, while the previous batch is committed)."""
         embedded: set[str] = set()  # contents embedded in this run
         size = self.config.batch_size
-        with WorkerPool(self.config.decode_workers) as pool:
-            reads = bounded_map(
-                pool,
-                lambda job: self._read(job, reusable),
-                jobs,
-                in_flight=max(64, 2 * size),
-                timeout=self.config.decode_timeout or None,
-                on_timeout=self._timed_out,
-            )
-            batch: list[_Read] = []
-            images = 0
-            for read in self._decoded_on_gpu(reads):
-                batch.append(read)
-                images += read.pixels is not None
-                if images >= size or len(batch) >= ANSWERS_PER_IMAGE_BATCH * size:
-                    yield self._embedded(batch, embedded)
-                    batch, images = [], 0
-            if batch:
+        batch: list[Read] = []
+        images = 0
+        for read in self.decoded(jobs, reusable):
+            batch.append(read)
+            images += read.pixels is not None
+            if images >= size or len(batch) >= ANSWERS_PER_IMAGE_BATCH * size:
                 yield self._embedded(batch, embedded)
+                batch, images = [], 0
+        if batch:
+            yield self._embedded(batch, embedded)
 
-    def _read(self, job: Job, reusable: frozenset[str]) -> _Read:
-        """Runs in a worker thread: read once, hash, and decode only if no vector can be reused.
-        With a GPU decoder, a JPEG's header is read here and its pixels are left to the GPU."""
-        read = _Read(FileResult(job.number), job.path)
+    def decoded(self, jobs: Sequence[Job], reusable: frozenset[str]) -> Iterator[Read]:
+        """Every job read, hashed and, unless its content's vector can be reused, decoded (and
+        its thumbnail saved), as they are done: everything but the model."""
+        files = _Files(self, reusable)
+        in_flight = max(64, 2 * self.config.batch_size)
+        if self.scheduler is not None:  # kept between runs (a Ray actor's)
+            yield from self.scheduler.decoded(jobs, files, in_flight)
+            return
+        with self.new_scheduler() as scheduler:
+            yield from scheduler.decoded(jobs, files, in_flight)
+
+    def new_scheduler(self) -> DecodeScheduler:
+        """The CPU pool, with the GPU's batch decoder where there is one."""
+        return DecodeScheduler(
+            self.config.decode_workers,
+            lambda: self.gpu,
+            self.config.batch_size,
+            self.config.decode_timeout or None,
+        )
+
+    def _read(self, job: Job, reusable: frozenset[str]) -> tuple[Read, bytes | None]:
+        """Runs in a worker thread: read once and hash; the bytes are left to decode unless a
+        vector can be reused."""
+        read = Read(FileResult(job.number), job.path)
         result = read.result
         try:
             with open(job.path, "rb") as handle:
@@ -128,27 +133,22 @@ class ThreadStage:
                 data = handle.read()
         except FileNotFoundError:
             result.error = Failure("vanished", self._not_found())
-            return read
+            return read, None
         except OSError as exc:
             result.error = Failure("unreadable", (exc.strerror or str(exc)) + self.on_host)
-            return read
+            return read, None
         result.size, result.mtime_ns = info.st_size, info.st_mtime_ns
         result.content_hash = content_hash(data)
         if result.content_hash == job.indexed_hash or result.content_hash in reusable:
-            return read  # touched, not changed; or a move or copy of an embedded photo
-        if self.gpu is not None and self.gpu.accepts(data):
-            read.pending = self.gpu.header(data, self.config.max_image_pixels)
-            if read.pending is not None:
-                return read
-        self._decode_on_cpu(read, data)
-        return read
+            return read, None  # touched, not changed; or a move or copy of an embedded photo
+        return read, data
 
     def _not_found(self) -> str:
         if not self.host:
             return "deleted after it was listed"
         return f"not found on {self.host} (is the folder mounted at the same path there?)"
 
-    def _decode_on_cpu(self, read: _Read, data: bytes) -> None:
+    def _decode_on_cpu(self, read: Read, data: bytes, thumbnails: ThumbnailSaver) -> None:
         result = read.result
         try:
             decoded = decode(
@@ -159,47 +159,17 @@ class ThreadStage:
             )
             result.meta = decoded.meta
             read.pixels = self.embedder.preprocess(decoded.image)
-            self.thumbnails.save(result.content_hash, decoded)
+            thumbnails.save(result.content_hash, decoded)
         except DecodeError as exc:
             result.error = Failure(exc.kind, exc.message)
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop the run
             result.error = Failure("corrupt", f"{type(exc).__name__}: {exc}")
 
-    def _decoded_on_gpu(self, reads: Iterable[_Read]) -> Iterator[_Read]:
-        """JPEGs that workers left for the GPU are decoded there in batches; those it refuses
-        are decoded on the CPU as usual, with the usual errors."""
-        waiting: list[_Read] = []
-        for read in reads:
-            if read.pending is None:  # decoded on the CPU, or nothing to decode
-                yield read
-                continue
-            waiting.append(read)
-            if len(waiting) >= self.config.batch_size:
-                yield from self._gpu_batch(waiting)
-                waiting = []
-        yield from self._gpu_batch(waiting)
-
-    def _gpu_batch(self, reads: list[_Read]) -> Iterator[_Read]:
-        if not reads:
-            return
-        decoded = self.gpu.decode([read.pending for read in reads])
-        thumbnails = []
-        for read, on_gpu in zip(reads, decoded, strict=True):
-            pending, read.pending = read.pending, None
-            if on_gpu is None:
-                self._decode_on_cpu(read, pending.data)
-                continue
-            read.result.meta, read.pixels = pending.meta, on_gpu.pixels
-            if on_gpu.thumbnail is not None:
-                thumbnails.append((read.result.content_hash, on_gpu.thumbnail))
-        self.thumbnails.save_encoded(thumbnails)
-        yield from reads
-
-    def _embedded(self, reads: list[_Read], embedded: set[str]) -> list[FileResult]:
+    def _embedded(self, reads: list[Read], embedded: set[str]) -> list[FileResult]:
         """One model call for the batch's images. Identical contents go through it once, and
-        contents embedded in an earlier batch of this run not again: the Indexer committed
-        that batch before asking for this one, so it reuses their vector."""
-        firsts: dict[str, _Read] = {}
+        contents embedded in an earlier batch of this run not again: the Indexer decides on
+        this batch only after committing that one, so it reuses their vector."""
+        firsts: dict[str, Read] = {}
         for read in reads:
             digest = read.result.content_hash
             if read.pixels is not None and digest not in embedded:
@@ -277,7 +247,29 @@ class ThreadStage:
         message = f"reading its text took longer than {limit} s (3 x decode_timeout); skipped"
         return TextResult(job.number, job.content_hash, error=Failure("timeout", message))
 
-    def _timed_out(self, job: Job) -> _Read:
+    def _timed_out(self, job: Job) -> Read:
         limit = self.config.decode_timeout
         message = f"reading and decoding took longer than {limit} s (decode_timeout); skipped"
-        return _Read(FileResult(job.number, error=Failure("timeout", message)))
+        return Read(FileResult(job.number, error=Failure("timeout", message)))
+
+
+class _Files:
+    """One run's files, as the decode scheduler's workers handle them."""
+
+    def __init__(self, stage: ThreadStage, reusable: frozenset[str]):
+        self.stage = stage
+        self.reusable = reusable
+        self.max_pixels = stage.config.max_image_pixels
+        self.thumbnails = ThumbnailSaver(stage.config)
+
+    def read(self, job: Job) -> tuple[Read, bytes | None]:
+        return self.stage._read(job, self.reusable)
+
+    def decode(self, read: Read, data: bytes) -> None:
+        self.stage._decode_on_cpu(read, data, self.thumbnails)
+
+    def save_encoded(self, thumbnails: list) -> None:
+        self.thumbnails.save_encoded(thumbnails)
+
+    def timed_out(self, job: Job) -> Read:
+        return self.stage._timed_out(job)

@@ -15,9 +15,11 @@ def test_index_search_status_end_to_end(run_cli, photo_tree):
     first = json.loads(run_cli("index", str(photo_tree), "--json").stdout)
     assert first["new"] == 25 and first["failed"] == 6 and first["device"] == "cpu"
     assert first["embedded"] == 25 and first["images_per_second"] > 0
+    # Who decoded what: the CPU pool alone here, the 25 photos and the 6 bad files
+    assert list(first["decoded"]) == ["cpu"] and first["decoded"]["cpu"] == 31
 
     second = json.loads(run_cli("index", str(photo_tree), "--json").stdout)
-    assert second["embedded"] == 0 and second["unchanged"] == 25
+    assert second["embedded"] == 0 and second["unchanged"] == 25 and second["decoded"] == {}
 
     text = run_cli("index", str(photo_tree)).stdout
     assert "unchanged 25" in text and "failed 6" in text

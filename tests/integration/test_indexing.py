@@ -387,3 +387,63 @@ def test_a_file_saved_by_a_search_during_the_run_is_caught_up_not_rebuilt(
     assert searched and summary.new == 12 and rebuilds == []
     index = VectorIndex.open(library.store, library.model, library.config)
     assert index.size == library.store.counts(library.model.id)["vectors"] == 25
+
+
+def test_copies_across_batches_of_one_run_are_embedded_once(
+    config, tiny_embedder, photo_tree, count_embeds
+):
+    """The model runs a batch ahead of the commits, yet each batch is decided after the one
+    before it is committed: a content embedded in an earlier batch of the same run is reused
+    from the store, never embedded again nor read a second time."""
+    from photosearch.library import PhotoLibrary
+
+    root = photo_tree.parent / "copies"
+    originals = sorted((photo_tree / "photos").rglob("*.jpg"))[:5]
+    for copy in range(4):
+        for number, original in enumerate(originals):
+            (root / f"album{copy}").mkdir(parents=True, exist_ok=True)
+            shutil.copy2(original, root / f"album{copy}" / f"{number}.jpg")
+    library = PhotoLibrary(dataclasses.replace(config, batch_size=2), embedder=tiny_embedder)
+    counter = count_embeds()
+    summary = library.index([root])
+    assert (summary.new, summary.embedded, summary.reused) == (20, 5, 15)
+    assert counter.images == 5
+    ids = relative(library, root)
+    for number in range(len(originals)):
+        vectors = [
+            library.store.vector(ids[f"album{c}/{number}.jpg"], library.model.id) for c in range(4)
+        ]
+        for vector in vectors[1:]:
+            np.testing.assert_array_equal(vector, vectors[0])
+    assert_index_matches_database(library)
+    library.close()
+
+
+def test_the_model_embeds_the_next_batch_while_this_one_commits(library, photo_tree, monkeypatch):
+    """Overlap, shown without timing: the first commit waits until the model has started on
+    the second batch, which only an overlapped pipeline reaches."""
+    import threading
+
+    from photosearch.indexing.reconciler import Reconciler
+
+    embedder, commit = library.embedder, Reconciler.commit
+    real_embed = embedder.embed_pixels
+    calls, second_batch, seen = [], threading.Event(), []
+
+    def embed(pixels):
+        calls.append(threading.current_thread().name)
+        if len(calls) == 2:
+            second_batch.set()
+        return real_embed(pixels)
+
+    def first_commit_waits(self):
+        if not seen:
+            seen.append(second_batch.wait(timeout=30))
+        commit(self)
+
+    monkeypatch.setattr(embedder, "embed_pixels", embed)
+    monkeypatch.setattr(Reconciler, "commit", first_commit_waits)
+    summary = library.index([photo_tree])
+    assert seen == [True]
+    assert threading.current_thread().name not in calls  # the model ran on the stage's thread
+    assert summary.new == 25 and library.store.counts()["photos"] == 25
