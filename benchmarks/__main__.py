@@ -15,6 +15,7 @@ from . import (
     api,
     cluster,
     compressed,
+    decoding,
     gpu,
     indexing,
     memory,
@@ -37,6 +38,7 @@ SUITES = {
     "places": places.run,
     "ocr": ocr.run,
     "text": text_search.run,
+    "decoding": decoding.run,
 }
 
 

@@ -308,12 +308,22 @@ def status(library: PhotoLibrary, as_json):
         ("vectors", report["vectors"]),
         ("device", report["device"]),
         ("runtime", report["runtime"]["summary"]),
+        ("decoding", _decoding_line(report["decoding"])),
         ("data dir", report["data_dir"]),
         ("database", report["database"]),
         ("index", f"{report['index_state']}, {report['index_bytes'] / 1e6:.1f} MB"),
     ]
     for label, value in rows:
         click.echo(f"{label:<10} {value}")
+
+
+def _decoding_line(decoding: dict) -> str:
+    setting = "auto" if decoding["auto"] else "set"
+    return (
+        f"at most {decoding['budget_mb']:.0f} MB of images at once (decode_memory_mb, "
+        f"{setting}); uploads up to {decoding['max_upload_pixels'] / 1e6:g} MP "
+        "(max_upload_pixels)"
+    )
 
 
 def _text_line(text: dict) -> str:

@@ -37,6 +37,14 @@ class Config:
     exclude: tuple[str, ...] = ()
     include_hidden: bool = False
     max_image_pixels: int = 200_000_000
+    # The most an uploaded query photo may decode to (a JPEG counts at the reduced scale it is
+    # decoded at for the model); larger ones are refused (HTTP 413) before decoding. 0: no
+    # limit of its own (max_image_pixels and the decode budget still hold).
+    max_upload_pixels: int = 40_000_000
+    # Megabytes of decoded images in memory at once, for the whole process: decodes wait for
+    # their turn, and one larger than all of it is decoded smaller or refused. 0: auto (1/12
+    # of the memory, from 256 to 2048 MB).
+    decode_memory_mb: int = 0
     negclip_checkpoint: str = ""  # path to negclip.pth; empty: <data_dir>/models/negclip.pth
     offline: bool = False  # never try to download weights
     viewer: str = ""  # search --open: image viewer command given the paths; empty: the desktop's

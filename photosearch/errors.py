@@ -27,6 +27,11 @@ class QueryError(PhotosearchError):
     """A search request that cannot be answered as asked."""
 
 
+class ImageTooLarge(QueryError):
+    """A query photo with more pixels than an upload may have (max_upload_pixels), or than
+    the decode budget can hold: HTTP 413, exit code 2."""
+
+
 class BadParameter(QueryError):
     """A search parameter (a web request's, or the CLI's option of the same name) with a value
     that cannot be used: HTTP 400, exit code 2."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .config import Config
 from .errors import BadParameter
+from .imaging import budget as decode_budget
 from .model.loading import PRESETS, device_hint, identity_key, local_weights, parse_model
 from .model.runtime import runtime_status
 from .ocr.reader import MODEL_VERSION as OCR_VERSION
@@ -49,6 +50,7 @@ class SearchResult:
 class PhotoLibrary:
     def __init__(self, config: Config, embedder: Embedder | None = None):
         self.config = config
+        decode_budget.configure(config.decode_memory_mb)  # one per process: the last one set
         self.model_reason = (
             f"set by {config.model_source}" if config.model_source else "the default"
         )
@@ -266,6 +268,7 @@ class PhotoLibrary:
             "weights": str(weights) if weights else None,
             "device": device_hint(self.config.device),
             "runtime": runtime_status(self.config, key),
+            "decoding": self.decoding_status(),
             "data_dir": str(self.config.data_dir),
             "database": redacted(self.store.url),
             "index_file": str(index.path) if index else None,
@@ -279,6 +282,16 @@ class PhotoLibrary:
                 }
                 for model in models.values()
             ],
+        }
+
+    def decoding_status(self) -> dict:
+        """The decode budget, the upload limit, and what this process's decodes have done
+        (the web server's own, under /api/status): peak of their estimates, waits, refusals."""
+        return {
+            **decode_budget.shared_budget().stats(),
+            "decode_memory_mb": self.config.decode_memory_mb,  # 0: auto
+            "auto": not self.config.decode_memory_mb,
+            "max_upload_pixels": self.config.max_upload_pixels,
         }
 
     def presets(self) -> list[dict]:

@@ -198,6 +198,45 @@ def decompression_bomb() -> bytes:
     return PNG_HEADER + png_chunk(b"IDAT", stream) + png_chunk(b"IEND", b"")
 
 
+PNG_COLOUR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}  # channels: PNG colour type (gray, +alpha, RGB, +alpha)
+
+
+def flat_png(
+    width: int,
+    height: int,
+    colour: tuple[int, ...] = (90, 140, 200),
+    depth: int = 8,
+    exif: Image.Exif | None = None,
+) -> bytes:
+    """A PNG of one colour (1 to 4 channels, 8 or 16 bits), of any size, written without ever
+    holding its pixels: a block of identical rows is deflated once, ending on a full flush so it
+    stands alone, and repeated. 15000x13000 RGB (195 MP) takes about 0.6 MB and a second.
+    With `exif`, an eXIf chunk before the pixels."""
+    channels = len(colour)
+    sample_bytes = b"".join(value.to_bytes(depth // 8, "big") for value in colour)
+    row = b"\x00" + sample_bytes * width  # filter type 0 (none), then the pixels
+    per_block = max(1, min(height, (8 << 20) // len(row)))
+    deflate = zlib.compressobj(9, wbits=-15)
+    block = deflate.compress(row * per_block) + deflate.flush(zlib.Z_FULL_FLUSH)
+    blocks, rest = divmod(height, per_block)
+    tail = zlib.compressobj(9, wbits=-15)
+    end = tail.compress(row * rest) + tail.flush()
+    adler = 1
+    for _ in range(blocks):
+        adler = zlib.adler32(row * per_block, adler)
+    adler = zlib.adler32(row * rest, adler)
+    stream = b"\x78\xda" + block * blocks + end + struct.pack(">I", adler)
+    header = struct.pack(">IIBBBBB", width, height, depth, PNG_COLOUR_TYPES[channels], 0, 0, 0)
+    tags = png_chunk(b"eXIf", exif.tobytes()[6:]) if exif is not None else b""  # no "Exif\0\0"
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + tags
+        + png_chunk(b"IDAT", stream)
+        + png_chunk(b"IEND", b"")
+    )
+
+
 def heic(name: str) -> bytes:
     buffer = io.BytesIO()
     from_pillow(sample(name)).save(buffer, quality=80, enc_params={"preset": "ultrafast"})

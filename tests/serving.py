@@ -34,10 +34,20 @@ def server_env(data_dir: Path, model: str, **settings: str) -> dict[str, str]:
 def running_server(env: dict[str, str], log: Path, *args: str, photos: int | None = None):
     """Yield the base URL once /api/status answers (with `photos` photos, if given); the
     server's standard error and output go to `log`. Stopped with SIGTERM afterwards."""
+    with server_process(env, log, *args, photos=photos) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def server_process(
+    env: dict[str, str], log: Path, *args: str, photos: int | None = None, repo: Path = REPO
+):
+    """As running_server, yielding the base URL and the server's Popen (to watch its memory);
+    `repo`: the checkout whose manage.py serves (a benchmark's baseline)."""
     port = free_port()
     with open(log, "w") as output:
         process = subprocess.Popen(
-            [sys.executable, str(REPO / "manage.py"), "serve", "--port", str(port), *args],
+            [sys.executable, str(repo / "manage.py"), "serve", "--port", str(port), *args],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -55,7 +65,7 @@ def running_server(env: dict[str, str], log: Path, *args: str, photos: int | Non
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError("the server did not start:\n" + log.read_text()) from None
                 time.sleep(0.3)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=20)

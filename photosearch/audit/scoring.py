@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..imaging.decoder import reserve_for
 from ..model.embedder import Embedder
 from ..parallel import bounded_map
 from ..progress import Progress
@@ -19,9 +20,10 @@ TEXT_BATCH = 256
 
 
 def _load_crop(item: AuditItem, embedder: Embedder) -> torch.Tensor:
-    """As the reference code does: open as RGB, crop to the box (x, y, x+w, y+h)."""
+    """As the reference code does: open as RGB, crop to the box (x, y, x+w, y+h); at full
+    size, within the decode budget."""
     try:
-        with Image.open(item.image) as image:
+        with Image.open(item.image) as image, reserve_for(image, str(item.image)):
             image = image.convert("RGB")
             if item.bbox is not None:
                 x, y, w, h = item.bbox

@@ -1,17 +1,35 @@
-"""Bytes to an upright RGB image near model resolution, plus the EXIF facts search filters need."""
+"""Bytes to an upright RGB image near model resolution, plus the EXIF facts search filters need.
+
+Memory is bounded by the process's decode budget (budget.py, `decode_memory_mb`): the header
+tells the size and mode before any pixel is decoded, `planning.plan` estimates the decode's peak
+from them, and the decode waits until that fits beside what else is in flight. An image larger
+than the whole budget is decoded at a reduced scale where the format allows (JPEG drafts, HEIC
+thumbnails; RAW files are demosaiced at half size), or else refused as `too_large`.
+
+What a decode hands back is no larger than its caller needs: an image of more than
+REDUCE_ABOVE_PIXELS is reduced (whole blocks of pixels averaged) to the smallest size whose short
+side is still at least `min_side` and long side at least REDUCED_LONG_SIDE, before it is turned
+upright and converted. Its own bytes stay reserved until it is garbage collected, or until the
+`with` block around the Decoded ends, which a caller that keeps a full-size image for a while
+(min_side=1 << 30: the text pass) or decodes another meanwhile should use:
+
+    with decode(data, max_pixels=config.max_image_pixels, min_side=1 << 30) as decoded:
+        lines = reader.read(decoded.image)  # its bytes are held in the budget until here
+"""
 
 from __future__ import annotations
 
 import io
 
-import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
+from .budget import DecodeBudget, Reservation, shared_budget
 from .decoded import Decoded, DecodeError, describe
 from .exif import metadata
 from .formats import is_raw
-from .raw import decode_raw
+from .planning import carry_out, estimate_full, keep_for, plan
+from .raw import decode_raw, raw_size
 
 register_heif_opener()
 # We enforce our own, configurable pixel limit before decoding; Pillow's global one would warn
@@ -19,56 +37,91 @@ register_heif_opener()
 Image.MAX_IMAGE_PIXELS = None
 
 
-def decode(data: bytes, *, max_pixels: int, min_side: int = 224, name: str = "") -> Decoded:
-    """Decode image bytes; JPEGs are decoded at a reduced scale no smaller than min_side.
-    A camera RAW file (known by its name's extension) goes through LibRaw."""
+def decode(
+    data: bytes,
+    *,
+    max_pixels: int,
+    min_side: int = 224,
+    name: str = "",
+    budget: DecodeBudget | None = None,
+) -> Decoded:
+    """Decode image bytes within the decode budget; JPEGs are decoded at a reduced scale no
+    smaller than min_side, and very large images are reduced to what min_side needs. A camera
+    RAW file (known by its name's extension) goes through LibRaw."""
+    budget = budget or shared_budget()
     if not data:
         raise DecodeError("empty", "the file is empty (0 bytes)")
     if is_raw(name):
-        return decode_raw(data, max_pixels=max_pixels, min_side=min_side)
+        return decode_raw(data, max_pixels=max_pixels, min_side=min_side, budget=budget, name=name)
+    image = _open(data)
+    _check_pixels(image, max_pixels)
     try:
-        image = Image.open(io.BytesIO(data))
+        # A PNG may have to be decoded to find its EXIF (after the pixels): it is read in
+        # the budget below; every other format's EXIF is in the header, read before a draft.
+        meta = None if image.format == "PNG" else metadata(image)
+        chosen = plan(image, min_side, budget.limit)
+    except DecodeError:
+        budget.note_refused()
+        raise
+    except Exception as exc:  # noqa: BLE001 - Pillow plugins raise many types on bad headers
+        raise DecodeError("corrupt", f"image data is damaged: {describe(exc)}") from None
+    held = budget.reserve(chosen.peak, name)
+    try:
+        try:
+            meta = meta or metadata(image)
+            opened, image = [image], None  # carry_out lets go of each stage as it goes
+            image = carry_out(opened, chosen)
+        except DecodeError:
+            raise
+        except MemoryError:
+            raise DecodeError("too_large", "not enough memory to decode this image") from None
+        except Exception as exc:  # noqa: BLE001 - truncated data: OSError, SyntaxError, ...
+            raise DecodeError("corrupt", f"image data is damaged: {describe(exc)}") from None
+    except BaseException:
+        held.release()
+        raise
+    return Decoded(image, meta, keep_for(held, image))
+
+
+def _open(data: bytes) -> Image.Image:
+    try:
+        return Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         raise DecodeError("unsupported", "not an image in any supported format") from None
     except Exception as exc:  # noqa: BLE001 - Pillow plugins raise many types on bad headers
         raise DecodeError("corrupt", f"unreadable image header: {describe(exc)}") from None
+
+
+def _check_pixels(image: Image.Image, max_pixels: int) -> None:
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise DecodeError("corrupt", f"invalid dimensions {width}x{height}")
+    if width * height > max_pixels:
+        raise DecodeError(
+            "too_large",
+            f"{width}x{height} = {width * height:,} pixels exceeds the limit of "
+            f"{max_pixels:,} (max_image_pixels); possibly a decompression bomb",
+        )
+
+
+def decoded_size(data: bytes, *, min_side: int, name: str = "") -> tuple[int, int] | None:
+    """The width and height a decode for `min_side` decodes at (a JPEG's draft, a RAW file's
+    half size), read from the header alone; None when the header cannot be read (the decode
+    then says why)."""
+    if is_raw(name):
+        size = raw_size(data)
+        return None if size is None else (-(-size[0] // 2), -(-size[1] // 2))
     try:
-        width, height = image.size
-        if width <= 0 or height <= 0:
-            raise DecodeError("corrupt", f"invalid dimensions {width}x{height}")
-        if width * height > max_pixels:
-            raise DecodeError(
-                "too_large",
-                f"{width}x{height} = {width * height:,} pixels exceeds the limit of "
-                f"{max_pixels:,} (max_image_pixels); possibly a decompression bomb",
-            )
-        meta = metadata(image)
-        if image.format == "JPEG":
-            image.draft("RGB", (min_side, min_side))
-        image.load()
-        image = _to_rgb(ImageOps.exif_transpose(image))
-    except DecodeError:
-        raise
-    except MemoryError:
-        raise DecodeError("too_large", "not enough memory to decode this image") from None
-    except Exception as exc:  # noqa: BLE001 - truncated data surfaces as OSError, SyntaxError, ...
-        raise DecodeError("corrupt", f"image data is damaged: {describe(exc)}") from None
-    return Decoded(image, meta)
+        with Image.open(io.BytesIO(data)) as image:
+            return plan(image, min_side).size
+    except Exception:  # noqa: BLE001 - not readable: the decode reports it properly
+        return None
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
-    """Every mode to 8-bit RGB; transparency is flattened onto white."""
-    if image.mode == "RGB":
-        return image
-    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
-        pixels = np.asarray(image, dtype=np.float32)
-        top = 65535.0 if image.mode.startswith("I;16") else max(float(pixels.max()), 1.0)
-        scaled = np.clip(pixels / top * 255.0, 0, 255).astype(np.uint8)
-        return Image.fromarray(scaled, mode="L").convert("RGB")
-    if image.mode == "P" and "transparency" in image.info:
-        image = image.convert("RGBA")
-    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    return image.convert("RGB")
+def reserve_for(
+    image: Image.Image, name: str = "", budget: DecodeBudget | None = None
+) -> Reservation:
+    """Reserve, for a caller that decodes an opened image itself at full size (the audit), what
+    that takes; a Reservation to use as a context manager."""
+    budget = budget or shared_budget()
+    return budget.reserve(min(estimate_full(image), budget.limit), name)

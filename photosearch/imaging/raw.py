@@ -1,37 +1,55 @@
 """Camera RAW files through LibRaw (rawpy): the embedded JPEG preview when it is at least as
-large as needed, else a half-size demosaic; upright, with EXIF facts like any JPEG."""
+large as needed, else a half-size demosaic; upright, with EXIF facts like any JPEG. Both draw on
+the decode budget: the preview as any JPEG does, the demosaic with LibRaw's buffers (the sensor
+data, its half-size working image and the 8-bit output) counted."""
 
 from __future__ import annotations
 
 import io
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from ..metadata import PhotoMeta
+from .budget import MB, DecodeBudget, shared_budget
 from .decoded import Decoded, DecodeError, describe
 from .exif import exif_metadata
+from .planning import ORIENTATION_TRANSPOSE, carry_out, keep_for, plan, reduce_factor
 
 # LibRaw's `flip` (how the sensor image is turned to be upright) as an EXIF orientation.
 FLIP_TO_ORIENTATION = {0: 1, 3: 3, 5: 8, 6: 6}
-ORIENTATION_TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
+# Bytes per sensor pixel of a half-size demosaic: the unpacked sensor data (16 bits), LibRaw's
+# working image (four 16-bit channels at half size: 2), its 8-bit RGB output (0.75) and that
+# output as a Pillow image (1); measured by benchmarks/decoding.py.
+DEMOSAIC_BYTES_PER_PIXEL = 6
 
 
-def decode_raw(data: bytes, *, max_pixels: int, min_side: int) -> Decoded:
+def raw_size(data: bytes) -> tuple[int, int] | None:
+    """The sensor image's width and height from the header, without unpacking it."""
+    import rawpy
+
+    try:
+        with rawpy.imread(io.BytesIO(data)) as raw:
+            return raw.sizes.width, raw.sizes.height
+    except (rawpy.LibRawError, OSError, ValueError):
+        return None
+
+
+def decode_raw(
+    data: bytes,
+    *,
+    max_pixels: int,
+    min_side: int,
+    budget: DecodeBudget | None = None,
+    name: str = "",
+) -> Decoded:
     """Decode RAW bytes to an upright RGB image whose short side is at least `min_side`
     (or the whole image when it is smaller). Damaged or unsupported files raise DecodeError."""
     import rawpy
 
+    budget = budget or shared_budget()
     try:
-        raw = rawpy.imread(io.BytesIO(data))
+        raw = rawpy.imread(io.BytesIO(data))  # the header only: unpacking waits for the budget
     except rawpy.LibRawFileUnsupportedError:
         raise DecodeError("unsupported", "a RAW file that LibRaw cannot read") from None
     except (rawpy.LibRawError, OSError, ValueError) as exc:
@@ -47,41 +65,101 @@ def decode_raw(data: bytes, *, max_pixels: int, min_side: int) -> Decoded:
             )
         orientation = FLIP_TO_ORIENTATION.get(sizes.flip, 1)
         meta = _metadata(data, width, height, orientation)
+        need = demosaic_bytes(sizes)
+        fits = need <= budget.limit  # if not, any preview is better than none
         try:
-            image = _preview(raw, meta, min_side, orientation)
-            if image is None:
-                pixels = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)
-                image = Image.fromarray(np.ascontiguousarray(pixels), "RGB")  # LibRaw turns it
+            preview = _preview(raw, meta, min_side, orientation, budget, name, any_size=not fits)
+            if preview is not None:
+                return preview
+            if not fits:
+                budget.note_refused()
+                raise DecodeError(
+                    "too_large",
+                    f"{width}x{height} (RAW) needs about {-(-need // MB)} MB to demosaic at "
+                    f"half size, more than the whole decode budget of {budget.limit // MB} MB "
+                    "(decode_memory_mb), and has no embedded preview",
+                )
+            return Decoded(*_demosaic(raw, meta, min_side, budget, name, need))
         except (rawpy.LibRawError, OSError, ValueError) as exc:
             raise DecodeError("corrupt", f"RAW data is damaged: {describe(exc)}") from None
-    return Decoded(image, meta)
 
 
-def _preview(raw, meta: PhotoMeta, min_side: int, orientation: int) -> Image.Image | None:
-    """The camera's embedded JPEG, upright, if its short side reaches min_side."""
+def demosaic_bytes(sizes) -> int:
+    """The peak of a half-size demosaic of a sensor of these (rawpy) sizes."""
+    pixels = max(sizes.raw_width * sizes.raw_height, sizes.width * sizes.height)
+    return pixels * DEMOSAIC_BYTES_PER_PIXEL + MB
+
+
+def _demosaic(raw, meta: PhotoMeta, min_side: int, budget: DecodeBudget, name: str, need: int):
+    """A half-size demosaic (LibRaw turns it upright), reduced if larger than needed."""
+    held = budget.reserve(need, name)
+    try:
+        pixels = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)
+        image = Image.fromarray(np.ascontiguousarray(pixels), "RGB")
+        del pixels
+        factor = reduce_factor(image.width, image.height, min_side)
+        if factor > 1:
+            image = image.reduce(factor)
+    except BaseException:
+        held.release()
+        raise
+    return image, meta, keep_for(held, image)
+
+
+def _preview(
+    raw,
+    meta: PhotoMeta,
+    min_side: int,
+    orientation: int,
+    budget: DecodeBudget | None = None,
+    name: str = "",
+    any_size: bool = False,
+) -> Decoded | None:
+    """The camera's embedded JPEG, upright, if its short side reaches min_side (any_size: if
+    there is one)."""
     import rawpy
+
+    budget = budget or shared_budget()
 
     try:
         thumb = raw.extract_thumb()
     except (rawpy.LibRawError, OSError, ValueError):
         return None
     if thumb.format == rawpy.ThumbFormat.JPEG:
-        try:
-            image = Image.open(io.BytesIO(thumb.data))
-            image.draft("RGB", (min_side, min_side))
-            image.load()
-        except (OSError, ValueError, SyntaxError):
+        decoded = _preview_jpeg(thumb.data, min_side, orientation, budget, name)
+        if decoded is None:
             return None
-        if image.getexif().get(0x0112):
-            image = ImageOps.exif_transpose(image)  # the preview says how to turn it
-        else:
-            image = _turned(image, orientation)  # else the RAW does
+        image, held = decoded
     elif thumb.format == rawpy.ThumbFormat.BITMAP:
-        image = _turned(Image.fromarray(thumb.data, "RGB"), orientation)
+        image, held = _turned(Image.fromarray(thumb.data, "RGB"), orientation), None
     else:
         return None
-    image = image.convert("RGB")
-    return image if min(image.size) >= min(min_side, meta.width, meta.height) else None
+    if not any_size and min(image.size) < min(min_side, meta.width, meta.height):
+        if held is not None:
+            held.release()
+        return None
+    return Decoded(image, meta, None if held is None else keep_for(held, image))
+
+
+def _preview_jpeg(data: bytes, min_side: int, orientation: int, budget: DecodeBudget, name: str):
+    """The preview decoded as any JPEG is, within the budget; its own EXIF orientation, if it
+    has one, says how to turn it, else the RAW's does. None when it cannot be decoded."""
+    try:
+        image = Image.open(io.BytesIO(data))
+        chosen = plan(image, min_side, budget.limit)
+        own = image.getexif().get(0x0112)
+    except (OSError, ValueError, SyntaxError, DecodeError):
+        return None
+    held = budget.reserve(chosen.peak, name)
+    try:
+        opened, image = [image], None
+        return carry_out(opened, chosen, own or orientation), held
+    except (OSError, ValueError, SyntaxError):
+        held.release()
+        return None
+    except BaseException:
+        held.release()
+        raise
 
 
 def _turned(image: Image.Image, orientation: int) -> Image.Image:

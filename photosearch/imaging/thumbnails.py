@@ -38,10 +38,10 @@ def thumbnail(photo: Stored, size: int, config: Config) -> Path:
     if target.is_file():
         return target
     with open(photo.path, "rb") as handle:
-        decoded = decode(
-            handle.read(), max_pixels=config.max_image_pixels, min_side=size, name=photo.path
-        )
-    write(decoded, size, target)
+        data = handle.read()
+    # within the decode budget; an image far larger than `size` comes back reduced near it
+    with decode(data, max_pixels=config.max_image_pixels, min_side=size, name=photo.path) as done:
+        write(done, size, target)
     return target
 
 

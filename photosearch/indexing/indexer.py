@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..errors import FolderError
+from ..imaging.budget import shared_budget
 from ..parallel import running_ahead
 from ..progress import Progress
 from ..store import ModelInfo, Store
@@ -57,6 +58,7 @@ class Indexer:
         its events named. With reread_text, text read by an older recogniser, and text that
         failed to read, are read again."""
         started = time.perf_counter()
+        shared_budget().log_next_wait()  # the run's first wait for decode memory is logged
         progress = progress or Progress()
         stage = self.stage or ThreadStage(self.embedder, self.config, self.gpu)
         summary = IndexSummary()

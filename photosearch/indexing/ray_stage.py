@@ -144,9 +144,11 @@ class EmbeddingActor:
     scheduler (CPU workers, and the GPU's batch decoder on a GPU). Read errors name this host."""
 
     def __init__(self, config: Config, model_key: str, reusable: frozenset[str]):
+        from ..imaging.budget import configure
         from ..model.embedder import load_embedder
         from .thread_stage import ThreadStage, gpu_decoder
 
+        configure(config.decode_memory_mb)  # this worker process's decode budget
         host = socket.gethostname()
         if not config.data_dir.is_dir():  # the driver's data dir is not mounted here
             config = dataclasses.replace(config, data_dir=default_data_dir())

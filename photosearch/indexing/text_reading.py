@@ -3,7 +3,8 @@ when it shows no text, which most photos don't.
 
 A JPEG is decoded at the reduced scale detection needs (libjpeg's draft: half the size of a
 12 MP photo, a quarter of the work), and decoded whole only when the detector found lines, so
-that recognition cuts each line from all its pixels. Other formats are decoded whole once."""
+that recognition cuts each line from all its pixels. Other formats are decoded whole once. The
+decodes and the networks' own memory are reserved in the decode budget (imaging.budget)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from ..imaging.budget import Reservation, shared_budget
 from ..imaging.decoder import decode
 from ..imaging.formats import is_raw
-from ..ocr.reader import TextLine, TextReader, detection_scale
+from ..ocr.reader import TextLine, TextReader, detected_size, detection_scale
 
-# A shortest side no photo reaches: the decoder keeps the whole photo.
+# A shortest side no photo reaches: the decoder keeps the whole photo (as the budget allows).
 _WHOLE = 1 << 30
+# What detection and recognition take beside the image, per pixel of the copy the detector
+# sees (measured on 2 to 48 MP photos: 137 to 162 bytes).
+READING_BYTES_PER_PIXEL = 160
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +43,38 @@ def read_text(data: bytes, name: str, reader: TextReader, max_pixels: int) -> Ph
     side = _draft_side(data, name)
     if side is None:
         return _read_whole(data, name, reader, max_pixels)
-    reduced = decode(data, max_pixels=max_pixels, min_side=side, name=name)
-    width, height = _upright_size(reduced.meta, reduced.image)
-    if reduced.image.size == (width, height):  # too small to be reduced: read as it is
-        return PhotoText(reader.read(reduced.image), width, height)
+    with decode(data, max_pixels=max_pixels, min_side=side, name=name) as reduced:
+        width, height = _upright_size(reduced.meta, reduced.image)
+        if reduced.image.size == (width, height):  # too small to be reduced: read as it is
+            with _reading(reduced.image, False, name):
+                return PhotoText(reader.read(reduced.image), width, height)
+        decoded: list = []
 
-    def full() -> Image.Image:
-        return decode(data, max_pixels=max_pixels, min_side=_WHOLE, name=name).image
+        def full() -> Image.Image:
+            decoded.append(decode(data, max_pixels=max_pixels, min_side=_WHOLE, name=name))
+            return decoded[0].image
 
-    return PhotoText(reader.read(reduced.image, full=full), width, height)
+        with _reading(reduced.image, True, name):
+            lines = reader.read(reduced.image, full=full)
+    if decoded:  # held in the budget until here, then let go of
+        with decoded.pop() as whole:
+            lines = _to_size(lines, whole.image.size, width, height)
+    return PhotoText(lines, width, height)
+
+
+def _reading(image: Image.Image, padded: bool, name: str) -> Reservation:
+    """The detector's and the recogniser's memory, reserved in the decode budget while they
+    read `image`: they take far more than the image itself."""
+    width, height = detected_size(*image.size, padded)
+    return shared_budget().reserve(READING_BYTES_PER_PIXEL * width * height, name)
+
+
+def _to_size(lines: list[TextLine], size: tuple[int, int], width: int, height: int):
+    """Boxes in pixels of an image of `size` as pixels of the photo's width x height (a decode
+    that the budget made smaller than the photo, a RAW file's half-size demosaic)."""
+    if size == (width, height):
+        return lines
+    return _scaled(lines, width / size[0], height / size[1])
 
 
 def reading_plan(cores: int) -> tuple[int, int]:
@@ -85,12 +113,11 @@ def _draft_side(data: bytes, name: str) -> int | None:
 def _read_whole(data: bytes, name: str, reader: TextReader, max_pixels: int) -> PhotoText:
     """A photo decoded once, at the largest size its decoder gives; a RAW file's may be half
     its size (LibRaw's half-size demosaic), so the boxes are scaled to the full size."""
-    decoded = decode(data, max_pixels=max_pixels, min_side=_WHOLE, name=name)
-    width, height = _upright_size(decoded.meta, decoded.image)
-    lines = reader.read(decoded.image)
-    if decoded.image.size != (width, height):
-        lines = _scaled(lines, width / decoded.image.size[0], height / decoded.image.size[1])
-    return PhotoText(lines, width, height)
+    with decode(data, max_pixels=max_pixels, min_side=_WHOLE, name=name) as decoded:
+        width, height = _upright_size(decoded.meta, decoded.image)
+        with _reading(decoded.image, False, name):
+            lines = reader.read(decoded.image)
+        return PhotoText(_to_size(lines, decoded.image.size, width, height), width, height)
 
 
 def _upright_size(meta, image: Image.Image) -> tuple[int, int]:

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from ..files import atomic_write
+from ..imaging.decoder import reserve_for
 from ..model.loading import LoadedModel
 from .data import Pair
 from .hard_negatives import swap_negatives
@@ -70,7 +71,8 @@ class Trainer:
 
     def pixels(self, image_numbers) -> torch.Tensor:
         def load(number: int) -> torch.Tensor:
-            with Image.open(self.images[number]) as image:
+            path = self.images[number]  # at full size, within the decode budget
+            with Image.open(path) as image, reserve_for(image, str(path)):
                 return self.loaded.preprocess(image.convert("RGB"))
 
         return torch.stack(list(self._pool.map(load, image_numbers)))

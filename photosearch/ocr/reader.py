@@ -57,6 +57,11 @@ MODEL_VERSION = f"rapidocr {_rapidocr_version()}: {DETECTION_MODEL} + {RECOGNITI
 SMALLEST_TEXT_PX = 24
 DETECTED_TEXT_PX = 12
 DETECTION_SIDE = 960
+# The copy's long side never exceeds this, however large the photo: the detector's memory grows
+# with the copy's area (about 150 bytes a pixel, detection and recognition together: 0.4 GB at
+# 1984x1504, the copy of a 12 MP photo, 1.7 GB at 4000x3008, that of a 48 MP one), and a 195 MP
+# panorama would otherwise take 7 GB. Past 16 MP the smallest text read grows above 24 px.
+DETECTION_MAX_SIDE = 2048
 
 # Lines recognised with less confidence (the mean probability of their characters) are dropped.
 # What the detector takes for text on photos without any (coins, fur, gravel, blood vessels)
@@ -113,7 +118,16 @@ def detection_scale(width: int, height: int) -> float:
     never larger than the photo."""
     long_side = max(width, height)
     wanted = max(DETECTION_SIDE, long_side * DETECTED_TEXT_PX / SMALLEST_TEXT_PX)
-    return min(1.0, wanted / long_side)
+    return min(1.0, DETECTION_MAX_SIDE / long_side, wanted / long_side)
+
+
+def detected_size(width: int, height: int, padded: bool) -> tuple[int, int]:
+    """The size of what the detector sees of an image of width x height: a copy the caller
+    reduced already (padded) as it is, unless it is larger than DETECTION_MAX_SIDE; else the
+    copy of detection_size."""
+    if padded and max(width, height) <= DETECTION_MAX_SIDE:
+        return width, height
+    return detection_size(width, height)
 
 
 def detection_size(width: int, height: int) -> tuple[int, int]:
@@ -185,11 +199,10 @@ class TextReader:
         its padding, which is on the right and at the bottom)."""
         if image.mode != "RGB":
             image = image.convert("RGB")
-        if padded:
+        reduced_size = detected_size(*image.size, padded)
+        if padded and reduced_size == image.size:
             boxes = models.detect(_padded(np.asarray(image)))
             return boxes, image.size
-        width, height = image.size
-        reduced_size = detection_size(width, height)
         reduced = (
             image
             if reduced_size == image.size

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Config
-from ..errors import QueryError
+from ..errors import ImageTooLarge, QueryError
 from ..imaging.decoder import DecodeError, decode
 from ..model.embedder import Embedder
 from ..store import Filters, ModelInfo, Photo, Store, TextLine, VectorIndex
@@ -246,20 +246,22 @@ class Searcher:
             ) from None
         return self.image_vector(data, str(path))
 
-    def image_vector(self, data: bytes, name: str = "the uploaded photo") -> np.ndarray:
-        """Embed an image given as bytes (a file outside the index, an upload)."""
+    def image_vector(self, data: bytes, name: str = "") -> np.ndarray:
+        """Embed an image given as bytes (a file outside the index, named; an upload, not),
+        decoded at the size the model needs (within the decode budget, as every decode is)."""
         try:
-            image = decode(
+            decoded = decode(
                 data,
                 max_pixels=self.config.max_image_pixels,
                 min_side=self.embedder.image_size,
                 name=name,
-            ).image
+            )
         except DecodeError as exc:
-            raise QueryError(
-                f"The query photo {name} is not a usable image: {exc.message}."
-            ) from None
-        return self.embedder.embed_images([image])[0]
+            photo = f"The query photo {name}" if name else "The uploaded photo"
+            error = ImageTooLarge if exc.kind == "too_large" else QueryError
+            raise error(f"{photo} is not a usable image: {exc.message}.") from None
+        with decoded:
+            return self.embedder.embed_images([decoded.image])[0]
 
     def indexed_photo(self, photo: str) -> Photo | None:
         """An indexed photo by id or path; None for a file that is not indexed."""

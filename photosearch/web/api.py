@@ -10,7 +10,7 @@ from ..duplicates import near_duplicate_groups
 from ..errors import BadParameter
 from ..library import PhotoLibrary
 from ..search.request import number, parse_search
-from .queries import photo_json, photo_page_json, run_search
+from .queries import checked_upload, photo_json, photo_page_json, run_search
 
 blueprint = Blueprint("api", __name__)
 
@@ -36,7 +36,8 @@ def search_by_upload():
     upload = request.files.get("photo")
     if upload is None:
         raise BadParameter("Send the query photo as a multipart file field named 'photo'.")
-    return jsonify(run_search(library(), parse_search(request.args, upload=upload.read())))
+    data = checked_upload(library(), upload.read())
+    return jsonify(run_search(library(), parse_search(request.args, upload=data)))
 
 
 @blueprint.get("/photos/<int:photo_id>")

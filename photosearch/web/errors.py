@@ -7,7 +7,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import PhotosearchError, QueryError
+from ..errors import ImageTooLarge, PhotosearchError, QueryError
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +19,10 @@ def _respond(status: int, message: str):
 
 
 def install(app: Flask) -> None:
+    @app.errorhandler(ImageTooLarge)
+    def too_large(error: ImageTooLarge):
+        return _respond(413, error.message)
+
     @app.errorhandler(QueryError)
     def query_error(error: QueryError):
         return _respond(400, error.message)

@@ -1,5 +1,6 @@
 """Image bytes by photo id, never by path: thumbnails and previews (cached by content hash,
-upright, HEIC included) and the original file. ETags let browsers revalidate cheaply."""
+upright, HEIC included; made within the decode budget, as every decode is) and the original
+file. ETags let browsers revalidate cheaply."""
 
 from __future__ import annotations
 
@@ -21,7 +22,11 @@ def _cached(photo_id: int, size: int):
     photo = get_photo(photo_id)
     try:
         path = thumbnail(photo, size, library().config)
-    except (OSError, DecodeError):
+    except DecodeError as error:
+        if error.kind == "too_large":  # e.g. decode_memory_mb was lowered since it was indexed
+            raise NotFound(f"Photo {photo_id} cannot be shown: {error.message}.") from None
+        raise NotFound(f"Photo {photo_id} is no longer readable on disk; re-index it.") from None
+    except OSError:
         raise NotFound(f"Photo {photo_id} is no longer readable on disk; re-index it.") from None
     return _send(path, "image/jpeg", f"{photo.content_hash}-{size}")
 

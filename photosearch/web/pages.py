@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from ..errors import QueryError
+from ..errors import ImageTooLarge, QueryError
 from ..search.request import parse_filters, parse_search
 from .api import duplicate_groups, get_photo, library
 from .auth import token_matches
-from .queries import photo_json, photo_page_json, run_search
+from .queries import checked_upload, photo_json, photo_page_json, run_search
 
 blueprint = Blueprint("pages", __name__)
 
@@ -65,10 +65,11 @@ def index():
     if upload is None and not any(request.args.get(name, "").strip() for name in asked):
         return _page()
     try:
-        search = parse_search(request.args, upload=upload.read() if upload else None)
+        data = checked_upload(library(), upload.read()) if upload else None
+        search = parse_search(request.args, upload=data)
         return _page(results=run_search(library(), search))
     except QueryError as error:
-        return _page(error=error.message, status=400)
+        return _page(error=error.message, status=413 if isinstance(error, ImageTooLarge) else 400)
 
 
 @blueprint.get("/photos/<int:photo_id>")

@@ -9,10 +9,27 @@ from datetime import date
 
 from flask import g, url_for
 
+from ..errors import ImageTooLarge
+from ..imaging.decoder import decoded_size
 from ..library import PhotoLibrary, SearchResult
 from ..search.request import SearchRequest
 from ..search.searcher import SearchHit
 from ..store import Photo, display_path
+
+
+def checked_upload(library: PhotoLibrary, data: bytes) -> bytes:
+    """An uploaded query photo's bytes, refused (HTTP 413) from its header alone when it would
+    decode to more than max_upload_pixels: a query photo needs a few hundred pixels a side."""
+    limit = library.config.max_upload_pixels  # 0: none beyond max_image_pixels
+    size = decoded_size(data, min_side=library.embedder.image_size) if limit else None
+    if size is not None and size[0] * size[1] > limit:
+        width, height = size
+        raise ImageTooLarge(
+            f"The uploaded photo has {width}x{height} = {width * height / 1e6:.0f} MP to "
+            f"decode; a query photo may have at most {limit / 1e6:g} MP (max_upload_pixels). "
+            "Upload a smaller copy of it."
+        )
+    return data
 
 
 def run_search(library: PhotoLibrary, request: SearchRequest) -> dict:

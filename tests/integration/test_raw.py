@@ -144,11 +144,25 @@ def jpeg_bytes(size: tuple[int, int], orientation: int | None = None) -> bytes:
 
 def test_embedded_preview_is_used_upright_when_large_enough():
     meta = PhotoMeta(width=3000, height=4000)
-    turned = raw_module._preview(CameraWithPreview(jpeg_bytes((640, 480))), meta, 224, 6)
+    turned = raw_module._preview(CameraWithPreview(jpeg_bytes((640, 480))), meta, 224, 6).image
     width, height = turned.size  # decoded at a reduced scale, no smaller than needed
     assert height > width and min(width, height) >= 224  # the RAW says: turn 90 clockwise
     assert turned.getpixel((width // 2, 5))[2] > 150  # the blue left half is now on top
     own = raw_module._preview(CameraWithPreview(jpeg_bytes((640, 480), 6)), meta, 224, 1)
-    assert own.size == turned.size  # the preview's own orientation wins
+    assert own.image.size == turned.size  # the preview's own orientation wins
     small = CameraWithPreview(jpeg_bytes((160, 120)))
     assert raw_module._preview(small, meta, 224, 1) is None  # too small: demosaic instead
+
+
+def test_a_raw_larger_than_the_decode_budget_is_refused_unless_it_has_a_preview(tmp_path):
+    from photosearch.imaging.budget import DecodeBudget
+
+    path = write_dng(tmp_path / "a.dng")
+    with pytest.raises(DecodeError) as error:  # 384x256 demosaics in about 1.6 MB
+        decode(path.read_bytes(), max_pixels=10**8, name=str(path), budget=DecodeBudget(1 << 20))
+    assert error.value.kind == "too_large" and "decode_memory_mb" in error.value.message
+    fits = decode(path.read_bytes(), max_pixels=10**8, name=str(path), budget=DecodeBudget(4 << 20))
+    assert fits.image.size == (WIDTH // 2, HEIGHT // 2)
+    meta = PhotoMeta(width=3000, height=4000)
+    small = CameraWithPreview(jpeg_bytes((160, 120)))  # too small for the model, but better
+    assert raw_module._preview(small, meta, 224, 1, any_size=True).image.size == (160, 120)

@@ -264,6 +264,10 @@ def test_the_detection_copy():
     assert width * ocr.SMALLEST_TEXT_PX / 4000 >= ocr.DETECTED_TEXT_PX - 0.5
     assert ocr.detection_size(3000, 4000) == (height, width)
     assert ocr.detection_scale(4000, 3000) == 0.5 and ocr.detection_scale(640, 480) == 1.0
+    # However large the photo, the copy stays bounded: the detector's memory follows its area
+    assert max(ocr.detection_size(16000, 12000)) <= ocr.DETECTION_MAX_SIDE
+    assert ocr.detected_size(1000, 750, padded=True) == (1000, 750)  # the caller's own copy
+    assert ocr.detected_size(4000, 3000, padded=True) == ocr.detection_size(4000, 3000)
 
 
 def test_the_shared_reader_is_one():
