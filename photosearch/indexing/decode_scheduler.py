@@ -174,15 +174,20 @@ class DecodeScheduler:
             run.done.put(exc)
             return
         self._routed()
-        if read is None:
-            return
+        if read is not None:
+            self._answer(read, data)
+
+    @staticmethod
+    def _answer(read: Read, data: bytes | None) -> None:
+        """On a CPU worker: decode (unless there is nothing to decode) and hand the answer, or
+        what went wrong, to its run."""
         try:
             if data is not None:
-                run.files.decode(read, data)
+                read.run.files.decode(read, data)
                 read.result.decoder = "cpu"
-            run.done.put(read)
+            read.run.done.put(read)
         except BaseException as exc:  # noqa: BLE001 - raised in the run's thread
-            run.done.put(exc)
+            read.run.done.put(exc)
 
     def _handed_over(self, read: Read, data: bytes) -> bool:
         """Whether the batch decoder took the file: it accepts it and has room for it."""
@@ -210,16 +215,9 @@ class DecodeScheduler:
 
     def _decode_on_cpu(self, read: Read) -> None:
         """A CPU worker, for a file the batch decoder refused."""
-        run = read.run
-        if run.closed:
-            return
-        try:
+        if not read.run.closed:
             pending, read.pending = read.pending, None
-            run.files.decode(read, pending.data)
-            read.result.decoder = "cpu"
-            run.done.put(read)
-        except BaseException as exc:  # noqa: BLE001 - raised in the run's thread
-            run.done.put(exc)
+            self._answer(read, pending.data)
 
     def _decode_batches(self) -> None:
         """The batch decoder's thread: a batch as soon as one is full, or as soon as no file
