@@ -75,7 +75,7 @@ def test_dev_flag_keeps_flasks_server(indexed, tiny_model_name, tmp_path):
 
 
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd is not installed")
-def test_the_readmes_systemd_unit_verifies(tmp_path):
+def test_the_documented_systemd_unit_verifies(tmp_path):
     unit = tmp_path / "photosearch.service"
     unit.write_text(UNIT)
     result = subprocess.run(
@@ -84,7 +84,7 @@ def test_the_readmes_systemd_unit_verifies(tmp_path):
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
 
 
-def test_the_unit_tested_is_the_one_in_the_readme():
+def test_the_unit_tested_is_the_one_in_the_docs():
     from ..serving import REPO
 
-    assert UNIT in (REPO / "README.md").read_text()
+    assert UNIT in (REPO / "docs" / "web.md").read_text()
