@@ -3,7 +3,9 @@ are rebuilt from `embeddings`."""
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 from datetime import datetime
 
 from sqlalchemy import (
@@ -14,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    MetaData,
     String,
     Text,
     TypeDecorator,
@@ -37,6 +40,16 @@ class FsPath(TypeDecorator):
 
 class Base(DeclarativeBase):
     pass
+
+
+def every_table() -> MetaData:
+    """Base's tables, those of every concern included: a concern declares its rows on Base in
+    its own module, so every module of the store is imported first. What migrations are
+    written from (`alembic revision --autogenerate`) and checked against."""
+    package = __name__.rpartition(".")[0]
+    for module in pkgutil.iter_modules(importlib.import_module(package).__path__):
+        importlib.import_module(f"{package}.{module.name}")
+    return Base.metadata
 
 
 class ModelRow(Base):
