@@ -1,6 +1,9 @@
 """The seam every part of the store is built on. A concern is one module's tables, reads and
 writes: `store.concern(Faces)` reads, `writer.concern(Faces)` writes in the writer's
-transaction, so a new concern is a new module and a migration, with no edit to Store or Writer."""
+transaction, so a new concern is a new module and a migration, with no edit to Store or Writer.
+Its tables are declared on schema.Base in its module (migrations find them through
+schema.every_table) and made by its migration; it may use the shared tables, the filter
+compiler and the change log, never another concern."""
 
 from __future__ import annotations
 
@@ -26,7 +29,8 @@ class Transaction(Protocol):
 
 class Concern:
     """Bound to the store's engine, and inside a writer to its transaction as well: the same
-    class answers reads anywhere and writes within one transaction."""
+    class answers reads anywhere and writes within one transaction. A subclass that keeps
+    state for its transaction (the change log) takes the same two arguments."""
 
     def __init__(self, engine: Engine, writer: Transaction | None = None):
         self.engine = engine

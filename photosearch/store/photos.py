@@ -9,11 +9,11 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 from sqlalchemy import LargeBinary, and_, delete, func, select, type_coerce, update
 
-from ..metadata import PhotoMeta
+from ..metadata import PhotoMeta, Place
 from .concern import Concern, chunks, now
 from .filters import at_or_below, conditions
 from .records import Filters, KnownFile, Photo
-from .schema import EmbeddingRow, PhotoRow
+from .schema import EmbeddingRow, PhotoRow, place_columns
 
 META_FIELDS = (
     "format",
@@ -115,9 +115,9 @@ class Photos(Concern):
         mtime_ns: int,
         content_hash: str,
         meta: PhotoMeta,
-        columns: dict | None = None,
+        place: tuple[Place | None, int] | None = None,
     ) -> int:
-        """A new photo; `columns` are more of its row's values (its named place)."""
+        """A new photo; `place` is its named place and the gazetteer version that named it."""
         row = PhotoRow(
             path=path,
             size=size,
@@ -125,7 +125,7 @@ class Photos(Concern):
             content_hash=content_hash,
             indexed_at=now(),
             **{name: getattr(meta, name) for name in META_FIELDS},
-            **(columns or {}),
+            **place_columns(place),
         )
         self.session.add(row)
         self.session.flush()
@@ -140,16 +140,16 @@ class Photos(Concern):
         mtime_ns: int,
         content_hash: str,
         meta: PhotoMeta | None = None,
-        columns: dict | None = None,
+        place: tuple[Place | None, int] | None = None,
     ) -> None:
-        """New stat and hash for a photo; a new path for a move; new metadata (and the columns
-        that come with it, such as its place) for new content."""
+        """New stat and hash for a photo; a new path for a move; new metadata (and place) for
+        new content."""
         values = {"size": size, "mtime_ns": mtime_ns, "content_hash": content_hash}
         if path is not None:
             values["path"] = path
         if meta is not None:
             values.update({name: getattr(meta, name) for name in META_FIELDS})
-            values.update(columns or {})
+            values.update(place_columns(place))
             values["indexed_at"] = now()
         self.session.execute(update(PhotoRow).where(PhotoRow.id == photo_id).values(**values))
 

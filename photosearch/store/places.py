@@ -8,17 +8,7 @@ from sqlalchemy import and_, func, or_, select, update
 from ..metadata import Place
 from .concern import Concern
 from .filters import located
-from .schema import PhotoRow
-
-PLACE_FIELDS = ("place_city", "place_region", "place_country", "place_country_code")
-
-
-def place_values(place: tuple[Place | None, int] | None) -> dict:
-    """Column values for a named place and the gazetteer version that named it; without one,
-    not looked up yet (NULL version)."""
-    named, version = place if place is not None else (None, None)
-    values = {name: getattr(named, name.removeprefix("place_"), None) for name in PLACE_FIELDS}
-    return {**values, "place_version": version}
+from .schema import PhotoRow, place_columns
 
 
 class Places(Concern):
@@ -66,7 +56,7 @@ class Places(Concern):
 
     def set_places(self, named: list[tuple[int, Place | None]], version: int) -> None:
         """The places of photos looked up from their stored coordinates."""
-        rows = [{"id": photo_id, **place_values((place, version))} for photo_id, place in named]
+        rows = [{"id": photo_id, **place_columns((place, version))} for photo_id, place in named]
         if rows:
             self.session.execute(update(PhotoRow), rows)
 

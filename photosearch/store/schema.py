@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ..metadata import Place
+
 
 class FsPath(TypeDecorator):
     """A filesystem path stored as its raw bytes: names that are not valid UTF-8 survive intact,
@@ -107,6 +109,17 @@ class PhotoRow(Base):
             "latitude",
         ),  # fmt: skip
     )
+
+
+PLACE_FIELDS = ("place_city", "place_region", "place_country", "place_country_code")
+
+
+def place_columns(place: tuple[Place | None, int] | None) -> dict:
+    """A photo row's place columns for a named place and the gazetteer version that named it;
+    without one, not looked up yet (NULL version)."""
+    named, version = place if place is not None else (None, None)
+    values = {name: getattr(named, name.removeprefix("place_"), None) for name in PLACE_FIELDS}
+    return {**values, "place_version": version}
 
 
 class EmbeddingRow(Base):

@@ -14,7 +14,7 @@ from .change_log import ChangeLog
 from .concern import C
 from .failures import Failures
 from .photos import Photos
-from .places import Places, place_values
+from .places import Places
 from .records import PhotoText
 from .texts import Texts
 from .vectors import Vectors
@@ -39,41 +39,13 @@ class Writer:
 
     # --- photos -------------------------------------------------------------------------------
 
-    def add_photo(
-        self,
-        path: str,
-        size: int,
-        mtime_ns: int,
-        content_hash: str,
-        meta: PhotoMeta,
-        place: tuple[Place | None, int] | None = None,
-    ):
-        """A new photo; `place` is its named place and the gazetteer version that named it."""
-        columns = place_values(place)
-        return self.concern(Photos).add_photo(path, size, mtime_ns, content_hash, meta, columns)
+    def add_photo(self, *args, **kwargs) -> int:
+        """Photos.add_photo: a new photo, with its metadata and place."""
+        return self.concern(Photos).add_photo(*args, **kwargs)
 
-    def update_photo(
-        self,
-        photo_id: int,
-        *,
-        path: str | None = None,
-        size: int,
-        mtime_ns: int,
-        content_hash: str,
-        meta: PhotoMeta | None = None,
-        place: tuple[Place | None, int] | None = None,
-    ) -> None:
-        """New stat and hash for a photo; a new path for a move; new metadata (and place) for
-        new content."""
-        self.concern(Photos).update_photo(
-            photo_id,
-            path=path,
-            size=size,
-            mtime_ns=mtime_ns,
-            content_hash=content_hash,
-            meta=meta,
-            columns=place_values(place),
-        )
+    def update_photo(self, photo_id: int, **changes) -> None:
+        """Photos.update_photo: a photo's new stat and hash, path, metadata and place."""
+        self.concern(Photos).update_photo(photo_id, **changes)
 
     def copy_metadata(self, source_id: int) -> PhotoMeta:
         return self.concern(Photos).copy_metadata(source_id)
