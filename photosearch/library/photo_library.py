@@ -180,7 +180,7 @@ class PhotoLibrary:
         """With ray_address set, the stage that embeds on the Ray cluster: joined once, used
         by every index run of this library (a watch makes many)."""
         if self.config.ray_address and self._cluster is None:
-            from ...indexing.ray_stage import RayStage
+            from ..indexing.ray_stage import RayStage
 
             self._cluster = RayStage(self.config, self.known_model().key)
         return self._cluster
@@ -188,7 +188,7 @@ class PhotoLibrary:
     @property
     def searcher(self) -> Searcher:
         if self._searcher is None:
-            from ...search.searcher import Searcher
+            from ..search.searcher import Searcher
 
             self._searcher = Searcher(self.store, self.embedder, self.model, self.config)
         return self._searcher
