@@ -7,8 +7,7 @@ import sys
 
 import click
 
-from ..library import PhotoLibrary
-from ..store import display_path
+from ..library import PhotoLibrary, display_path
 from .options import common_options
 
 

@@ -10,10 +10,9 @@ from pathlib import Path
 import click
 
 from ..errors import QueryError
-from ..library import PhotoLibrary
+from ..library import PhotoLibrary, display_path
 from ..search.request import FILTERS, Asked, parse_search
 from ..search.terms import SORTS
-from ..store import display_path
 from .options import common_options
 
 

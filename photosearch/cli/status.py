@@ -6,8 +6,7 @@ import json
 
 import click
 
-from ..library import PhotoLibrary
-from ..store import display_path
+from ..library import PhotoLibrary, display_path
 from .options import common_options
 
 
