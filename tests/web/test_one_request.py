@@ -60,6 +60,8 @@ def test_search_json_and_the_api_give_a_hit_the_same_keys(command_line, client):
     assert {"folder", "name", "camera", "text_match", "rank", "score"} <= set(printed[0])
     shared = set(printed[0])
     assert [{key: hit[key] for key in shared} for hit in served] == printed
+    photo = client.get(f"/api/photos/{printed[0]['id']}").get_json()  # a photo: the same shape
+    assert set(photo) == set(served[0]) - {"rank", "score", "text_match"} | {"text"}
 
 
 def test_a_filter_alone_is_a_search_on_both(command_line, client):
@@ -68,3 +70,11 @@ def test_a_filter_alone_is_a_search_on_both(command_line, client):
     served = client.get("/api/search?type=png").get_json()["results"]
     assert code == 0 and printed and {hit["format"] for hit in printed} == {"PNG"}
     assert [hit["id"] for hit in printed] == [hit["id"] for hit in served]
+
+
+def test_any_filter_alone_makes_the_page_a_search_as_it_does_the_api(client):
+    """The filters are one list: the page once ignored a location asked for alone."""
+    served = client.get("/api/search?has_location=true").get_json()["results"]
+    page = client.get("/?has_location=true")
+    assert page.status_code == 200 and served
+    assert page.data.count(b'class="card"') == len(served)
