@@ -133,6 +133,11 @@ class PhotoLibrary:
             )
         return self._model
 
+    @model.setter
+    def model(self, row: ModelInfo) -> None:
+        """Search the vectors of another row of the same dimension (benchmark (f) does)."""
+        self._model = row
+
     @contextmanager
     def _writing(self, wait: float = 0.0) -> Iterator[None]:
         """While this process alone writes to the library; DataDirBusy after `wait` seconds."""
