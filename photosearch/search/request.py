@@ -1,5 +1,6 @@
-"""A search as asked: the web's query-string parameters and the CLI's options of the same
-names become one SearchRequest, with the same validation and the same error messages."""
+"""A search as asked: the web's query-string parameters and the CLI's options, named alike
+(the fields), become one SearchRequest by the same reading. An error names the field as its
+user wrote it: the web's `date_from`, the CLI's `--from`."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ FORMATS = {
     "webp": "WEBP", "gif": "GIF", "tiff": "TIFF", "tif": "TIFF", "bmp": "BMP", "raw": "RAW",
 }  # fmt: skip
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+# The metadata filters: any one of them is a search of its own, with no text or photo.
+FILTERS = ("date_from", "date_to", "camera", "folder", "type", "place", "has_location")
 
 
 @dataclass(frozen=True)
@@ -37,70 +40,113 @@ class SearchRequest:
     keep: tuple[str, ...] = ()  # words understood once, kept as text since
 
 
-def _text(args: Mapping, name: str, limit: int = 200) -> str | None:
-    raw = (args.get(name) or "").strip()
-    if len(raw) > limit:
-        raise BadParameter(f"'{name}' is too long ({limit} characters at most).")
-    return raw or None
+class Asked:
+    """The values of a search by field: strings (a query string), or values a command line
+    has typed already (whole numbers, flags); `names` says how the user calls a field, in
+    errors (the field's own name, quoted, when absent)."""
+
+    def __init__(self, values: Mapping, names: Mapping[str, str] | None = None):
+        self.values = values
+        self.names = names or {}
+
+    def name(self, field: str) -> str:
+        return self.names.get(field) or f"'{field}'"
+
+    def raw(self, field: str):
+        """The value as given, strings stripped; None when absent or empty."""
+        value = self.values.get(field)
+        if isinstance(value, str):
+            value = value.strip()
+        return None if value == "" else value
+
+    def all(self, field: str) -> list[str]:
+        """Every value of a repeated field (a MultiDict's getlist, or a command's tuple)."""
+        getlist = getattr(self.values, "getlist", None)
+        if getlist is not None:
+            return getlist(field)
+        value = self.values.get(field) or ()
+        return [value] if isinstance(value, str) else list(value)
 
 
-def _integer(args: Mapping, name: str, default: int, low: int, high: int) -> int:
-    raw = (args.get(name) or "").strip()
-    if not raw:
+def _asked(args: Mapping | Asked) -> Asked:
+    return args if isinstance(args, Asked) else Asked(args)
+
+
+def _text(asked: Asked, field: str, limit: int = 200) -> str | None:
+    raw = asked.raw(field)
+    if raw is not None and len(raw) > limit:
+        raise BadParameter(f"{asked.name(field)} is too long ({limit} characters at most).")
+    return raw
+
+
+def _integer(asked: Asked, field: str, default: int, low: int, high: int) -> int:
+    value = asked.raw(field)
+    if value is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadParameter(f"'{name}' must be a whole number, not {raw!r}.") from None
+    if isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError:
+            raise BadParameter(
+                f"{asked.name(field)} must be a whole number, not {value!r}."
+            ) from None
     if not low <= value <= high:
-        raise BadParameter(f"'{name}' must be between {low} and {high}, not {value}.")
+        raise BadParameter(f"{asked.name(field)} must be between {low} and {high}, not {value}.")
     return value
 
 
-def number(args: Mapping, name: str, default: float | None, low: float, high: float):
+def number(args: Mapping | Asked, field: str, default: float | None, low: float, high: float):
     """A decimal parameter within [low, high]; `default` when absent."""
-    raw = (args.get(name) or "").strip()
-    if not raw:
+    asked = _asked(args)
+    value = asked.raw(field)
+    if value is None:
         return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise BadParameter(f"'{name}' must be a number, not {raw!r}.") from None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise BadParameter(f"{asked.name(field)} must be a number, not {value!r}.") from None
     if not low <= value <= high:  # NaN fails this too
-        raise BadParameter(f"'{name}' must be between {low:g} and {high:g}.")
+        raise BadParameter(f"{asked.name(field)} must be between {low:g} and {high:g}.")
     return value
 
 
-def flag(args: Mapping, name: str) -> bool | None:
-    raw = (args.get(name) or "").strip().lower()
-    if raw and raw not in TRUE | FALSE:
-        raise BadParameter(f"'{name}' must be true or false, not {raw!r}.")
-    return None if not raw else raw in TRUE
+def flag(args: Mapping | Asked, field: str) -> bool | None:
+    asked = _asked(args)
+    value = asked.raw(field)
+    if value is None or isinstance(value, bool):
+        return value
+    if value.lower() not in TRUE | FALSE:
+        raise BadParameter(f"{asked.name(field)} must be true or false, not {value.lower()!r}.")
+    return value.lower() in TRUE
 
 
-def _date(args: Mapping, name: str) -> date | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
+def _date(asked: Asked, field: str) -> date | None:
+    raw = asked.raw(field)
+    if raw is None:
         return None
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise BadParameter(f"'{name}' must be a date like 2019-08-03, not {raw!r}.") from None
+        raise BadParameter(
+            f"{asked.name(field)} must be a date like 2019-08-03, not {raw!r}."
+        ) from None
 
 
-def parse_filters(args: Mapping) -> Filters:
+def parse_filters(args: Mapping | Asked) -> Filters:
     """The metadata filters of a request (the place is resolved against the library later)."""
-    date_from, date_to = _date(args, "date_from"), _date(args, "date_to")
+    asked = _asked(args)
+    date_from, date_to = _date(asked, "date_from"), _date(asked, "date_to")
     if date_from and date_to and date_from > date_to:
-        raise BadParameter("'date_from' is after 'date_to'.")
-    folder = _text(args, "folder", 4096)
+        raise BadParameter(f"{asked.name('date_from')} is after {asked.name('date_to')}.")
+    folder = _text(asked, "folder", 4096)
     if folder is not None:
         if not os.path.isabs(folder):
-            raise BadParameter(f"'folder' must be an absolute path, not {folder!r}.")
+            raise BadParameter(f"{asked.name('folder')} must be an absolute path, not {folder!r}.")
         folder = os.path.normpath(folder)
     formats = []
     for name in filter(
-        None, (part.strip().lower() for part in (args.get("type") or "").split(","))
+        None, (part.strip().lower() for part in (asked.raw("type") or "").split(","))
     ):
         if name not in FORMATS:
             raise BadParameter(f"Unknown file type {name!r}; known: {', '.join(sorted(FORMATS))}.")
@@ -108,20 +154,22 @@ def parse_filters(args: Mapping) -> Filters:
     return Filters(
         date_from=date_from,
         date_to=date_to,
-        camera=_text(args, "camera"),
+        camera=_text(asked, "camera"),
         folder=folder,
         formats=tuple(dict.fromkeys(formats)),
-        has_location=flag(args, "has_location"),
+        has_location=flag(asked, "has_location"),
     )
 
 
-def parse_search(args: Mapping, upload: bytes | None = None, like: int | None = None):
-    """A SearchRequest from parameters; BadParameter for bad values."""
-    text = _text(args, "q", MAX_TEXT)
-    if like is None and (args.get("like") or "").strip():
-        like = _integer(args, "like", 0, 1, 2**63 - 1)
-    place = _text(args, "place")
-    filters = parse_filters(args)
+def parse_search(args: Mapping | Asked, upload: bytes | None = None, like: int | None = None):
+    """A SearchRequest from the fields asked (the web's parameters, or an Asked naming them
+    as a command line does); BadParameter for bad values, naming the field as asked."""
+    asked = _asked(args)
+    text = _text(asked, "q", MAX_TEXT)
+    if like is None and asked.raw("like") is not None:
+        like = _integer(asked, "like", 0, 1, 2**63 - 1)
+    place = _text(asked, "place")
+    filters = parse_filters(asked)
     if sum(x is not None for x in (text, like, upload)) > 1:
         raise BadParameter("Give one of: q (text), like (a photo id), or an uploaded photo.")
     if text is None and like is None and upload is None and not (filters.active or place):
@@ -130,29 +178,20 @@ def parse_search(args: Mapping, upload: bytes | None = None, like: int | None = 
         )
     if text:
         parse_query(text)  # reject malformed algebra before any work
-    sort = _text(args, "sort")
+    sort = _text(asked, "sort")
     if sort is not None and sort not in SORTS:
-        raise BadParameter(f"'sort' must be one of {', '.join(SORTS)}, not {sort!r}.")
-    keep = tuple(kept.strip() for kept in _all(args, "keep") if kept.strip())
+        raise BadParameter(f"{asked.name('sort')} must be one of {', '.join(SORTS)}, not {sort!r}.")
+    keep = tuple(kept.strip() for kept in asked.all("keep") if kept.strip())
     return SearchRequest(
         text=text,
         like=like,
         upload=upload,
-        limit=_integer(args, "limit", 40, 1, MAX_LIMIT),
-        offset=_integer(args, "offset", 0, 0, MAX_OFFSET),
-        min_score=number(args, "min_score", None, -1.0, 1.0),
+        limit=_integer(asked, "limit", 40, 1, MAX_LIMIT),
+        offset=_integer(asked, "offset", 0, 0, MAX_OFFSET),
+        min_score=number(asked, "min_score", None, -1.0, 1.0),
         filters=filters,
         place=place,
         sort=sort,
-        literal=bool(flag(args, "literal")),
+        literal=bool(flag(asked, "literal")),
         keep=keep[:20],
     )
-
-
-def _all(args: Mapping, name: str) -> list[str]:
-    """Every value of a repeated parameter (a MultiDict's getlist, or a CLI tuple)."""
-    getlist = getattr(args, "getlist", None)
-    if getlist is not None:
-        return getlist(name)
-    value = args.get(name) or ()
-    return [value] if isinstance(value, str) else list(value)

@@ -53,9 +53,22 @@ class SearchHit:
     text: TextMatch | None = None  # where the searched words are written in it
 
     def to_dict(self) -> dict:
+        """The one JSON shape of a hit: `search --json` prints it, /api/search adds URLs."""
         score = None if self.score is None else round(self.score, 6)
-        text = self.text.to_dict() if self.text else None
-        return {"rank": self.rank, "score": score, **self.photo.to_dict(), "text_match": text}
+        text = self.text.to_dict() if self.text else None  # the lines holding the words
+        return {"rank": self.rank, "score": score, **photo_dict(self.photo), "text_match": text}
+
+
+def photo_dict(photo: Photo) -> dict:
+    """The one JSON shape of a photo (the API adds its URLs): its row, with its folder, file
+    name and camera as a person reads them."""
+    data = photo.to_dict()
+    data["folder"], data["name"] = os.path.split(data["path"])
+    make, model = photo.camera_make or "", photo.camera_model or ""
+    data["camera"] = (
+        model if model.lower().startswith(make.lower()) else f"{make} {model}"
+    ).strip()
+    return data
 
 
 class Searcher:

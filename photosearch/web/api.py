@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import NotFound
 
-from ..duplicates import near_duplicate_groups
 from ..errors import BadParameter
 from ..library import PhotoLibrary
 from ..search.request import number, parse_search
@@ -20,7 +19,7 @@ def library() -> PhotoLibrary:
 
 
 def get_photo(photo_id: int):
-    photo = library().store.photo(photo_id)
+    photo = library().photo(photo_id)
     if photo is None:
         raise NotFound(f"No indexed photo has id {photo_id}.")
     return photo
@@ -64,7 +63,7 @@ def status():
 @blueprint.get("/facets")
 def facets():
     lib = library()
-    return jsonify({**lib.store.facets(), "places": lib.place_choices()})
+    return jsonify({**lib.facets(), "places": lib.place_choices()})
 
 
 @blueprint.get("/duplicates")
@@ -75,9 +74,5 @@ def duplicates():
 def duplicate_groups() -> dict:
     lib = library()
     threshold = number(request.args, "threshold", lib.config.duplicate_threshold, 0.5, 1.0)
-    groups = near_duplicate_groups(lib.store, lib.model.id, threshold)
-    photos = lib.store.photos(photo_id for group in groups for photo_id in group)
-    return {
-        "threshold": threshold,
-        "groups": [[photo_json(photos[i]) for i in group if i in photos] for group in groups],
-    }
+    groups = lib.duplicate_groups(threshold)
+    return {"threshold": threshold, "groups": [list(map(photo_json, group)) for group in groups]}

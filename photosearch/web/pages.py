@@ -6,12 +6,13 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from ..errors import ImageTooLarge, QueryError
-from ..search.request import parse_filters, parse_search
+from ..search.request import FILTERS, parse_filters, parse_search
 from .api import duplicate_groups, get_photo, library
 from .auth import token_matches
 from .queries import checked_upload, photo_json, photo_page_json, run_search
 
 blueprint = Blueprint("pages", __name__)
+ASKED = ("q", "like", *FILTERS)  # any of them makes the page a search
 
 
 def _page(results=None, error=None, status=200):
@@ -25,11 +26,11 @@ def _page(results=None, error=None, status=200):
         "error": error,
         "args": request.args,
         "filters": filters,
-        "facets": lib.store.facets(),
+        "facets": lib.facets(),
         "places": lib.place_choices(),
         "keep_urls": _keep_urls(results),
-        "counts": lib.store.counts(),
-        "text_counts": lib.store.text_counts() if results is None else None,
+        "counts": lib.counts(),
+        "text_counts": lib.text_counts() if results is None else None,
         "ocr": lib.config.ocr,
         "default_min_score": lib.config.min_score,
         "like_photo": None,
@@ -61,8 +62,7 @@ def index():
     upload = request.files.get("photo") if request.method == "POST" else None
     if request.method == "POST" and (upload is None or not upload.filename):
         return _page(error="Choose a photo to search with.", status=400)
-    asked = ("q", "like", "place", "date_from", "date_to", "camera", "folder", "type")
-    if upload is None and not any(request.args.get(name, "").strip() for name in asked):
+    if upload is None and not any(request.args.get(name, "").strip() for name in ASKED):
         return _page()
     try:
         data = checked_upload(library(), upload.read()) if upload else None

@@ -3,7 +3,6 @@ every page has a JSON twin."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict
 from datetime import date
 
@@ -13,8 +12,8 @@ from ..errors import ImageTooLarge
 from ..imaging.decoder import decoded_size
 from ..library import PhotoLibrary, SearchResult
 from ..search.request import SearchRequest
-from ..search.searcher import SearchHit
-from ..store import Photo, display_path
+from ..search.searcher import photo_dict
+from ..store import Photo
 
 
 def checked_upload(library: PhotoLibrary, data: bytes) -> bytes:
@@ -50,7 +49,7 @@ def search_json(request: SearchRequest, result: SearchResult) -> dict:
         "limit": request.limit,
         "offset": request.offset,
         "next_offset": request.offset + request.limit if len(hits) == request.limit else None,
-        "results": [hit_json(hit) for hit in hits],
+        "results": [{**hit.to_dict(), **photo_urls(hit.photo)} for hit in hits],
     }
 
 
@@ -66,16 +65,12 @@ def filters_json(result: SearchResult) -> dict:
 
 
 def photo_json(photo: Photo) -> dict:
-    data = photo.to_dict()
-    data["folder"] = os.path.dirname(display_path(photo.path))
-    data["name"] = os.path.basename(display_path(photo.path))
-    make, model = photo.camera_make or "", photo.camera_model or ""
-    data["camera"] = (
-        model if model.lower().startswith(make.lower()) else f"{make} {model}"
-    ).strip()
-    for key, template in _url_templates().items():
-        data[key] = template.format(photo.id)
-    return data
+    """A photo as every page and route gives it: its one shape, and its URLs."""
+    return {**photo_dict(photo), **photo_urls(photo)}
+
+
+def photo_urls(photo: Photo) -> dict[str, str]:
+    return {key: template.format(photo.id) for key, template in _url_templates().items()}
 
 
 PHOTO_URLS = {
@@ -101,11 +96,5 @@ def _url_templates() -> dict[str, str]:
 def photo_page_json(library: PhotoLibrary, photo: Photo) -> dict:
     """A photo as its page shows it: its metadata, and the text recognised in it (null when
     it has not been read)."""
-    text = library.store.texts([photo.content_hash]).get(photo.content_hash)
+    text = library.photo_text(photo)
     return {**photo_json(photo), "text": text.to_dict() if text else None}
-
-
-def hit_json(hit: SearchHit) -> dict:
-    score = None if hit.score is None else round(hit.score, 6)
-    text_match = hit.text.to_dict() if hit.text else None  # the lines holding the words
-    return {"rank": hit.rank, "score": score, **photo_json(hit.photo), "text_match": text_match}

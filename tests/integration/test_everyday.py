@@ -62,7 +62,7 @@ def test_no_model_is_loaded_when_nothing_needs_embedding(config, photo_tree):
     again = PhotoLibrary(config)
     summary = again.index([photo_tree])
     assert (summary.moved, summary.reused, summary.deleted, summary.embedded) == (1, 1, 1, 0)
-    assert "embedder" not in again.__dict__  # the model was never loaded
+    assert not again.embedder_loaded  # the model was never loaded
     assert summary.runtime == "model not loaded: nothing to embed"
     noise = np.random.default_rng(5).integers(0, 255, (96, 128, 3), dtype=np.uint8)
     Image.fromarray(noise).save(photo_tree / "new.jpg")

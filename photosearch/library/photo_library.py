@@ -1,37 +1,37 @@
-"""The core object that the CLI (and later the web app) drives: a config, its store, and the
-search model, loaded once and only when something needs it."""
+"""The core object that the CLI and the web app drive: a config, its store, and the search
+model, loaded once and only when something needs it. The entry points ask it, never the store:
+what they may do to a library is listed here."""
 
 from __future__ import annotations
 
 import dataclasses
-import functools
-import os
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import Config
-from .errors import BadParameter
-from .imaging import budget as decode_budget
-from .model.loading import PRESETS, device_hint, identity_key, local_weights, parse_model
-from .model.runtime import runtime_status
-from .ocr.reader import MODEL_VERSION as OCR_VERSION
-from .places.gazetteer import VERSION as PLACES_VERSION
-from .progress import Progress
-from .store import ModelInfo, Store, VectorIndex
-from .store.database import redacted
+from ..config import Config
+from ..errors import BadParameter
+from ..imaging import budget as decode_budget
+from ..model.loading import PRESETS, identity_key, parse_model
+from ..progress import Progress
+from ..store import Failure, ModelInfo, Photo, PhotoText, Store, VectorIndex
+from .status import decoding_status, presets, status_report
 
 if TYPE_CHECKING:  # the model's modules import torch: only the commands that use it load them
-    from .indexing.stage import Stage
-    from .indexing.summary import IndexSummary
-    from .model.embedder import Embedder
-    from .search.interpret import Interpretation
-    from .search.known_places import FoundPlace, KnownPlaces
-    from .search.request import SearchRequest
-    from .search.searcher import Searcher, SearchHit
-    from .store import Filters
+    from ..consistency import CheckReport
+    from ..indexing.stage import Stage
+    from ..indexing.summary import IndexSummary
+    from ..model.embedder import Embedder
+    from ..search.interpret import Interpretation
+    from ..search.known_places import FoundPlace, KnownPlaces
+    from ..search.request import SearchRequest
+    from ..search.searcher import Searcher, SearchHit
+    from ..store import Filters
 
 
 @dataclass
@@ -47,6 +47,17 @@ class SearchResult:
     written: tuple[str, ...] = ()  # phrases to be found written in the photos, as typed
 
 
+@dataclass(frozen=True)
+class RebuiltIndex:
+    """A model's vector index as `rebuild_indexes` left it."""
+
+    key: str
+    kind: str
+    size: int
+    seconds: float
+    path: Path
+
+
 class PhotoLibrary:
     def __init__(self, config: Config, embedder: Embedder | None = None):
         self.config = config
@@ -54,8 +65,12 @@ class PhotoLibrary:
         self.model_reason = (
             f"set by {config.model_source}" if config.model_source else "the default"
         )
-        if embedder is not None:  # an already loaded model, shared (the web app, tests)
-            self.embedder = embedder
+        # What is loaded so far (None: not yet); an embedder given is shared (the web, tests).
+        self._store: Store | None = None
+        self._embedder: Embedder | None = embedder
+        self._model: ModelInfo | None = None
+        self._searcher: Searcher | None = None
+        self._cluster: Stage | None = None
         self._places_lock = threading.Lock()
         self._places: tuple[tuple, KnownPlaces | None] | None = None  # (key, places)
         self._places_named = False  # this process has named the places of every GPS photo
@@ -69,7 +84,7 @@ class PhotoLibrary:
         store = Store(config)
         last = store.last_indexed_model()
         library = cls(dataclasses.replace(config, model=last.name) if last else config)
-        library.store = store
+        library._store = store
         if last:
             when = f"{last.indexed_at:%Y-%m-%d %H:%M}"
             library.model_reason = f"the model this library was last indexed with ({when})"
@@ -77,19 +92,28 @@ class PhotoLibrary:
             library.model_reason = "the default for a new library"
         return library
 
-    @functools.cached_property
+    @property
     def store(self) -> Store:
-        return Store(self.config)
+        if self._store is None:
+            self._store = Store(self.config)
+        return self._store
 
-    @functools.cached_property
+    @property
     def embedder(self) -> Embedder:
-        return self.load_embedder(self.config.model)
+        if self._embedder is None:
+            self._embedder = self.load_embedder(self.config.model)
+        return self._embedder
+
+    @property
+    def embedder_loaded(self) -> bool:
+        """Whether the model is in memory (commands with nothing to embed never load it)."""
+        return self._embedder is not None
 
     def load_embedder(self, model: str) -> Embedder:
         """An embedder for any model name; the configured one is loaded once and shared."""
-        if model == self.config.model and "embedder" in self.__dict__:
-            return self.embedder
-        from .model.embedder import load_embedder
+        if model == self.config.model and self._embedder is not None:
+            return self._embedder
+        from ..model.embedder import load_embedder
 
         return load_embedder(model, self.config)
 
@@ -99,12 +123,29 @@ class PhotoLibrary:
             return self
         return PhotoLibrary(dataclasses.replace(self.config, model=model))
 
-    @functools.cached_property
+    @property
     def model(self) -> ModelInfo:
-        identity = self.embedder.identity
-        return self.store.ensure_model(
-            identity.key, identity.arch, identity.tag, identity.checkpoint_sha256, identity.dim
-        )
+        """The configured model's row, added to the database the first time it is used."""
+        if self._model is None:
+            identity = self.embedder.identity
+            self._model = self.store.ensure_model(
+                identity.key, identity.arch, identity.tag, identity.checkpoint_sha256, identity.dim
+            )
+        return self._model
+
+    @model.setter
+    def model(self, row: ModelInfo) -> None:
+        """Search the vectors of another row of the same dimension (benchmark (f) does)."""
+        self._model = row
+
+    @contextmanager
+    def _writing(self, wait: float = 0.0) -> Iterator[None]:
+        """While this process alone writes to the library; DataDirBusy after `wait` seconds."""
+        lock = self.store.writer_lock().acquire(wait)
+        try:
+            yield
+        finally:
+            lock.release()
 
     def index(
         self,
@@ -117,53 +158,50 @@ class PhotoLibrary:
         """Index folders (or just the scopes below them); refuses (DataDirBusy) while another
         process writes, after waiting `wait` seconds for it. With reread_text, photos whose
         text an older recogniser read are read again."""
-        from .indexing.indexer import Indexer
-        from .model.lazy_embedder import LazyEmbedder
+        from ..indexing.indexer import Indexer
+        from ..model.lazy_embedder import LazyEmbedder
 
-        lock = self.store.writer_lock().acquire(wait)
-        try:
+        with self._writing(wait):
             model = self.known_model()
-            embedder = self.__dict__.get("embedder") or LazyEmbedder(lambda: self.embedder)
+            embedder = self._embedder or LazyEmbedder(lambda: self.embedder)
             indexer = Indexer(self.store, embedder, model, self.config, self.cluster)
             self.name_places()  # a library indexed before places were: from its coordinates
             summary = indexer.run(roots, progress, scopes, reread_text)
             self.store.mark_indexed(model.id, canonical_name(self.config))
             return summary
-        finally:
-            lock.release()
 
     def known_model(self) -> ModelInfo:
         """The configured model's row, found by its identity without loading the model when
         the database already has it (its dimension is there); else loaded and added."""
-        if "model" not in self.__dict__ and "embedder" not in self.__dict__:
+        if self._model is None and self._embedder is None:
             spec = parse_model(self.config.model, self.config, check=False)  # loading checks
             if spec.checkpoint is None or spec.checkpoint.is_file():
                 key = identity_key(spec)
-                known = next((m for m in self.store.models() if m.key == key), None)
-                if known is not None:
-                    self.model = known
+                self._model = next((m for m in self.store.models() if m.key == key), None)
         return self.model
 
-    @functools.cached_property
+    @property
     def cluster(self) -> Stage | None:
         """With ray_address set, the stage that embeds on the Ray cluster: joined once, used
         by every index run of this library (a watch makes many)."""
-        if not self.config.ray_address:
-            return None
-        from .indexing.ray_stage import RayStage
+        if self.config.ray_address and self._cluster is None:
+            from ..indexing.ray_stage import RayStage
 
-        return RayStage(self.config, self.known_model().key)
+            self._cluster = RayStage(self.config, self.known_model().key)
+        return self._cluster
 
-    @functools.cached_property
+    @property
     def searcher(self) -> Searcher:
-        from .search.searcher import Searcher
+        if self._searcher is None:
+            from ..search.searcher import Searcher
 
-        return Searcher(self.store, self.embedder, self.model, self.config)
+            self._searcher = Searcher(self.store, self.embedder, self.model, self.config)
+        return self._searcher
 
     def name_places(self) -> int:
         """Name the places of photos with GPS that the current gazetteer has not named (a
         library indexed before, or new place data): from stored coordinates, no file read."""
-        from .indexing.places import fill_places
+        from ..indexing.places import fill_places
 
         with self._places_lock:
             named = 0 if self._places_named else fill_places(self.store)
@@ -175,7 +213,7 @@ class PhotoLibrary:
     def known_places(self) -> KnownPlaces | None:
         """The library's own places (None when no photo has one), rebuilt when its photos
         change: what a query's place names and `--place` are matched against."""
-        from .search.known_places import KnownPlaces
+        from ..search.known_places import KnownPlaces
 
         self.name_places()
         key = (self.model.id, self.store.model(self.model.id).vectors_version)
@@ -195,8 +233,8 @@ class PhotoLibrary:
         """Run a search as the CLI and the web ask for it: written phrases, places and dates
         read from the text (places and dates unless literal), filters, minimum score, sort and
         paging. The words of a plain text query are looked for in the photos' text too."""
-        from .search.interpret import interpret
-        from .search.written import Written, split_written, written_words
+        from ..search.interpret import interpret
+        from ..search.written import Written, split_written, written_words
 
         searcher = self.searcher
         places = self.known_places() if request.text or request.place else None
@@ -247,74 +285,89 @@ class PhotoLibrary:
         )
         return SearchResult(hits, interpretation, place, filters, min_score, sort, phrases)
 
+    def counts(self) -> dict[str, int]:
+        """Photos indexed, and files that could not be."""
+        return self.store.counts()
+
+    def vector_count(self) -> int:
+        """Photos with a vector of this library's model."""
+        return self.store.counts(self.known_model().id)["vectors"]
+
+    def text_counts(self) -> dict[str, int]:
+        return self.store.text_counts()
+
+    def facets(self) -> dict:
+        """The cameras and file types of the library's photos, for the filters' pickers."""
+        return self.store.facets()
+
+    def photo(self, photo_id: int) -> Photo | None:
+        return self.store.photo(photo_id)
+
+    def indexed_photo(self, photo: str) -> Photo | None:
+        """An indexed photo by id or path; None for a file that is not indexed."""
+        return self.searcher.indexed_photo(photo)
+
+    def photo_text(self, photo: Photo) -> PhotoText | None:
+        """The text read in a photo; None when it has not been read."""
+        return self.store.texts([photo.content_hash]).get(photo.content_hash)
+
+    def failures(self, limit: int | None = None) -> list[Failure]:
+        """Files that could not be indexed, then photos whose text could not be read."""
+        failures = self.store.failures(limit)
+        rest = None if limit is None else limit - len(failures)
+        return failures + self.store.text_failures(rest)
+
+    def duplicate_groups(self, threshold: float) -> list[list[Photo]]:
+        """Photos whose vectors are at least `threshold` alike, in groups."""
+        from ..duplicates import near_duplicate_groups
+
+        groups = near_duplicate_groups(self.store, self.model.id, threshold)
+        photos = self.store.photos(photo_id for group in groups for photo_id in group)
+        return [[photos[i] for i in group if i in photos] for group in groups]
+
+    def check(self, repair: bool = False) -> CheckReport:
+        """Do the database, the vector indexes and the files agree? With repair, what
+        disagrees is fixed (while no other process writes)."""
+        from ..consistency import check
+        from ..consistency import repair as fix
+
+        report = check(self.store, self.config)
+        if repair:
+            with self._writing():
+                report = fix(self.store, self.config, report)
+        return report
+
+    def rebuild_indexes(self, every_model: bool = False) -> list[RebuiltIndex]:
+        """The vector index of this library's model (or of every model) rebuilt from the
+        database and saved. On PostgreSQL the FAISS file is this machine's own cache of the
+        shared database: rebuilding it writes nothing the others use, so it runs while they
+        index."""
+        rebuilt = []
+        with nullcontext() if self.store.shared else self._writing():
+            for model in self.store.models() if every_model else [self.known_model()]:
+                started = time.perf_counter()
+                index = VectorIndex(self.config, model)
+                index.rebuild(self.store)
+                index.save(model.vectors_version)
+                seconds = time.perf_counter() - started
+                rebuilt.append(RebuiltIndex(model.key, index.kind, index.size, seconds, index.path))
+        return rebuilt
+
     def status(self) -> dict:
         """Counts and state, without loading the model (or importing torch)."""
-        spec = parse_model(self.config.model, self.config, check=False)
-        weights = local_weights(spec)
-        key = identity_key(spec) if spec.checkpoint is None or weights else None
-        models = {model.key: model for model in self.store.models()}
-        current = models.get(key)
-        counts = self.store.counts(current.id if current else None)
-        index = VectorIndex(self.config, current) if current else None
-        return {
-            "photos": counts["photos"],
-            "failed": counts["failed"],
-            "places": self.store.place_counts(PLACES_VERSION),
-            "text": {**self.store.text_counts(), "ocr": self.config.ocr, "reader": OCR_VERSION},
-            "vectors": counts.get("vectors", 0),
-            "model": self.config.model,
-            "model_reason": self.model_reason,
-            "model_key": key,
-            "weights": str(weights) if weights else None,
-            "device": device_hint(self.config.device),
-            "runtime": runtime_status(self.config, key),
-            "decoding": self.decoding_status(),
-            "data_dir": str(self.config.data_dir),
-            "database": redacted(self.store.url),
-            "index_file": str(index.path) if index else None,
-            "index_bytes": _size(index.path) if index else 0,
-            "index_state": _index_state(index, current),
-            "models_in_database": [
-                {
-                    "key": model.key,
-                    "dim": model.dim,
-                    "vectors": self.store.counts(model.id)["vectors"],
-                }
-                for model in models.values()
-            ],
-        }
+        return status_report(self.config, self.store, self.model_reason)
 
     def decoding_status(self) -> dict:
         """The decode budget, the upload limit, and what this process's decodes have done
         (the web server's own, under /api/status): peak of their estimates, waits, refusals."""
-        return {
-            **decode_budget.shared_budget().stats(),
-            "decode_memory_mb": self.config.decode_memory_mb,  # 0: auto
-            "auto": not self.config.decode_memory_mb,
-            "max_upload_pixels": self.config.max_upload_pixels,
-        }
+        return decoding_status(self.config)
 
     def presets(self) -> list[dict]:
-        rows = []
-        for name, preset in PRESETS.items():
-            spec = parse_model(name, self.config)
-            weights = local_weights(spec)
-            rows.append(
-                {
-                    "name": name,
-                    "arch": preset.arch,
-                    "weights": preset.tag or f"checkpoint file {spec.checkpoint}",
-                    "description": preset.description,
-                    "available": weights is not None,
-                    "location": str(weights) if weights else None,
-                    "selected": name == self.config.model,
-                }
-            )
-        return rows
+        return presets(self.config)
 
     def close(self) -> None:
-        if "store" in self.__dict__:
-            self.store.close()
+        if self._store is not None:
+            self._store.close()
 
 
 def canonical_name(config: Config) -> str:
@@ -324,19 +377,3 @@ def canonical_name(config: Config) -> str:
     if spec.checkpoint is None or config.model in PRESETS:
         return config.model
     return f"{spec.arch}:{spec.checkpoint.resolve()}"
-
-
-def _size(path: Path) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
-
-
-def _index_state(index: VectorIndex | None, model: ModelInfo | None) -> str:
-    if index is None:
-        return "empty"
-    saved = index.saved_version()
-    if saved is None:
-        return "missing (rebuilt from the database on the next search)"
-    return "fresh" if saved == model.vectors_version else "stale (rebuilt on the next search)"

@@ -1,0 +1,91 @@
+"""The options every command shares: the settings (unset ones fall back to the environment,
+the config file and the defaults), and the library they open for the command."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+
+import click
+
+from ..config import PRECISIONS, RUNTIMES, Config
+from ..library import PhotoLibrary
+
+SETTING_OPTIONS = {
+    "data_dir": click.option(
+        "--data-dir", type=click.Path(path_type=Path), help="Where the index lives."
+    ),
+    "model": click.option(
+        "--model", help="Preset (clip, clip-laion, negclip), ARCH:TAG or ARCH:/file."
+    ),
+    "device": click.option(
+        "--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where to run."
+    ),
+    "runtime": click.option(
+        "--runtime",
+        type=click.Choice(RUNTIMES),
+        help="How the model runs: auto (fastest measured here), torch or onnx.",
+    ),
+    "precision": click.option(
+        "--precision",
+        type=click.Choice(PRECISIONS),
+        help="auto, fp32, bf16, fp16 (CUDA) or int8 (onnx; opt-in, its cosine is shown).",
+    ),
+    "batch_size": click.option(
+        "--batch-size", type=click.IntRange(min=1), help="Images per model call."
+    ),
+    "offline": click.option(
+        "--offline", is_flag=True, default=None, help="Never download weights."
+    ),
+}
+
+
+OCR_OPTION = click.option(
+    "--ocr/--no-ocr",
+    default=None,
+    help="Read the text in photos after embedding them (the `ocr` setting; on by default).",
+)
+RAY_OPTION = click.option(
+    "--ray",
+    "ray_address",
+    metavar="ADDRESS",
+    help="Read and embed on a Ray cluster: auto, local or ray://HOST:10001.",
+)
+
+
+def common_options(skip: tuple[str, ...] = ()):
+    """Settings every command accepts (but those in skip); unset flags fall back to the
+    environment, the config file and the defaults. The command receives a PhotoLibrary."""
+
+    def decorate(command):
+        for name, option in reversed(SETTING_OPTIONS.items()):
+            if name not in skip:
+                command = option(command)
+        command = click.option("-v", "--verbose", is_flag=True, help="Log what happens.")(command)
+
+        @functools.wraps(command)
+        def wrapper(verbose, **kwargs):
+            logging.basicConfig(
+                level=logging.INFO if verbose else logging.WARNING,
+                format="%(levelname)s %(name)s: %(message)s",
+            )
+            settings = {
+                name: kwargs.pop(name, None) for name in SETTING_OPTIONS if name not in skip
+            }
+            config = Config.load(
+                **settings,
+                exclude=kwargs.pop("exclude", None) or None,  # no --exclude: keep env/file value
+                include_hidden=kwargs.pop("include_hidden", None),
+                ray_address=kwargs.pop("ray_address", None),
+                ocr=kwargs.pop("ocr", None),
+            )
+            library = PhotoLibrary.open(config)
+            try:
+                return command(library, **kwargs)
+            finally:
+                library.close()
+
+        return wrapper
+
+    return decorate

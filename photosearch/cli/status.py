@@ -1,0 +1,99 @@
+"""Commands that report on the library: `status`, `models` and `errors`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..library import PhotoLibrary, display_path
+from .options import common_options
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True)
+@common_options()
+def status(library: PhotoLibrary, as_json):
+    """Photos indexed, failures, model, device and index size."""
+    report = library.status()
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    rows = [
+        ("photos", report["photos"]),
+        ("failed", report["failed"]),
+        ("places", _places_line(report["places"])),
+        ("text", _text_line(report["text"])),
+        ("model", f"{report['model']} ({report['model_key'] or 'weights not found'})"),
+        ("why", report["model_reason"]),
+        ("weights", report["weights"] or "not found locally (see: photosearch models)"),
+        ("vectors", report["vectors"]),
+        ("device", report["device"]),
+        ("runtime", report["runtime"]["summary"]),
+        ("decoding", _decoding_line(report["decoding"])),
+        ("data dir", report["data_dir"]),
+        ("database", report["database"]),
+        ("index", f"{report['index_state']}, {report['index_bytes'] / 1e6:.1f} MB"),
+    ]
+    for label, value in rows:
+        click.echo(f"{label:<10} {value}")
+
+
+def _decoding_line(decoding: dict) -> str:
+    setting = "auto" if decoding["auto"] else "set"
+    return (
+        f"at most {decoding['budget_mb']:.0f} MB of images at once (decode_memory_mb, "
+        f"{setting}); uploads up to {decoding['max_upload_pixels'] / 1e6:g} MP "
+        "(max_upload_pixels)"
+    )
+
+
+def _text_line(text: dict) -> str:
+    line = f"{text['with_text']} photos with text"
+    if text["text_failed"]:
+        line += f", {text['text_failed']} could not be read (photosearch errors)"
+    if not text["ocr"]:
+        return line + "; reading text is off (ocr = false)"
+    if text["text_unread"]:
+        line += f"; {text['text_unread']} not read yet (the next index reads them)"
+    return line
+
+
+def _places_line(places: dict) -> str:
+    line = f"{places['with_place']} photos with a place ({places['with_gps']} with GPS)"
+    if places["places_pending"]:
+        line += f"; {places['places_pending']} not named yet (the next index or search does)"
+    return line
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True)
+@common_options(skip=("runtime", "precision"))
+def models(library: PhotoLibrary, as_json):
+    """Model presets, and whether their weights are on this machine."""
+    rows = library.presets()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        mark = "*" if row["selected"] else " "
+        where = row["location"] if row["available"] else "not found locally"
+        click.echo(f"{mark} {row['name']:<11} {row['description']}")
+        click.echo(f"  {'':<11} {row['arch']} / {row['weights']}: {where}")
+    click.echo("Also: any open_clip ARCH:TAG or ARCH:/path/to/checkpoint (see README).")
+
+
+@click.command()
+@click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
+@click.option("--json", "as_json", is_flag=True)
+@common_options(skip=("runtime", "precision"))
+def errors(library: PhotoLibrary, limit, as_json):
+    """Files that could not be indexed, and why; photos whose text could not be read."""
+    failures = library.failures(limit)
+    if as_json:
+        click.echo(json.dumps([failure.to_dict() for failure in failures], indent=2))
+        return
+    if not failures:
+        click.echo("No recorded failures.")
+    for failure in failures:
+        click.echo(f"{failure.kind:<12} {display_path(failure.path)}: {failure.message}")

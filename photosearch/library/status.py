@@ -1,0 +1,96 @@
+"""What a library says about itself (`status`, `models`, /api/status), read from the config,
+the database and the files on disk: never by loading the model or importing torch."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..config import Config
+from ..imaging import budget as decode_budget
+from ..model.loading import PRESETS, device_hint, identity_key, local_weights, parse_model
+from ..model.runtime import runtime_status
+from ..ocr.reader import MODEL_VERSION as OCR_VERSION
+from ..places.gazetteer import VERSION as PLACES_VERSION
+from ..store import ModelInfo, Store, VectorIndex
+from ..store.database import redacted
+
+
+def status_report(config: Config, store: Store, model_reason: str) -> dict:
+    """Counts and state of the library under the configured model."""
+    spec = parse_model(config.model, config, check=False)
+    weights = local_weights(spec)
+    key = identity_key(spec) if spec.checkpoint is None or weights else None
+    models = {model.key: model for model in store.models()}
+    current = models.get(key)
+    counts = store.counts(current.id if current else None)
+    index = VectorIndex(config, current) if current else None
+    return {
+        "photos": counts["photos"],
+        "failed": counts["failed"],
+        "places": store.place_counts(PLACES_VERSION),
+        "text": {**store.text_counts(), "ocr": config.ocr, "reader": OCR_VERSION},
+        "vectors": counts.get("vectors", 0),
+        "model": config.model,
+        "model_reason": model_reason,
+        "model_key": key,
+        "weights": str(weights) if weights else None,
+        "device": device_hint(config.device),
+        "runtime": runtime_status(config, key),
+        "decoding": decoding_status(config),
+        "data_dir": str(config.data_dir),
+        "database": redacted(store.url),
+        "index_file": str(index.path) if index else None,
+        "index_bytes": _size(index.path) if index else 0,
+        "index_state": _index_state(index, current),
+        "models_in_database": [
+            {"key": model.key, "dim": model.dim, "vectors": store.counts(model.id)["vectors"]}
+            for model in models.values()
+        ],
+    }
+
+
+def decoding_status(config: Config) -> dict:
+    """The decode budget, the upload limit, and what this process's decodes have done."""
+    return {
+        **decode_budget.shared_budget().stats(),
+        "decode_memory_mb": config.decode_memory_mb,  # 0: auto
+        "auto": not config.decode_memory_mb,
+        "max_upload_pixels": config.max_upload_pixels,
+    }
+
+
+def presets(config: Config) -> list[dict]:
+    """The model presets, and whether their weights are on this machine."""
+    rows = []
+    for name, preset in PRESETS.items():
+        spec = parse_model(name, config)
+        weights = local_weights(spec)
+        rows.append(
+            {
+                "name": name,
+                "arch": preset.arch,
+                "weights": preset.tag or f"checkpoint file {spec.checkpoint}",
+                "description": preset.description,
+                "available": weights is not None,
+                "location": str(weights) if weights else None,
+                "selected": name == config.model,
+            }
+        )
+    return rows
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _index_state(index: VectorIndex | None, model: ModelInfo | None) -> str:
+    if index is None:
+        return "empty"
+    saved = index.saved_version()
+    if saved is None:
+        return "missing (rebuilt from the database on the next search)"
+    return "fresh" if saved == model.vectors_version else "stale (rebuilt on the next search)"
