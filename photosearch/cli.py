@@ -15,6 +15,7 @@ import click
 from .audit.tasks import OFFICIAL_TASKS, SYNTHETIC_TASKS
 from .config import PRECISIONS, RUNTIMES, Config
 from .errors import PhotosearchError, QueryError
+from .indexing import passes
 from .library import PhotoLibrary
 from .progress import Progress
 from .search.terms import SORTS
@@ -51,11 +52,28 @@ SETTING_OPTIONS = {
 }
 
 
-OCR_OPTION = click.option(
-    "--ocr/--no-ocr",
-    default=None,
-    help="Read the text in photos after embedding them (the `ocr` setting; on by default).",
-)
+def pass_options(command):
+    """Each content pass's on/off flag (--SETTING/--no-SETTING), as the pass words it."""
+    for content_pass in reversed(passes.registered()):
+        if content_pass.setting:
+            flag = content_pass.setting.replace("_", "-")
+            command = click.option(
+                f"--{flag}/--no-{flag}", default=None, help=content_pass.setting_help
+            )(command)
+    return command
+
+
+def reread_options(command):
+    """--reread-NAME for each content pass: read again what an older version of it read."""
+    for content_pass in reversed(passes.registered()):
+        name = content_pass.name
+        option = click.option(
+            f"--reread-{name}", f"reread_{name}", is_flag=True, help=content_pass.reread_help
+        )
+        command = option(command)
+    return command
+
+
 RAY_OPTION = click.option(
     "--ray",
     "ray_address",
@@ -88,7 +106,9 @@ def common_options(skip: tuple[str, ...] = ()):
                 exclude=kwargs.pop("exclude", None) or None,  # no --exclude: keep env/file value
                 include_hidden=kwargs.pop("include_hidden", None),
                 ray_address=kwargs.pop("ray_address", None),
-                ocr=kwargs.pop("ocr", None),
+                **{
+                    p.setting: kwargs.pop(p.setting, None) for p in passes.registered() if p.setting
+                },
             )
             library = PhotoLibrary.open(config)
             try:
@@ -112,18 +132,15 @@ def cli():
 @click.option("--exclude", multiple=True, help="Skip files or folders matching this glob.")
 @click.option("--include-hidden", is_flag=True, default=None, help="Also index dot-files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@OCR_OPTION
-@click.option(
-    "--reread-text",
-    is_flag=True,
-    help="Read again the text an older recogniser read, and what failed to read.",
-)
+@pass_options
+@reread_options
 @RAY_OPTION
 @common_options()
-def index(library: PhotoLibrary, folders, as_json, reread_text):
+def index(library: PhotoLibrary, folders, as_json, **rereads):
     """Index photo folders, then read the text in them; later runs only read what changed."""
     progress = TqdmProgress() if sys.stdout.isatty() and not as_json else None
-    summary = library.index(list(folders), progress, reread_text=reread_text)
+    reread = frozenset(flag.removeprefix("reread_") for flag, asked in rereads.items() if asked)
+    summary = library.index(list(folders), progress, reread=reread)
     if as_json:
         click.echo(json.dumps(summary.to_dict()))
         return
@@ -138,18 +155,15 @@ def index(library: PhotoLibrary, folders, as_json, reread_text):
     )
     click.echo(
         f"embedded {summary.embedded} images ({summary.reused} vectors reused) in "
-        f"{summary.seconds - summary.text_seconds:.1f} s, "
+        f"{summary.embedding_seconds:.1f} s, "
         f"{summary.images_per_second:.1f} images/s {ran}"
     )
     if summary.decoded.get("gpu"):
         shares = summary.decoded
         click.echo(f"decoded {shares['gpu']} on the GPU, {shares.get('cpu', 0)} on the CPU")
-    if summary.texts_read:
-        failed = f", {summary.text_failed} failed" if summary.text_failed else ""
-        click.echo(
-            f"read the text of {summary.texts_read} photos ({summary.with_text} with text"
-            f"{failed}) in {summary.text_seconds:.1f} s, {summary.texts_per_second:.1f} photos/s"
-        )
+    for name, counts in summary.passes.items():
+        if counts.read:
+            click.echo(passes.named(name).summary_line(counts))
     if summary.failed:
         click.echo("See why files failed: photosearch errors")
 
@@ -301,7 +315,7 @@ def status(library: PhotoLibrary, as_json):
         ("photos", report["photos"]),
         ("failed", report["failed"]),
         ("places", _places_line(report["places"])),
-        ("text", _text_line(report["text"])),
+        *((p.name, p.status_line(report[p.name])) for p in passes.registered()),
         ("model", f"{report['model']} ({report['model_key'] or 'weights not found'})"),
         ("why", report["model_reason"]),
         ("weights", report["weights"] or "not found locally (see: photosearch models)"),
@@ -324,17 +338,6 @@ def _decoding_line(decoding: dict) -> str:
         f"{setting}); uploads up to {decoding['max_upload_pixels'] / 1e6:g} MP "
         "(max_upload_pixels)"
     )
-
-
-def _text_line(text: dict) -> str:
-    line = f"{text['with_text']} photos with text"
-    if text["text_failed"]:
-        line += f", {text['text_failed']} could not be read (photosearch errors)"
-    if not text["ocr"]:
-        return line + "; reading text is off (ocr = false)"
-    if text["text_unread"]:
-        line += f"; {text['text_unread']} not read yet (the next index reads them)"
-    return line
 
 
 def _places_line(places: dict) -> str:
@@ -368,7 +371,10 @@ def models(library: PhotoLibrary, as_json):
 def errors(library: PhotoLibrary, limit, as_json):
     """Files that could not be indexed, and why; photos whose text could not be read."""
     failures = library.store.failures(limit)
-    failures += library.store.text_failures(None if limit is None else limit - len(failures))
+    for content_pass in passes.registered():
+        failures += content_pass.failures(
+            library.store, None if limit is None else limit - len(failures)
+        )
     if as_json:
         click.echo(json.dumps([failure.to_dict() for failure in failures], indent=2))
         return
@@ -467,7 +473,7 @@ def check(library: PhotoLibrary, repair, as_json):
 @click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--exclude", multiple=True, help="Skip files or folders matching this glob.")
 @click.option("--include-hidden", is_flag=True, default=None, help="Also index dot-files.")
-@OCR_OPTION
+@pass_options
 @RAY_OPTION
 @common_options()
 def watch(library: PhotoLibrary, folders):

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from .config import Config
 from .errors import BadParameter
 from .imaging import budget as decode_budget
+from .indexing import passes
 from .model.loading import PRESETS, device_hint, identity_key, local_weights, parse_model
 from .model.runtime import runtime_status
-from .ocr.reader import MODEL_VERSION as OCR_VERSION
 from .places.gazetteer import VERSION as PLACES_VERSION
 from .progress import Progress
 from .store import ModelInfo, Store, VectorIndex
@@ -112,11 +112,11 @@ class PhotoLibrary:
         progress: Progress | None = None,
         wait: float = 0.0,
         scopes: set[str] | None = None,
-        reread_text: bool = False,
+        reread: frozenset[str] = frozenset(),
     ) -> IndexSummary:
         """Index folders (or just the scopes below them); refuses (DataDirBusy) while another
-        process writes, after waiting `wait` seconds for it. With reread_text, photos whose
-        text an older recogniser read are read again."""
+        process writes, after waiting `wait` seconds for it. The content passes named in
+        reread read again what an older version of theirs read (or failed to read)."""
         from .indexing.indexer import Indexer
         from .model.lazy_embedder import LazyEmbedder
 
@@ -126,7 +126,7 @@ class PhotoLibrary:
             embedder = self.__dict__.get("embedder") or LazyEmbedder(lambda: self.embedder)
             indexer = Indexer(self.store, embedder, model, self.config, self.cluster)
             self.name_places()  # a library indexed before places were: from its coordinates
-            summary = indexer.run(roots, progress, scopes, reread_text)
+            summary = indexer.run(roots, progress, scopes, reread)
             self.store.mark_indexed(model.id, canonical_name(self.config))
             return summary
         finally:
@@ -260,7 +260,7 @@ class PhotoLibrary:
             "photos": counts["photos"],
             "failed": counts["failed"],
             "places": self.store.place_counts(PLACES_VERSION),
-            "text": {**self.store.text_counts(), "ocr": self.config.ocr, "reader": OCR_VERSION},
+            **{p.name: p.status(self.store, self.config) for p in passes.registered()},
             "vectors": counts.get("vectors", 0),
             "model": self.config.model,
             "model_reason": self.model_reason,

@@ -96,7 +96,7 @@ class OcrError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class TextLine:
+class RecognisedLine:
     """One line of text; `box` is its four corners (x, y) in the pixels of the image that was
     read, clockwise from the top left of the text."""
 
@@ -157,7 +157,7 @@ class TextReader:
 
     def read(
         self, image: Image.Image, full: Callable[[], Image.Image] | None = None
-    ) -> list[TextLine]:
+    ) -> list[RecognisedLine]:
         """The lines of text in an upright RGB photo, top to bottom, confident ones only.
 
         Alone, `image` is the photo, reduced here for detection (detection_size). With `full`,
@@ -210,7 +210,9 @@ class TextReader:
         )
         return models.detect(np.asarray(reduced)), reduced_size
 
-    def _recognise(self, models: _Models, image: Image.Image, boxes: np.ndarray) -> list[TextLine]:
+    def _recognise(
+        self, models: _Models, image: Image.Image, boxes: np.ndarray
+    ) -> list[RecognisedLine]:
         if image.mode != "RGB":
             image = image.convert("RGB")
         crops = [_crop_line(image, box, models.crop) for box in boxes]
@@ -219,7 +221,7 @@ class TextReader:
             text = text.strip()
             if confidence >= self.min_confidence and _wordlike(text):
                 corners = tuple((round(float(x), 1), round(float(y), 1)) for x, y in box)
-                lines.append(TextLine(text, round(float(confidence), 4), corners))
+                lines.append(RecognisedLine(text, round(float(confidence), 4), corners))
         return lines
 
 
