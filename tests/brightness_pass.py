@@ -6,11 +6,15 @@ brightness pass on purpose."""
 from __future__ import annotations
 
 import os
+import shutil
 import threading
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
 from PIL import ImageStat
 
+from photosearch.indexing import passes
 from photosearch.indexing.content_pass import Content, ContentPass, Outcome, PassError
 from photosearch.indexing.summary import CountNames, PassCounts
 from photosearch.store import Failure
@@ -115,3 +119,29 @@ class CountingDecodes:
         with self._lock:
             self.calls += 1
         return self.decode(*args, **kwargs)
+
+
+@contextmanager
+def registered(*added: ContentPass):
+    """These passes registered (beside the text pass) while the block runs."""
+    for content_pass in added:
+        passes.register(content_pass)
+    try:
+        yield added
+    finally:
+        for content_pass in added:
+            passes.unregister(content_pass.name)
+
+
+def measured_folder(folder: Path, photo_tree: Path) -> Path:
+    """Five photos: three, a copy of one, and one that the brightness pass refuses."""
+    folder.mkdir()
+    things = photo_tree / "photos" / "things"
+    for name in sorted(os.listdir(things))[:3]:
+        shutil.copy(things / name, folder / name)
+    first = sorted(os.listdir(folder))[0]
+    shutil.copy(folder / first, folder / f"copy-{first}")
+    shutil.copy(folder / first, folder / "dark.jpg")
+    with open(folder / "dark.jpg", "ab") as handle:
+        handle.write(b"another content")  # the same pixels, another content hash
+    return folder

@@ -233,7 +233,11 @@ def _wordlike(text: str) -> bool:
 
 class _Models:
     """The detector on OpenVINO and rapidocr's recogniser on an ONNX Runtime session, both
-    opened here from the wheel's files."""
+    opened here from the wheel's files, and the detector run once on a blank image before any
+    photo: OpenVINO's Python binding sets up a tensor's `data` on its first use in a process
+    (a C++ function-local static), and two threads that first used it at once deadlocked, one
+    holding the GIL in the static's guard, the other waiting for the GIL inside its initialiser
+    (a Ray worker whose two threads started on their first photos together hung that way)."""
 
     def __init__(self, threads: int):
         try:
@@ -287,6 +291,10 @@ class _Models:
         self._requests: queue.SimpleQueue = queue.SimpleQueue()
         self._recognition_input = TextRecInput
         self.crop = get_rotate_crop_image
+        try:
+            self.detect(np.zeros((_STRIDE, _STRIDE, 3), np.uint8))
+        except Exception as exc:  # noqa: BLE001 - the runtime raises many types
+            raise OcrError(f"the OCR models could not be run: {_describe(exc)}") from None
 
     def detect(self, rgb: np.ndarray) -> np.ndarray:
         """Boxes (n, 4, 2) of the text lines in an RGB image (h, w, 3) whose sides are multiples

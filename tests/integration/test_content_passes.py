@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -16,34 +15,24 @@ from click.testing import CliRunner
 from photosearch.cli import cli
 from photosearch.indexing import pass_work, passes
 
-from ..brightness_pass import BrightnessPass, CornerPass, CountingDecodes
+from ..brightness_pass import (
+    BrightnessPass,
+    CornerPass,
+    CountingDecodes,
+    measured_folder,
+    registered,
+)
 
 
 @pytest.fixture
 def own_passes():
-    """Two passes of the test's own, registered beside the text pass (off in these tests)."""
-    added = [BrightnessPass(), CornerPass()]
-    for content_pass in added:
-        passes.register(content_pass)
-    yield added
-    for content_pass in added:
-        passes.unregister(content_pass.name)
+    with registered(BrightnessPass(), CornerPass()) as added:
+        yield added
 
 
 @pytest.fixture
 def folder(tmp_path, photo_tree):
-    """Five photos, one of them a copy, one that the brightness pass refuses."""
-    folder = tmp_path / "Measured"
-    folder.mkdir()
-    things = photo_tree / "photos" / "things"
-    for name in sorted(os.listdir(things))[:3]:
-        shutil.copy(things / name, folder / name)
-    first = sorted(os.listdir(folder))[0]
-    shutil.copy(folder / first, folder / f"copy-{first}")
-    shutil.copy(folder / first, folder / "dark.jpg")
-    with open(folder / "dark.jpg", "ab") as handle:
-        handle.write(b"another content")  # the same pixels, another content hash
-    return folder
+    return measured_folder(tmp_path / "Measured", photo_tree)
 
 
 def test_a_pass_of_its_own_runs_in_this_process(library, own_passes, folder, monkeypatch):
