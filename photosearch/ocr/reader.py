@@ -232,12 +232,9 @@ def _wordlike(text: str) -> bool:
 
 
 class _Models:
-    """The detector on OpenVINO and rapidocr's recogniser on an ONNX Runtime session, both
-    opened here from the wheel's files, and the detector run once on a blank image before any
-    photo: OpenVINO's Python binding sets up a tensor's `data` on its first use in a process
-    (a C++ function-local static), and two threads that first used it at once deadlocked, one
-    holding the GIL in the static's guard, the other waiting for the GIL inside its initialiser
-    (a Ray worker whose two threads started on their first photos together hung that way)."""
+    """The detector on OpenVINO and rapidocr's recogniser on ONNX Runtime, opened from the
+    wheel's files; the detector runs once on a blank image here, as two threads that first read
+    a tensor's data at once deadlock in OpenVINO's binding (a C++ static's guard and the GIL)."""
 
     def __init__(self, threads: int):
         try:
@@ -269,6 +266,10 @@ class _Models:
             values = {**OmegaConf.to_container(section), **overrides, "session": session}
             return OmegaConf.create(values, flags={"allow_objects": True})
 
+        self._sorted = TextDetector.sorted_boxes
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._recognition_input = TextRecInput
+        self.crop = get_rotate_crop_image
         try:
             defaults = ParseParams.load(DEFAULT_CFG_PATH)  # rapidocr's own thresholds
             detector = models / f"{DETECTION_MODEL}.onnx"
@@ -285,16 +286,9 @@ class _Models:
             self._recogniser = TextRecognizer(
                 recogniser_settings(defaults.Rec, RECOGNITION_MODEL, font_path=None)  # drawing
             )
+            self.detect(np.zeros((_STRIDE, _STRIDE, 3), np.uint8))  # before any other thread
         except Exception as exc:  # noqa: BLE001 - the runtimes and OmegaConf raise many types
             raise OcrError(f"the OCR models could not be loaded: {_describe(exc)}") from None
-        self._sorted = TextDetector.sorted_boxes
-        self._requests: queue.SimpleQueue = queue.SimpleQueue()
-        self._recognition_input = TextRecInput
-        self.crop = get_rotate_crop_image
-        try:
-            self.detect(np.zeros((_STRIDE, _STRIDE, 3), np.uint8))
-        except Exception as exc:  # noqa: BLE001 - the runtime raises many types
-            raise OcrError(f"the OCR models could not be run: {_describe(exc)}") from None
 
     def detect(self, rgb: np.ndarray) -> np.ndarray:
         """Boxes (n, 4, 2) of the text lines in an RGB image (h, w, 3) whose sides are multiples
