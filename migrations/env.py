@@ -5,10 +5,10 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from photosearch.config import Config
-from photosearch.store.schema import Base, FsPath
+from photosearch.store.schema import FsPath, every_table
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = every_table()
 
 
 def render_item(kind, obj, autogen_context):

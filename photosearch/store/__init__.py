@@ -1,6 +1,8 @@
 """Persistence: database rows (SQLite or PostgreSQL, the truth) and per-machine FAISS files (a
-rebuildable cache)."""
+rebuildable cache). Each part of the library is a Concern of its own module; a new one needs
+no edit here or in Store and Writer."""
 
+from .concern import Concern
 from .records import (
     Failure,
     Filters,
@@ -16,6 +18,7 @@ from .store import Store, Writer
 from .vector_index import VectorIndex
 
 __all__ = [
+    "Concern",
     "Failure",
     "Filters",
     "KnownFile",

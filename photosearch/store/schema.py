@@ -3,7 +3,9 @@ are rebuilt from `embeddings`."""
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 from datetime import datetime
 
 from sqlalchemy import (
@@ -14,11 +16,14 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    MetaData,
     String,
     Text,
     TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ..metadata import Place
 
 
 class FsPath(TypeDecorator):
@@ -37,6 +42,16 @@ class FsPath(TypeDecorator):
 
 class Base(DeclarativeBase):
     pass
+
+
+def every_table() -> MetaData:
+    """Base's tables, those of every concern included: a concern declares its rows on Base in
+    its own module, so every module of the store is imported first. What migrations are
+    written from (`alembic revision --autogenerate`) and checked against."""
+    package = __name__.rpartition(".")[0]
+    for module in pkgutil.iter_modules(importlib.import_module(package).__path__):
+        importlib.import_module(f"{package}.{module.name}")
+    return Base.metadata
 
 
 class ModelRow(Base):
@@ -94,6 +109,17 @@ class PhotoRow(Base):
             "latitude",
         ),  # fmt: skip
     )
+
+
+PLACE_FIELDS = ("place_city", "place_region", "place_country", "place_country_code")
+
+
+def place_columns(place: tuple[Place | None, int] | None) -> dict:
+    """A photo row's place columns for a named place and the gazetteer version that named it;
+    without one, not looked up yet (NULL version)."""
+    named, version = place if place is not None else (None, None)
+    values = {name: getattr(named, name.removeprefix("place_"), None) for name in PLACE_FIELDS}
+    return {**values, "place_version": version}
 
 
 class EmbeddingRow(Base):

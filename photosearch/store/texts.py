@@ -1,15 +1,31 @@
-"""The text recognised in photos, as the store keeps it: PhotoText to rows and back, and the
-conditions of a search for written words on SQLite (FTS5, trigram) or PostgreSQL (pg_trgm)."""
+"""Texts: what the text recogniser read in each content (keyed by content hash, so moved and
+copied photos share it), the photos still to read, and searches for written words on SQLite
+(FTS5, trigram) or PostgreSQL (pg_trgm)."""
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, and_, column, literal_column, select, table, true
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    column,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    table,
+    true,
+)
 
 from ..text import fold
-from .records import PhotoText, TextLine
-from .schema import PhotoTextRow
+from .concern import Concern, chunks, now
+from .filters import at_or_below, conditions
+from .records import Failure, Filters, PhotoText, TextLine
+from .schema import PhotoRow, PhotoTextRow
 
 # Substrings of fewer characters are not in the trigram index: they are matched by scanning.
 TRIGRAM = 3
@@ -72,3 +88,96 @@ def containing(needles: list[str], dialect: str) -> ColumnElement[bool]:
         pattern = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(PhotoTextRow.search_text.like(f"%{pattern}%", escape="\\"))
     return and_(true(), *conditions)
+
+
+class Texts(Concern):
+    def unread_texts(self, roots: Iterable[str], version: str | None) -> list[tuple[str, str]]:
+        """(content hash, a path with it) of the photos below roots whose content has no
+        recognised text yet; with `version`, none read by that recogniser version (those
+        whose reading failed count as none)."""
+        read = select(PhotoTextRow.id).where(PhotoTextRow.content_hash == PhotoRow.content_hash)
+        if version is not None:
+            read = read.where(
+                PhotoTextRow.ocr_version == version, PhotoTextRow.failure_kind.is_(None)
+            )
+        query = select(PhotoRow.content_hash, PhotoRow.path).where(~read.exists())
+        found: dict[str, str] = {}
+        with self.reading() as session:
+            for root in roots:
+                rows = session.execute(query.where(at_or_below(PhotoRow.path, root)))
+                for digest, path in rows:
+                    found[digest] = min(path, found.get(digest, path))
+        return sorted(found.items(), key=lambda item: os.fsencode(item[1]))
+
+    def texts(self, hashes: Iterable[str]) -> dict[str, PhotoText]:
+        """The recognised text of these contents, those that have some."""
+        found = {}
+        with self.reading() as session:
+            for chunk in chunks(set(hashes)):
+                query = select(PhotoTextRow).where(PhotoTextRow.content_hash.in_(chunk))
+                found.update({row.content_hash: photo_text(row) for row in session.scalars(query)})
+        return found
+
+    def text_matches(self, needles: list[str], filters: Filters) -> list[tuple[int, str]]:
+        """(photo id, folded text) of the photos that meet the filters and whose recognised
+        text holds every needle (folded words or phrases)."""
+        query = (
+            select(PhotoRow.id, PhotoTextRow.search_text)
+            .join(PhotoTextRow, PhotoTextRow.content_hash == PhotoRow.content_hash)
+            .where(containing(needles, self.dialect), *conditions(filters))
+            .order_by(PhotoRow.id)
+        )
+        with self.reading() as session:
+            return [tuple(row) for row in session.execute(query)]
+
+    def text_failures(self, limit: int | None = None) -> list[Failure]:
+        """Photos whose text could not be read (each keeps its vector), kind `text:<why>`."""
+        query = (
+            select(PhotoRow, PhotoTextRow)
+            .join(PhotoTextRow, PhotoTextRow.content_hash == PhotoRow.content_hash)
+            .where(PhotoTextRow.failure_kind.is_not(None))
+            .order_by(PhotoRow.path)
+            .limit(limit)
+        )
+        with self.reading() as session:
+            return [
+                Failure(
+                    photo.path,
+                    f"text:{text.failure_kind}",
+                    text.failure_message or "",
+                    photo.size,
+                    photo.mtime_ns,
+                    text.read_at,
+                )
+                for photo, text in session.execute(query)
+            ]
+
+    def text_counts(self) -> dict[str, int]:
+        """Photos whose content has recognised lines, whose reading failed, and not read yet."""
+        rows = select(PhotoTextRow.id).where(PhotoTextRow.content_hash == PhotoRow.content_hash)
+        count = select(func.count()).select_from(PhotoRow)
+        with self.reading() as session:
+            return {
+                "with_text": session.scalar(
+                    count.where(rows.where(PhotoTextRow.text != "").exists())
+                ),
+                "text_failed": session.scalar(
+                    count.where(rows.where(PhotoTextRow.failure_kind.is_not(None)).exists())
+                ),
+                "text_unread": session.scalar(count.where(~rows.exists())),
+            }
+
+    def set_texts(self, texts: list[PhotoText]) -> None:
+        """The text read in these contents, replacing what an earlier reading left."""
+        texts = list({text.content_hash: text for text in texts}.values())
+        if not texts:
+            return
+        for chunk in chunks([text.content_hash for text in texts]):
+            self.session.execute(delete(PhotoTextRow).where(PhotoTextRow.content_hash.in_(chunk)))
+        read_at = now()
+        self.session.execute(insert(PhotoTextRow), [text_values(t, read_at) for t in texts])
+
+    def prune_texts(self) -> int:
+        """Forget the text of contents that no photo has any more; how many."""
+        kept = select(PhotoRow.id).where(PhotoRow.content_hash == PhotoTextRow.content_hash)
+        return self.session.execute(delete(PhotoTextRow).where(~kept.exists())).rowcount

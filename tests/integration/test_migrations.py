@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 from photosearch.store.database import create_store_engine, upgrade
-from photosearch.store.schema import Base
+from photosearch.store.schema import every_table
 
 
 def test_upgrade_from_empty_creates_every_table(tmp_path):
@@ -33,7 +33,7 @@ def assert_models_match(engine):
         context = MigrationContext.configure(
             connection, opts={"compare_type": True, "include_name": modelled}
         )
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, every_table()) == []
 
 
 def test_models_match_migrations(tmp_path):

@@ -21,8 +21,7 @@ from photosearch.library import PhotoLibrary
 from photosearch.lock import DataDirBusy
 from photosearch.metadata import PhotoMeta
 from photosearch.progress import Progress
-from photosearch.store import VectorIndex
-from photosearch.store import store as store_module
+from photosearch.store import VectorIndex, change_log
 from photosearch.store.schema import VectorChangeRow
 
 from ..conftest import REPO
@@ -71,7 +70,7 @@ def rebuilt(monkeypatch) -> list:
 def test_change_log_names_each_versions_photos_and_forgets_old_versions(library, monkeypatch):
     store = library.store
     model = store.ensure_model("test-model", "arch", None, None, 4)
-    monkeypatch.setattr(store_module, "CHANGE_LOG_VERSIONS", 3)
+    monkeypatch.setattr(change_log, "CHANGE_LOG_VERSIONS", 3)
     ids = []
     for number in range(5):
         with store.writer() as writer:

@@ -1,0 +1,93 @@
+"""The SQL filter compiler: a search's Filters as conditions on the photos table, shared by the
+concerns that select photos (photos by date, written words, places)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, extract, false, func, or_
+
+from .records import Filters, Period, PlaceTerm
+from .schema import PhotoRow
+
+
+def path_range(root: str) -> tuple[bytes, bytes]:
+    """Byte bounds [low, high) of every path strictly below root."""
+    prefix = os.fsencode(os.path.join(root, ""))
+    return prefix, prefix[:-1] + bytes([prefix[-1] + 1])
+
+
+def at_or_below(column, path: str):
+    """The path itself (a file) or anything below it (a folder), as one index range scan."""
+    low, high = path_range(path)
+    return or_(column == path, and_(column >= low, column < high))
+
+
+def conditions(filters: Filters) -> list:
+    """What a photo must meet for every filter set."""
+    found = []
+    if filters.date_from:
+        found.append(PhotoRow.taken_at >= datetime.combine(filters.date_from, datetime.min.time()))
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time())
+        found.append(PhotoRow.taken_at < end)
+    if filters.camera:
+        needle = filters.camera.lower()
+        make, model = func.lower(PhotoRow.camera_make), func.lower(PhotoRow.camera_model)
+        full = func.coalesce(make, "") + " " + func.coalesce(model, "")
+        found.append(or_(make.contains(needle), model.contains(needle), full.contains(needle)))
+    if filters.folder:
+        low, high = path_range(filters.folder)
+        found.append(and_(PhotoRow.path >= low, PhotoRow.path < high))
+    if filters.formats:
+        found.append(PhotoRow.format.in_(filters.formats))
+    if filters.has_location is True:
+        found.append(located())
+    elif filters.has_location is False:
+        found.append(or_(PhotoRow.latitude.is_(None), PhotoRow.longitude.is_(None)))
+    if filters.places:
+        found.append(or_(*(_in_place(term) for term in filters.places)))
+    if filters.taken_north or filters.taken_south:
+        found.append(_taken(filters.taken_north, filters.taken_south))
+    return found
+
+
+def located() -> object:
+    """Photos with a GPS position."""
+    return and_(PhotoRow.latitude.is_not(None), PhotoRow.longitude.is_not(None))
+
+
+def _in_place(term: PlaceTerm) -> object:
+    found = [PhotoRow.place_country_code == term.country_code]
+    if term.kind == "region":
+        found.append(PhotoRow.place_region == term.name)
+    elif term.kind == "city":
+        found += [PhotoRow.place_city == term.name, PhotoRow.place_region == term.region]
+    return and_(*found)
+
+
+def _taken(north: Period | None, south: Period | None) -> object:
+    """North of the equator (or without GPS) one period applies, south of it the other."""
+    if north == south:
+        return _in_period(north)
+    southern = PhotoRow.latitude < 0
+    return or_(
+        and_(or_(PhotoRow.latitude.is_(None), PhotoRow.latitude >= 0), _in_period(north)),
+        and_(southern, _in_period(south)),
+    )
+
+
+def _in_period(period: Period | None) -> object:
+    if period is None:
+        return false()
+    found = [PhotoRow.taken_at.is_not(None)]
+    if period.date_from:
+        start = datetime.combine(period.date_from, datetime.min.time())
+        found.append(PhotoRow.taken_at >= start)
+    if period.date_to:
+        end = datetime.combine(period.date_to + timedelta(days=1), datetime.min.time())
+        found.append(PhotoRow.taken_at < end)
+    if period.months:
+        found.append(extract("month", PhotoRow.taken_at).in_(period.months))
+    return and_(*found)
