@@ -55,7 +55,7 @@ class Outcome:
     problem: Problem | None = None
 
 
-class Reader(Protocol):
+class PassReader(Protocol):
     """A pass opened in a worker process, its model loaded: called from `at_once` threads."""
 
     at_once: int  # photos it reads well at once on this machine
@@ -86,7 +86,7 @@ class ContentPass(ABC):
         return PassCounts(self.counted)
 
     @abstractmethod
-    def open(self, config: Config) -> Reader:
+    def open(self, config: Config) -> PassReader:
         """The pass ready to read in this process (a stage's worker), its model loaded now:
         before the photos' threads start, on one thread."""
 
