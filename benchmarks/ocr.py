@@ -6,9 +6,9 @@ The photos are scikit-image's sample photos that show no legible text, cropped, 
 scaled to sizes from 640x480 to 12 MP. Onto one set go one to three lines of real English words
 and numbers, 24 px high or more in the photo's own pixels, in several fonts and colours, some on
 a plate like a sign, some outlined like a caption, some turned a few degrees; another set stays
-as it is. Both sets are read as JPEG files (quality 92), through indexing.text_reading: detection
-on libjpeg's reduced draft where there is one, recognition from the photo decoded whole. A word
-counts as read when a line holds it as a whole token, case aside.
+as it is. Both sets are read as JPEG files (quality 92), through indexing.passes.text.reading:
+detection on libjpeg's reduced draft where there is one, recognition from the photo decoded
+whole. A word counts as read when a line holds it as a whole token, case aside.
 
 The throughput row reads 12 MP JPEGs from disk (decoding included), a quarter of them with words
 and a third of them portrait photos stored turned with an EXIF orientation, as cameras do, with
@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from photosearch.indexing.text_reading import read_text, reading_plan
+from photosearch.indexing.passes.text.reading import read_text, reading_plan
 from photosearch.ocr import reader as ocr
 
 from .common import Row, timed
@@ -265,7 +265,7 @@ def samples(count: int, seed: int, with_text: bool) -> Iterator[Sample]:
         yield sample
 
 
-def _found(sample: Sample, lines: list[ocr.TextLine], floor: float) -> tuple[int, int]:
+def _found(sample: Sample, lines: list[ocr.RecognisedLine], floor: float) -> tuple[int, int]:
     """How many of the rendered words, and of the small ones, the lines at `floor` hold."""
     read = Counter(
         token for line in lines if line.confidence >= floor for token in tokens(line.text)
@@ -320,7 +320,7 @@ def run(quick: bool, work: Path) -> list[Row]:
     return rows + _throughput(quick, work) + _timings(quick)
 
 
-def _read_as_jpeg(reader: ocr.TextReader, image: Image.Image) -> list[ocr.TextLine]:
+def _read_as_jpeg(reader: ocr.TextReader, image: Image.Image) -> list[ocr.RecognisedLine]:
     data = io.BytesIO()
     image.save(data, "JPEG", quality=JPEG_QUALITY)
     return read_text(data.getvalue(), "photo.jpg", reader, MAX_PIXELS).lines

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import insert
 
-from photosearch.indexing import text_reading
+from photosearch.indexing.passes.text import reading as text_reading
 from photosearch.library import PhotoLibrary
 from photosearch.model.loading import TEST_ARCH
 from photosearch.ocr.reader import MODEL_VERSION, shared_reader, usable_cores

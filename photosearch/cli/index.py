@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
+from ..indexing import passes
 from ..library import PhotoLibrary
-from .options import OCR_OPTION, RAY_OPTION, common_options
+from .options import RAY_OPTION, common_options, pass_options, reread_options
 from .progress import TqdmProgress, print_update
 
 
@@ -19,18 +20,15 @@ from .progress import TqdmProgress, print_update
 @click.option("--exclude", multiple=True, help="Skip files or folders matching this glob.")
 @click.option("--include-hidden", is_flag=True, default=None, help="Also index dot-files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@OCR_OPTION
-@click.option(
-    "--reread-text",
-    is_flag=True,
-    help="Read again the text an older recogniser read, and what failed to read.",
-)
+@pass_options
+@reread_options
 @RAY_OPTION
 @common_options()
-def index(library: PhotoLibrary, folders, as_json, reread_text):
+def index(library: PhotoLibrary, folders, as_json, **rereads):
     """Index photo folders, then read the text in them; later runs only read what changed."""
     progress = TqdmProgress() if sys.stdout.isatty() and not as_json else None
-    summary = library.index(list(folders), progress, reread_text=reread_text)
+    reread = frozenset(flag.removeprefix("reread_") for flag, asked in rereads.items() if asked)
+    summary = library.index(list(folders), progress, reread=reread)
     if as_json:
         click.echo(json.dumps(summary.to_dict()))
         return
@@ -45,18 +43,15 @@ def index(library: PhotoLibrary, folders, as_json, reread_text):
     )
     click.echo(
         f"embedded {summary.embedded} images ({summary.reused} vectors reused) in "
-        f"{summary.seconds - summary.text_seconds:.1f} s, "
+        f"{summary.embedding_seconds:.1f} s, "
         f"{summary.images_per_second:.1f} images/s {ran}"
     )
     if summary.decoded.get("gpu"):
         shares = summary.decoded
         click.echo(f"decoded {shares['gpu']} on the GPU, {shares.get('cpu', 0)} on the CPU")
-    if summary.texts_read:
-        failed = f", {summary.text_failed} failed" if summary.text_failed else ""
-        click.echo(
-            f"read the text of {summary.texts_read} photos ({summary.with_text} with text"
-            f"{failed}) in {summary.text_seconds:.1f} s, {summary.texts_per_second:.1f} photos/s"
-        )
+    for name, counts in summary.passes.items():
+        if counts.read:
+            click.echo(passes.named(name).summary_line(counts))
     if summary.failed:
         click.echo("See why files failed: photosearch errors")
 
@@ -65,7 +60,7 @@ def index(library: PhotoLibrary, folders, as_json, reread_text):
 @click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--exclude", multiple=True, help="Skip files or folders matching this glob.")
 @click.option("--include-hidden", is_flag=True, default=None, help="Also index dot-files.")
-@OCR_OPTION
+@pass_options
 @RAY_OPTION
 @common_options()
 def watch(library: PhotoLibrary, folders):

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..config import PRECISIONS, RUNTIMES, Config
+from ..indexing import passes
 from ..library import PhotoLibrary
 
 SETTING_OPTIONS = {
@@ -41,11 +42,28 @@ SETTING_OPTIONS = {
 }
 
 
-OCR_OPTION = click.option(
-    "--ocr/--no-ocr",
-    default=None,
-    help="Read the text in photos after embedding them (the `ocr` setting; on by default).",
-)
+def pass_options(command):
+    """Each content pass's on/off flag (--SETTING/--no-SETTING), as the pass words it."""
+    for content_pass in reversed(passes.registered()):
+        if content_pass.setting:
+            flag = content_pass.setting.replace("_", "-")
+            command = click.option(
+                f"--{flag}/--no-{flag}", default=None, help=content_pass.setting_help
+            )(command)
+    return command
+
+
+def reread_options(command):
+    """--reread-NAME for each content pass: read again what an older version of it read."""
+    for content_pass in reversed(passes.registered()):
+        name = content_pass.name
+        option = click.option(
+            f"--reread-{name}", f"reread_{name}", is_flag=True, help=content_pass.reread_help
+        )
+        command = option(command)
+    return command
+
+
 RAY_OPTION = click.option(
     "--ray",
     "ray_address",
@@ -78,7 +96,9 @@ def common_options(skip: tuple[str, ...] = ()):
                 exclude=kwargs.pop("exclude", None) or None,  # no --exclude: keep env/file value
                 include_hidden=kwargs.pop("include_hidden", None),
                 ray_address=kwargs.pop("ray_address", None),
-                ocr=kwargs.pop("ocr", None),
+                **{
+                    p.setting: kwargs.pop(p.setting, None) for p in passes.registered() if p.setting
+                },
             )
             library = PhotoLibrary.open(config)
             try:

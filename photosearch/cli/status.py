@@ -6,6 +6,7 @@ import json
 
 import click
 
+from ..indexing import passes
 from ..library import PhotoLibrary, display_path
 from .options import common_options
 
@@ -23,7 +24,7 @@ def status(library: PhotoLibrary, as_json):
         ("photos", report["photos"]),
         ("failed", report["failed"]),
         ("places", _places_line(report["places"])),
-        ("text", _text_line(report["text"])),
+        *((p.name, p.status_line(report[p.name])) for p in passes.registered()),
         ("model", f"{report['model']} ({report['model_key'] or 'weights not found'})"),
         ("why", report["model_reason"]),
         ("weights", report["weights"] or "not found locally (see: photosearch models)"),
@@ -46,17 +47,6 @@ def _decoding_line(decoding: dict) -> str:
         f"{setting}); uploads up to {decoding['max_upload_pixels'] / 1e6:g} MP "
         "(max_upload_pixels)"
     )
-
-
-def _text_line(text: dict) -> str:
-    line = f"{text['with_text']} photos with text"
-    if text["text_failed"]:
-        line += f", {text['text_failed']} could not be read (photosearch errors)"
-    if not text["ocr"]:
-        return line + "; reading text is off (ocr = false)"
-    if text["text_unread"]:
-        line += f"; {text['text_unread']} not read yet (the next index reads them)"
-    return line
 
 
 def _places_line(places: dict) -> str:

@@ -1,6 +1,7 @@
 """An index run: walk the folders, let the Reconciler decide which files must be read and what
 each answer means, and hand those files to a stage that reads, hashes, decodes and embeds
-them: ThreadStage (this process's threads, the default) or a Ray cluster (RayStage)."""
+them: ThreadStage (this process's threads, the default) or a Ray cluster (RayStage); then
+run the enabled content passes (passes) through the same stage."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from ..imaging.budget import shared_budget
 from ..parallel import running_ahead
 from ..progress import Progress
 from ..store import ModelInfo, Store
+from . import passes
+from .pass_runner import run_passes
 from .reconciler import Reconciler, under_any
 from .scanner import Scanner
 from .stage import FileResult, Job, Stage
 from .summary import IndexSummary
-from .text_pass import read_texts
 from .thread_stage import AUTO, ThreadStage
 
 if TYPE_CHECKING:
@@ -50,18 +52,18 @@ class Indexer:
         roots: Iterable[Path],
         progress: Progress | None = None,
         scopes: Iterable[str] | None = None,
-        reread_text: bool = False,
+        reread: frozenset[str] = frozenset(),
     ) -> IndexSummary:
-        """Bring the index in line with the disk below roots, then (with ocr on) read the
-        text of photos that have none yet. With scopes (paths below the roots: files, folders,
-        or paths that no longer exist), only those are looked at; a watcher passes the paths
-        its events named. With reread_text, text read by an older recogniser, and text that
-        failed to read, are read again."""
+        """Bring the index in line with the disk below roots, then run the enabled content
+        passes over the photos they have not read. With scopes (paths below the roots: files,
+        folders, or paths that no longer exist), only those are looked at; a watcher passes
+        the paths its events named. The passes named in reread also read again what an older
+        version of theirs read, and what they failed to read."""
         started = time.perf_counter()
         shared_budget().log_next_wait()  # the run's first wait for decode memory is logged
         progress = progress or Progress()
         stage = self.stage or ThreadStage(self.embedder, self.config, self.gpu)
-        summary = IndexSummary()
+        summary = IndexSummary(passes={p.name: p.counts() for p in passes.registered()})
         roots = [_checked_root(root) for root in roots]
         targets = roots if scopes is None else self._scopes_below(roots, scopes)
         decisions = Reconciler(self.store, self.model, self.config, summary, targets)
@@ -75,8 +77,9 @@ class Indexer:
         progress.close()
         decisions.finish()
         summary.device, summary.runtime, summary.where = stage.device, stage.runtime, stage.where
-        if self.config.ocr:
-            read_texts(self.store, stage, targets, summary, progress, reread_text)
+        enabled = passes.enabled(self.config)
+        if enabled:
+            run_passes(self.store, stage, enabled, targets, summary, progress, reread)
         summary.seconds = time.perf_counter() - started
         return summary
 

@@ -2,7 +2,8 @@
 map_batches over a pool of actors that each load the model once (one GPU each where the
 cluster has GPUs, CPU actors otherwise). Answers stream back batch by batch, so memory stays
 bounded and the driver commits as they come; the driver alone walks, decides and writes the
-store. Paths must mean the same file on every worker: a shared mount at the same path."""
+store; the content passes run after it on CPU actors of their own. Paths must mean the same file
+on every worker: a shared mount at the same path."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ import pickle
 import re
 import socket
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..config import Config, default_data_dir
 from ..errors import ModelLoadError, PhotosearchError
-from .stage import FileResult, Job, TextJob, TextResult
+from .stage import FileResult, Job, PassJob, PassResult
+
+if TYPE_CHECKING:
+    from .content_pass import ContentPass
 
 WORKER_KEYS = ("host", "device", "runtime")  # columns that say who answered
-TEXT_BLOCK = 16  # photos per block of the text pass: about a second each to read
 OVERLAPPED = 2  # batches an embedding actor works on at once
 
 
@@ -81,22 +85,31 @@ class RayStage:
         )
         yield from self._answers(dataset, "embed")
 
-    def read_texts(self, jobs: Sequence[TextJob]) -> Iterator[list[TextResult]]:
-        """The text pass on the cluster: one CPU actor per node reads its share of photos
-        with that node's cores (text recognition runs on ONNX Runtime's CPU provider)."""
+    def run_passes(
+        self, jobs: Sequence[PassJob], passes: Sequence[ContentPass]
+    ) -> Iterator[list[PassResult]]:
+        """The content passes on the cluster: one CPU actor per node reads its share of the
+        photos with that node's cores, a block of the passes' batch at a time."""
         rows = [
-            {"number": job.number, "path": os.fsencode(job.path), "content_hash": job.content_hash}
+            {
+                "number": job.number,
+                "path": os.fsencode(job.path),
+                "content_hash": job.content_hash,
+                "passes": ",".join(job.passes),
+            }
             for job in jobs
         ]
-        blocks = -(-len(rows) // TEXT_BLOCK)
-        dataset = self.ray.data.from_items(rows, override_num_blocks=blocks).map_batches(
-            TextActor,
-            fn_constructor_kwargs={"config": self.config},
-            batch_size=TEXT_BLOCK,
+        block = min(content_pass.batch for content_pass in passes)
+        dataset = self.ray.data.from_items(rows, override_num_blocks=-(-len(rows) // block))
+        dataset = dataset.map_batches(
+            PassActor,
+            fn_constructor_kwargs={"config": self.config, "passes": list(passes)},
+            batch_size=block,
             batch_format="numpy",
             **self._cpu_actors(),
         )
-        yield from self._answers(dataset, "read text")
+        names = ", ".join(content_pass.name for content_pass in passes)
+        yield from self._answers(dataset, f"run the {names} pass")
 
     def _answers(self, dataset, doing: str) -> Iterator[list]:
         """The actors' answers, a block at a time, each job's once."""
@@ -173,23 +186,28 @@ class EmbeddingActor:
         return _answered(results, self.stage)
 
 
-class TextActor:
-    """One Ray actor of the text pass: a ThreadStage without a model reads each batch."""
+class PassActor:
+    """One Ray actor of the content passes: the passes opened once, their models loaded before
+    any photo is read, then each batch read on this process's threads."""
 
-    def __init__(self, config: Config):
-        from .thread_stage import ThreadStage
+    def __init__(self, config: Config, passes: list[ContentPass]):
+        from ..imaging.budget import configure
+        from .pass_work import PassWork
 
-        self.stage = ThreadStage(None, config, None, socket.gethostname())
+        configure(config.decode_memory_mb)  # this worker process's decode budget
+        self.work = PassWork(config, passes, socket.gethostname())
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         jobs = [
-            TextJob(int(number), os.fsdecode(bytes(path)), str(digest))
-            for number, path, digest in zip(
-                batch["number"], batch["path"], batch["content_hash"], strict=True
+            PassJob(
+                int(number), os.fsdecode(bytes(path)), str(digest), tuple(str(names).split(","))
+            )
+            for number, path, digest, names in zip(
+                batch["number"], batch["path"], batch["content_hash"], batch["passes"], strict=True
             )
         ]
-        results = [result for group in self.stage.read_texts(jobs) for result in group]
-        return _answered(results, self.stage)
+        results = [result for group in self.work.results(jobs) for result in group]
+        return _answered(results, self.work)
 
 
 def _answered(results: list, stage) -> dict[str, np.ndarray]:

@@ -15,8 +15,9 @@ from ..config import Config
 from ..metadata import PhotoMeta
 from ..store import KnownFile, ModelInfo, Store, VectorIndex, Writer
 from .places import place_of
+from .problem import Problem
 from .scanner import ScannedFile, ScanProblem
-from .stage import Failure, FileResult, Job
+from .stage import FileResult, Job
 from .summary import IndexSummary
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ class Reconciler:
                     self.missing[row.content_hash].append(row)
                 return
             # The reader did not find what this process sees: a worker without the mount.
-            error = Failure("unreadable", f"{error.message}, but the indexer sees it")
+            error = Problem("unreadable", f"{error.message}, but the indexer sees it")
         if error is not None:
             self._fail(work, error)
             return
@@ -209,7 +210,7 @@ class Reconciler:
         )
         return photo_id
 
-    def _fail(self, work: Work, error: Failure) -> None:
+    def _fail(self, work: Work, error: Problem) -> None:
         file, row = work.file, work.row
         log.info("Cannot index %s: %s", file.path, error.message)
         self.batch.ops.append(

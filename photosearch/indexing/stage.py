@@ -1,18 +1,22 @@
 """The seam of an index run. The Indexer decides which files must be read and what each answer
 means for the store; a stage turns those files into answers: stat, content hash and, unless
-the content's vector can be reused, metadata and a vector; and in a second pass, the text
-written in photos. Two stages do it: this process's
-threads (thread_stage.ThreadStage) and a Ray cluster (ray_stage.RayStage)."""
+the content's vector can be reused, metadata and a vector; and in a second pass, what the
+content passes (content_pass) read in each photo. Two stages do it: this process's threads
+(thread_stage.ThreadStage) and a Ray cluster (ray_stage.RayStage)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from ..metadata import PhotoMeta
+from .problem import Problem
+
+if TYPE_CHECKING:
+    from .content_pass import ContentPass
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,11 +24,6 @@ class Job:
     number: int  # the file's place in the run's list: its answer carries it back
     path: str
     indexed_hash: str  # content hash of the photo with a vector at this path; "" if none
-
-
-class Failure(NamedTuple):
-    kind: str  # empty, corrupt, unsupported, too_large, unreadable, timeout, vanished
-    message: str
 
 
 @dataclass(slots=True)
@@ -38,29 +37,28 @@ class FileResult:
     meta: PhotoMeta | None = None
     vector: np.ndarray | None = None
     fresh: bool = False  # the vector came from a model call, not from an identical file
-    error: Failure | None = None
+    error: Problem | None = None
     decoder: str = ""  # who decoded it: "cpu" or "gpu"; empty when nothing was decoded
 
 
 @dataclass(frozen=True, slots=True)
-class TextJob:
+class PassJob:
     number: int
     path: str
     content_hash: str  # the content the photo had when it was indexed
+    passes: tuple[str, ...]  # the names of the passes that have not read this content yet
 
 
 @dataclass(slots=True)
-class TextResult:
-    """The text read in one file, as plain data: (text, confidence, four (x, y) corners) per
-    line, in pixels of the upright photo of width x height."""
+class PassResult:
+    """What the passes read in one file. It crosses processes (Ray): each pass's reading is
+    its own picklable value."""
 
     number: int
     content_hash: str = ""  # of the bytes that were read (the file may have changed since)
-    lines: list[tuple[str, float, tuple]] | None = None
-    width: int = 0
-    height: int = 0
-    error: Failure | None = None  # the file could not be read, decoded, or its text read
-    unreadable: bool = False  # the file itself was not there to read: nothing to record
+    readings: dict[str, Any] = field(default_factory=dict)  # by pass name
+    problems: dict[str, Problem] = field(default_factory=dict)  # passes that failed, and why
+    unreadable: Problem | None = None  # the file was not there to read: nothing to record
 
 
 class Stage(Protocol):
@@ -73,6 +71,8 @@ class Stage(Protocol):
 
     def run(self, jobs: Sequence[Job], reusable: frozenset[str]) -> Iterator[list[FileResult]]: ...
 
-    def read_texts(self, jobs: Sequence[TextJob]) -> Iterator[list[TextResult]]:
-        """The text written in each photo, in batches, in any order."""
+    def run_passes(
+        self, jobs: Sequence[PassJob], passes: Sequence[ContentPass]
+    ) -> Iterator[list[PassResult]]:
+        """Each job's file read once for the passes it names, in batches, in any order."""
         ...

@@ -1,5 +1,6 @@
 """The stage in this process: the decode scheduler's workers (and the GPU's batch decoder, on
-CUDA) read, hash and decode; the thread that iterates the run embeds."""
+CUDA) read, hash and decode; the thread that iterates the run embeds. The content passes run
+on worker threads of their own (pass_work)."""
 
 from __future__ import annotations
 
@@ -12,22 +13,21 @@ from ..config import Config
 from ..imaging.decoder import DecodeError, decode
 from ..imaging.thumbnails import SIZES, ThumbnailSaver
 from ..model.lazy_embedder import LazyEmbedder
-from ..parallel import WorkerPool, bounded_map
 from .decode_scheduler import DecodeScheduler, Read
+from .pass_work import PassWork
+from .problem import Problem
 from .scanner import content_hash
-from .stage import Failure, FileResult, Job, TextJob, TextResult
+from .stage import FileResult, Job, PassJob, PassResult
 
 if TYPE_CHECKING:  # torch and the model load only when a file needs embedding
     from ..imaging.gpu_decode import GpuJpegDecoder
     from ..model.embedder import Embedder
+    from .content_pass import ContentPass
 
 AUTO = object()  # a GPU decoder to be made when first needed
 # A batch also closes after this many times batch_size answers without an image (touched or
 # failed files), so a long run of them still commits as it goes.
 ANSWERS_PER_IMAGE_BATCH = 8
-# Photos whose text is committed together: reading takes about a second a photo on few cores,
-# so a crash loses little.
-TEXT_BATCH = 16
 
 
 def gpu_decoder(embedder: Embedder, config: Config) -> GpuJpegDecoder | None:
@@ -48,14 +48,13 @@ class ThreadStage:
 
     def __init__(
         self,
-        embedder: Embedder | LazyEmbedder | None,
+        embedder: Embedder | LazyEmbedder,
         config: Config,
         gpu: GpuJpegDecoder | None | object = AUTO,
         host: str = "",
         keep_scheduler: bool = False,
     ):
-        # A LazyEmbedder is loaded by the first file to decode; None: a stage that reads text
-        self.embedder = embedder
+        self.embedder = embedder  # a LazyEmbedder is loaded by the first file to decode
         self.config = config
         self._gpu = gpu  # AUTO: made from the embedder when a file first needs decoding
         self._lock = threading.Lock()
@@ -75,14 +74,10 @@ class ThreadStage:
 
     @property
     def device(self) -> str:
-        if self.embedder is None:
-            return "cpu"  # text recognition runs on ONNX Runtime's CPU provider
         return self.embedder.device if self.embedder.is_loaded else ""
 
     @property
     def runtime(self) -> str:
-        if self.embedder is None:
-            return "onnxruntime (text)"
         loaded = self.embedder.is_loaded
         return self.embedder.image_runtime if loaded else "model not loaded: nothing to embed"
 
@@ -132,10 +127,10 @@ class ThreadStage:
                 info = os.fstat(handle.fileno())
                 data = handle.read()
         except FileNotFoundError:
-            result.error = Failure("vanished", self._not_found())
+            result.error = Problem("vanished", self._not_found())
             return read, None
         except OSError as exc:
-            result.error = Failure("unreadable", (exc.strerror or str(exc)) + self.on_host)
+            result.error = Problem("unreadable", (exc.strerror or str(exc)) + self.on_host)
             return read, None
         result.size, result.mtime_ns = info.st_size, info.st_mtime_ns
         result.content_hash = content_hash(data)
@@ -161,9 +156,9 @@ class ThreadStage:
             read.pixels = self.embedder.preprocess(decoded.image)
             thumbnails.save(result.content_hash, decoded)
         except DecodeError as exc:
-            result.error = Failure(exc.kind, exc.message)
+            result.error = Problem(exc.kind, exc.message)
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop the run
-            result.error = Failure("corrupt", f"{type(exc).__name__}: {exc}")
+            result.error = Problem("corrupt", f"{type(exc).__name__}: {exc}")
 
     def _embedded(self, reads: list[Read], embedded: set[str]) -> list[FileResult]:
         """One model call for the batch's images. Identical contents go through it once, and
@@ -188,69 +183,17 @@ class ThreadStage:
                 read.result.fresh = firsts.get(read.result.content_hash) is read
         return [read.result for read in reads]
 
-    def read_texts(self, jobs: Sequence[TextJob]) -> Iterator[list[TextResult]]:
-        """Each photo read and its text recognised on worker threads, as many at once (and
-        with as many threads each) as reading_plan measured best for this machine's cores."""
-        from ..ocr.reader import shared_reader, usable_cores
-        from .text_reading import reading_plan
-
-        photos, threads = reading_plan(usable_cores())
-        reader = shared_reader(threads)
-        batch: list[TextResult] = []
-        with WorkerPool(photos) as pool:
-            for result in bounded_map(
-                pool,
-                lambda job: self._read_text(job, reader),
-                jobs,
-                in_flight=2 * photos,
-                timeout=3 * self.config.decode_timeout or None,
-                on_timeout=self._text_timed_out,
-            ):
-                batch.append(result)
-                if len(batch) >= TEXT_BATCH:
-                    yield batch
-                    batch = []
-        if batch:
-            yield batch
-
-    def _read_text(self, job: TextJob, reader) -> TextResult:
-        """Runs in a worker thread: a photo's bytes, their hash, the text in them."""
-        from ..ocr.reader import OcrError
-        from .text_reading import read_text
-
-        result = TextResult(job.number)
-        try:
-            with open(job.path, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            result.unreadable = True
-            result.error = Failure("unreadable", (exc.strerror or str(exc)) + self.on_host)
-            return result
-        result.content_hash = content_hash(data)
-        try:
-            found = read_text(data, job.path, reader, self.config.max_image_pixels)
-        except DecodeError as exc:
-            result.error = Failure(exc.kind, exc.message)
-            return result
-        except OcrError as exc:
-            result.error = Failure("ocr", str(exc))
-            return result
-        except Exception as exc:  # noqa: BLE001 - one bad file must never stop the run
-            result.error = Failure("ocr", f"{type(exc).__name__}: {exc}")
-            return result
-        result.lines = [(line.text, line.confidence, line.box) for line in found.lines]
-        result.width, result.height = found.width, found.height
-        return result
-
-    def _text_timed_out(self, job: TextJob) -> TextResult:
-        limit = 3 * self.config.decode_timeout
-        message = f"reading its text took longer than {limit} s (3 x decode_timeout); skipped"
-        return TextResult(job.number, job.content_hash, error=Failure("timeout", message))
+    def run_passes(
+        self, jobs: Sequence[PassJob], passes: Sequence[ContentPass]
+    ) -> Iterator[list[PassResult]]:
+        """Each photo read once for its passes, on worker threads of their own, as many at
+        once as the passes read well on this machine's cores."""
+        yield from PassWork(self.config, passes, self.host).results(jobs)
 
     def _timed_out(self, job: Job) -> Read:
         limit = self.config.decode_timeout
         message = f"reading and decoding took longer than {limit} s (decode_timeout); skipped"
-        return Read(FileResult(job.number, error=Failure("timeout", message)))
+        return Read(FileResult(job.number, error=Problem("timeout", message)))
 
 
 class _Files:

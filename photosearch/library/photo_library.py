@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from ..config import Config
 from ..errors import BadParameter
 from ..imaging import budget as decode_budget
+from ..indexing import passes
 from ..model.loading import PRESETS, identity_key, parse_model
 from ..progress import Progress
 from ..store import Failure, ModelInfo, Photo, PhotoText, Store, VectorIndex
@@ -153,11 +154,11 @@ class PhotoLibrary:
         progress: Progress | None = None,
         wait: float = 0.0,
         scopes: set[str] | None = None,
-        reread_text: bool = False,
+        reread: frozenset[str] = frozenset(),
     ) -> IndexSummary:
         """Index folders (or just the scopes below them); refuses (DataDirBusy) while another
-        process writes, after waiting `wait` seconds for it. With reread_text, photos whose
-        text an older recogniser read are read again."""
+        process writes, after waiting `wait` seconds for it. The content passes named in
+        reread read again what an older version of theirs read (or failed to read)."""
         from ..indexing.indexer import Indexer
         from ..model.lazy_embedder import LazyEmbedder
 
@@ -166,7 +167,7 @@ class PhotoLibrary:
             embedder = self._embedder or LazyEmbedder(lambda: self.embedder)
             indexer = Indexer(self.store, embedder, model, self.config, self.cluster)
             self.name_places()  # a library indexed before places were: from its coordinates
-            summary = indexer.run(roots, progress, scopes, reread_text)
+            summary = indexer.run(roots, progress, scopes, reread)
             self.store.mark_indexed(model.id, canonical_name(self.config))
             return summary
 
@@ -312,10 +313,12 @@ class PhotoLibrary:
         return self.store.texts([photo.content_hash]).get(photo.content_hash)
 
     def failures(self, limit: int | None = None) -> list[Failure]:
-        """Files that could not be indexed, then photos whose text could not be read."""
+        """Files that could not be indexed, then what each content pass could not read."""
         failures = self.store.failures(limit)
-        rest = None if limit is None else limit - len(failures)
-        return failures + self.store.text_failures(rest)
+        for content_pass in passes.registered():
+            rest = None if limit is None else limit - len(failures)
+            failures += content_pass.failures(self.store, rest)
+        return failures
 
     def duplicate_groups(self, threshold: float) -> list[list[Photo]]:
         """Photos whose vectors are at least `threshold` alike, in groups."""

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from ..config import Config
 from ..imaging import budget as decode_budget
+from ..indexing import passes
 from ..model.loading import PRESETS, device_hint, identity_key, local_weights, parse_model
 from ..model.runtime import runtime_status
-from ..ocr.reader import MODEL_VERSION as OCR_VERSION
 from ..places.gazetteer import VERSION as PLACES_VERSION
 from ..store import ModelInfo, Store, VectorIndex
 from ..store.database import redacted
@@ -29,7 +29,7 @@ def status_report(config: Config, store: Store, model_reason: str) -> dict:
         "photos": counts["photos"],
         "failed": counts["failed"],
         "places": store.place_counts(PLACES_VERSION),
-        "text": {**store.text_counts(), "ocr": config.ocr, "reader": OCR_VERSION},
+        **{p.name: p.status(store, config) for p in passes.registered()},
         "vectors": counts.get("vectors", 0),
         "model": config.model,
         "model_reason": model_reason,

@@ -96,7 +96,7 @@ class OcrError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class TextLine:
+class RecognisedLine:
     """One line of text; `box` is its four corners (x, y) in the pixels of the image that was
     read, clockwise from the top left of the text."""
 
@@ -157,7 +157,7 @@ class TextReader:
 
     def read(
         self, image: Image.Image, full: Callable[[], Image.Image] | None = None
-    ) -> list[TextLine]:
+    ) -> list[RecognisedLine]:
         """The lines of text in an upright RGB photo, top to bottom, confident ones only.
 
         Alone, `image` is the photo, reduced here for detection (detection_size). With `full`,
@@ -210,7 +210,9 @@ class TextReader:
         )
         return models.detect(np.asarray(reduced)), reduced_size
 
-    def _recognise(self, models: _Models, image: Image.Image, boxes: np.ndarray) -> list[TextLine]:
+    def _recognise(
+        self, models: _Models, image: Image.Image, boxes: np.ndarray
+    ) -> list[RecognisedLine]:
         if image.mode != "RGB":
             image = image.convert("RGB")
         crops = [_crop_line(image, box, models.crop) for box in boxes]
@@ -219,7 +221,7 @@ class TextReader:
             text = text.strip()
             if confidence >= self.min_confidence and _wordlike(text):
                 corners = tuple((round(float(x), 1), round(float(y), 1)) for x, y in box)
-                lines.append(TextLine(text, round(float(confidence), 4), corners))
+                lines.append(RecognisedLine(text, round(float(confidence), 4), corners))
         return lines
 
 
@@ -230,8 +232,9 @@ def _wordlike(text: str) -> bool:
 
 
 class _Models:
-    """The detector on OpenVINO and rapidocr's recogniser on an ONNX Runtime session, both
-    opened here from the wheel's files."""
+    """The detector on OpenVINO and rapidocr's recogniser on ONNX Runtime, opened from the
+    wheel's files; the detector runs once on a blank image here, as two threads that first read
+    a tensor's data at once deadlock in OpenVINO's binding (a C++ static's guard and the GIL)."""
 
     def __init__(self, threads: int):
         try:
@@ -263,6 +266,10 @@ class _Models:
             values = {**OmegaConf.to_container(section), **overrides, "session": session}
             return OmegaConf.create(values, flags={"allow_objects": True})
 
+        self._sorted = TextDetector.sorted_boxes
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._recognition_input = TextRecInput
+        self.crop = get_rotate_crop_image
         try:
             defaults = ParseParams.load(DEFAULT_CFG_PATH)  # rapidocr's own thresholds
             detector = models / f"{DETECTION_MODEL}.onnx"
@@ -279,12 +286,9 @@ class _Models:
             self._recogniser = TextRecognizer(
                 recogniser_settings(defaults.Rec, RECOGNITION_MODEL, font_path=None)  # drawing
             )
+            self.detect(np.zeros((_STRIDE, _STRIDE, 3), np.uint8))  # before any other thread
         except Exception as exc:  # noqa: BLE001 - the runtimes and OmegaConf raise many types
             raise OcrError(f"the OCR models could not be loaded: {_describe(exc)}") from None
-        self._sorted = TextDetector.sorted_boxes
-        self._requests: queue.SimpleQueue = queue.SimpleQueue()
-        self._recognition_input = TextRecInput
-        self.crop = get_rotate_crop_image
 
     def detect(self, rgb: np.ndarray) -> np.ndarray:
         """Boxes (n, 4, 2) of the text lines in an RGB image (h, w, 3) whose sides are multiples

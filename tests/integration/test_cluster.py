@@ -25,6 +25,7 @@ from photosearch.library import PhotoLibrary
 from photosearch.progress import Progress
 from photosearch.search.request import parse_search
 
+from ..brightness_pass import BrightnessPass, CornerPass, measured_folder, registered
 from ..text_photos import write_photos
 from .test_robustness import REPO, make_tree
 
@@ -194,3 +195,18 @@ def test_the_cluster_reads_the_text_in_photos(cluster_library, tmp_path):
     hits = library.search(parse_search({"q": "parking", "min_score": "-1"})).hits
     assert os.path.basename(hits[0].photo.path) == "parking.jpg" and hits[0].text is not None
     library.close()
+
+
+def test_a_pass_of_its_own_runs_on_the_cluster(library, cluster_library, photo_tree, tmp_path):
+    """A pass registered by the test alone (tests.brightness_pass) runs on the cluster's actors
+    and reads there what it reads in this process."""
+    folder = measured_folder(tmp_path / "Measured", photo_tree)
+    here, there = (BrightnessPass(), CornerPass()), (BrightnessPass(), CornerPass())
+    with registered(*here):
+        library.index([folder])
+    with registered(*there):
+        summary = cluster_library.index([folder])
+    assert summary.where.startswith("on the Ray cluster")
+    assert (summary.measured, summary.measure_failed, summary.cornered) == (4, 1, 4)
+    for mine, theirs in zip(here, there, strict=True):
+        assert theirs.readings == mine.readings and len(theirs.readings) == 4

@@ -13,7 +13,8 @@ import shutil
 import pytest
 from sqlalchemy import select, update
 
-from photosearch.indexing import text_reading, thread_stage
+from photosearch.indexing.passes.text import TextPass
+from photosearch.indexing.passes.text import reading as text_reading
 from photosearch.library import PhotoLibrary
 from photosearch.ocr.reader import MODEL_VERSION, OcrError
 from photosearch.progress import Progress
@@ -156,7 +157,7 @@ def test_a_photo_whose_text_cannot_be_read_keeps_its_vector(
     assert "harbour.jpg" in found(text_library, q="a rocket")  # found by its picture
     assert text_library.index([photos]).texts_read == 0  # not retried by itself...
     monkeypatch.setattr(text_reading, "read_text", real)
-    again = text_library.index([photos], reread_text=True)  # ...but when asked
+    again = text_library.index([photos], reread={"text"})  # ...but when asked
     assert (again.texts_read, again.text_failed) == (1, 0)
     assert found(text_library, q="text:harbour") == ["harbour.jpg"]
 
@@ -178,7 +179,7 @@ class StopAfter(Progress):
 
 
 def test_a_stopped_pass_goes_on_where_it_stopped(text_library, photos, monkeypatch):
-    monkeypatch.setattr(thread_stage, "TEXT_BATCH", 3)
+    monkeypatch.setattr(TextPass, "batch", 3)
     with pytest.raises(KeyboardInterrupt):
         text_library.index([photos], StopAfter(2))
     assert text_library.status()["text"]["text_unread"] == 4
@@ -191,7 +192,7 @@ def test_a_new_recogniser_rereads_only_when_asked(text_library, photos):
         writer.session.execute(update(PhotoTextRow).values(ocr_version="rapidocr 2.0: old"))
     assert text_library.index([photos]).texts_read == 0
     assert found(text_library, q="text:parking") == ["parking.jpg"]  # the old text serves
-    assert text_library.index([photos], reread_text=True).texts_read == 10
+    assert text_library.index([photos], reread={"text"}).texts_read == 10
 
 
 def test_the_command_line(run_cli, photos):

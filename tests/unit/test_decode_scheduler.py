@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import pytest
 
 from photosearch.indexing.decode_scheduler import DecodeScheduler, Read
-from photosearch.indexing.stage import Failure, FileResult, Job
+from photosearch.indexing.problem import Problem
+from photosearch.indexing.stage import FileResult, Job
 
 BATCH = 4
 
@@ -76,7 +77,7 @@ class MemoryFiles:
         read = Read(FileResult(job.number), job.path)
         data = self.files[job.path]
         if data is None:
-            read.result.error = Failure("unreadable", "Permission denied")
+            read.result.error = Problem("unreadable", "Permission denied")
             return read, None
         read.result.content_hash = job.path
         return read, None if data.startswith(b"reuse") else data
@@ -90,7 +91,7 @@ class MemoryFiles:
         with self._lock:
             self.decoded[data] += 1
         if b"broken" in data:
-            read.result.error = Failure("corrupt", "image data is damaged")
+            read.result.error = Problem("corrupt", "image data is damaged")
         else:
             read.pixels = ("cpu", data)
 
@@ -99,7 +100,7 @@ class MemoryFiles:
             self.thumbnails.extend(thumbnails)
 
     def timed_out(self, job: Job) -> Read:
-        return Read(FileResult(job.number, error=Failure("timeout", "took too long")))
+        return Read(FileResult(job.number, error=Problem("timeout", "took too long")))
 
 
 def album(jpegs: int = 3 * BATCH) -> dict[str, bytes | None]:

@@ -52,11 +52,11 @@ def draw(image, text, face, xy, fill, plate=None) -> tuple[int, int, int, int]:
     return box
 
 
-def words(lines: list[ocr.TextLine]) -> set[str]:
+def words(lines: list[ocr.RecognisedLine]) -> set[str]:
     return {word for line in lines for word in re.findall(r"[^\W_]+", line.text.lower())}
 
 
-def around(line: ocr.TextLine, box: tuple[int, int, int, int]) -> bool:
+def around(line: ocr.RecognisedLine, box: tuple[int, int, int, int]) -> bool:
     """Whether the line's box holds the drawn text's box with a margin under the text's height:
     the detector pads each line by about half its height."""
     xs, ys = [x for x, _ in line.box], [y for _, y in line.box]

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from photosearch.imaging.decoded import DecodeError
-from photosearch.indexing import text_reading
-from photosearch.indexing.text_reading import PhotoText, read_text, reading_plan
+from photosearch.indexing.passes.text import reading as text_reading
+from photosearch.indexing.passes.text.reading import PhotoReading, read_text, reading_plan
 from photosearch.ocr import reader as ocr
 
 SKIMAGE_DATA = resources.files("skimage") / "data"
@@ -96,11 +96,11 @@ def encoded(image: Image.Image, format: str, **options) -> bytes:
     return data.getvalue()
 
 
-def words(text: PhotoText) -> list[str]:
+def words(text: PhotoReading) -> list[str]:
     return [word for line in text.lines for word in re.findall(r"[^\W_]+", line.text.lower())]
 
 
-def around(line: ocr.TextLine, box: tuple[int, int, int, int]) -> bool:
+def around(line: ocr.RecognisedLine, box: tuple[int, int, int, int]) -> bool:
     """Whether the line's box holds the drawn text's box, with a margin under one and a half
     times the text's height (the detector pads each line by about half its height, in pixels of
     a copy half the size)."""
@@ -130,14 +130,14 @@ def test_a_photo_without_text_is_never_decoded_whole(reader):
     spy = Spy(reader)
     data = encoded(photo(names=PLAIN), "JPEG", quality=90)
     text = read_text(data, "IMG_0002.JPG", spy, MAX_PIXELS)
-    assert text == PhotoText([], 4000, 3000)
+    assert text == PhotoReading([], 4000, 3000)
     assert spy.detected == [(2000, 1500)] and spy.full == []
 
 
 def test_lines_that_read_as_no_words_give_no_lines(reader):
     spy = Spy(reader)
     text = read_text(encoded(photo(), "JPEG", quality=90), "IMG_0008.JPG", spy, MAX_PIXELS)
-    assert text == PhotoText([], 4000, 3000)
+    assert text == PhotoReading([], 4000, 3000)
     assert spy.full == [(4000, 3000)]  # the detector's boxes were read from the whole photo
 
 

@@ -1,4 +1,4 @@
-"""The text of one photo file, for the indexer's OCR pass: its bytes decoded and read, cheaply
+"""The text of one photo file, for the text pass: its bytes decoded and read, cheaply
 when it shows no text, which most photos don't.
 
 A JPEG is decoded at the reduced scale detection needs (libjpeg's draft: half the size of a
@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from ..imaging.budget import Reservation, shared_budget
-from ..imaging.decoder import decode
-from ..imaging.formats import is_raw
-from ..ocr.reader import TextLine, TextReader, detected_size, detection_scale
+from ....imaging.budget import Reservation, shared_budget
+from ....imaging.decoder import decode
+from ....imaging.formats import is_raw
+from ....ocr.reader import RecognisedLine, TextReader, detected_size, detection_scale
 
 # A shortest side no photo reaches: the decoder keeps the whole photo (as the budget allows).
 _WHOLE = 1 << 30
@@ -26,16 +26,16 @@ READING_BYTES_PER_PIXEL = 160
 
 
 @dataclass(frozen=True, slots=True)
-class PhotoText:
+class PhotoReading:
     """The lines of a photo. The boxes are in pixels of the upright (EXIF-oriented) photo at
     full resolution, whose size is `width` x `height`, whatever size detection saw."""
 
-    lines: list[TextLine]
+    lines: list[RecognisedLine]
     width: int
     height: int
 
 
-def read_text(data: bytes, name: str, reader: TextReader, max_pixels: int) -> PhotoText:
+def read_text(data: bytes, name: str, reader: TextReader, max_pixels: int) -> PhotoReading:
     """The text in one photo file (`name` tells a camera RAW file by its extension).
 
     Raises imaging.decoded.DecodeError for a file that cannot be decoded (as the indexer's
@@ -47,7 +47,7 @@ def read_text(data: bytes, name: str, reader: TextReader, max_pixels: int) -> Ph
         width, height = _upright_size(reduced.meta, reduced.image)
         if reduced.image.size == (width, height):  # too small to be reduced: read as it is
             with _reading(reduced.image, False, name):
-                return PhotoText(reader.read(reduced.image), width, height)
+                return PhotoReading(reader.read(reduced.image), width, height)
         decoded: list = []
 
         def full() -> Image.Image:
@@ -59,7 +59,7 @@ def read_text(data: bytes, name: str, reader: TextReader, max_pixels: int) -> Ph
     if decoded:  # held in the budget until here, then let go of
         with decoded.pop() as whole:
             lines = _to_size(lines, whole.image.size, width, height)
-    return PhotoText(lines, width, height)
+    return PhotoReading(lines, width, height)
 
 
 def _reading(image: Image.Image, padded: bool, name: str) -> Reservation:
@@ -69,7 +69,7 @@ def _reading(image: Image.Image, padded: bool, name: str) -> Reservation:
     return shared_budget().reserve(READING_BYTES_PER_PIXEL * width * height, name)
 
 
-def _to_size(lines: list[TextLine], size: tuple[int, int], width: int, height: int):
+def _to_size(lines: list[RecognisedLine], size: tuple[int, int], width: int, height: int):
     """Boxes in pixels of an image of `size` as pixels of the photo's width x height (a decode
     that the budget made smaller than the photo, a RAW file's half-size demosaic)."""
     if size == (width, height):
@@ -110,14 +110,14 @@ def _draft_side(data: bytes, name: str) -> int | None:
     return max(1, int(min(width, height) * detection_scale(width, height)))
 
 
-def _read_whole(data: bytes, name: str, reader: TextReader, max_pixels: int) -> PhotoText:
+def _read_whole(data: bytes, name: str, reader: TextReader, max_pixels: int) -> PhotoReading:
     """A photo decoded once, at the largest size its decoder gives; a RAW file's may be half
     its size (LibRaw's half-size demosaic), so the boxes are scaled to the full size."""
     with decode(data, max_pixels=max_pixels, min_side=_WHOLE, name=name) as decoded:
         width, height = _upright_size(decoded.meta, decoded.image)
         with _reading(decoded.image, False, name):
             lines = reader.read(decoded.image)
-        return PhotoText(_to_size(lines, decoded.image.size, width, height), width, height)
+        return PhotoReading(_to_size(lines, decoded.image.size, width, height), width, height)
 
 
 def _upright_size(meta, image: Image.Image) -> tuple[int, int]:
@@ -126,9 +126,9 @@ def _upright_size(meta, image: Image.Image) -> tuple[int, int]:
     return image.size
 
 
-def _scaled(lines: list[TextLine], x: float, y: float) -> list[TextLine]:
+def _scaled(lines: list[RecognisedLine], x: float, y: float) -> list[RecognisedLine]:
     return [
-        TextLine(
+        RecognisedLine(
             line.text,
             line.confidence,
             tuple((round(px * x, 1), round(py * y, 1)) for px, py in line.box),

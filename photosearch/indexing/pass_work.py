@@ -1,0 +1,115 @@
+"""The content passes' work in one process, for either stage (this process's threads, or each
+Ray actor): the passes opened first, their models loaded on the opening thread before any photo
+(never by photo threads racing to load them); then each file read and hashed once, decoded at
+most once for every pass that wants pixels (inside the decode budget), and handed to each pass
+that has not read it. What a pass raises is that pass's failure for that content, never the
+photo's or another pass's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from ..config import Config
+from ..imaging.decoder import DecodeError, decode
+from ..parallel import WorkerPool, bounded_map
+from .content_pass import FILE_BYTES, Content, ContentPass, PassError
+from .problem import Problem
+from .scanner import content_hash
+from .stage import PassJob, PassResult
+
+
+class PassWork:
+    """The enabled passes, opened in this process; `host` names it in read errors."""
+
+    device = "cpu"  # the passes run on a stage's CPU workers
+
+    def __init__(self, config: Config, passes: Sequence[ContentPass], host: str = ""):
+        self.config = config
+        self.host = host
+        self.on_host = f" (on {host})" if host else ""
+        self.passes = {content_pass.name: content_pass for content_pass in passes}
+        self.readers = {content_pass.name: content_pass.open(config) for content_pass in passes}
+        self.batch = min(content_pass.batch for content_pass in passes)
+        self.at_once = min(reader.at_once for reader in self.readers.values())
+        self.limit = 3 * config.decode_timeout  # a photo's passes together, at most
+
+    @property
+    def runtime(self) -> str:
+        return ", ".join(p.runtime for p in self.passes.values() if p.runtime)
+
+    def results(self, jobs: Sequence[PassJob]) -> Iterator[list[PassResult]]:
+        """Each job's readings, in batches of the smallest batch the passes asked for, as many
+        photos at once as every pass reads well."""
+        batch: list[PassResult] = []
+        with WorkerPool(self.at_once) as pool:
+            for result in bounded_map(
+                pool,
+                self.read,
+                jobs,
+                in_flight=2 * self.at_once,
+                timeout=self.limit or None,
+                on_timeout=self._timed_out,
+            ):
+                batch.append(result)
+                if len(batch) >= self.batch:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+    def read(self, job: PassJob) -> PassResult:
+        """Runs in a worker thread: the file's bytes, their hash, what each pass reads."""
+        result = PassResult(job.number, job.content_hash)
+        try:
+            with open(job.path, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            result.unreadable = Problem("unreadable", (exc.strerror or str(exc)) + self.on_host)
+            return result
+        result.content_hash = content_hash(data)
+        wanted = [self.passes[name] for name in job.passes]
+        pixels = [content_pass for content_pass in wanted if content_pass.side != FILE_BYTES]
+        self._read_by(result, [p for p in wanted if p not in pixels], Content(job.path, data))
+        if not pixels:
+            return result
+        try:
+            decoded = decode(
+                data,
+                max_pixels=self.config.max_image_pixels,
+                min_side=max(content_pass.side for content_pass in pixels),
+                name=job.path,
+            )
+        except Exception as exc:  # noqa: BLE001 - one bad file must never stop the run
+            result.problems.update({p.name: _problem(exc, "corrupt") for p in pixels})
+            return result
+        with decoded:  # its bytes held in the decode budget while the passes read it
+            self._read_by(result, pixels, Content(job.path, data, decoded.image))
+        return result
+
+    def _read_by(self, result: PassResult, passes: list[ContentPass], content: Content) -> None:
+        for content_pass in passes:
+            try:
+                result.readings[content_pass.name] = self.readers[content_pass.name](content)
+            except Exception as exc:  # noqa: BLE001 - a pass's failure is its own
+                result.problems[content_pass.name] = _problem(exc, content_pass.unexpected)
+
+    def _timed_out(self, job: PassJob) -> PassResult:
+        return PassResult(
+            job.number,
+            job.content_hash,
+            problems={
+                name: Problem(
+                    "timeout",
+                    f"{self.passes[name].doing} took longer than {self.limit} s "
+                    "(3 x decode_timeout); skipped",
+                )
+                for name in job.passes
+            },
+        )
+
+
+def _problem(exc: Exception, unexpected: str) -> Problem:
+    """Why a reading failed: the decoder's or the pass's own kind, else `unexpected`."""
+    if isinstance(exc, DecodeError | PassError):
+        return Problem(exc.kind, exc.message)
+    return Problem(unexpected, f"{type(exc).__name__}: {exc}")
