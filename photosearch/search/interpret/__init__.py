@@ -29,6 +29,7 @@ __all__ = [
     "Understood",
     "When",
     "interpret",
+    "read",
     "recognisers",
     "warm_up",
 ]
