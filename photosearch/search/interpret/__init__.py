@@ -9,6 +9,7 @@ the recognisers (places, dates), which one reader runs in order. A recogniser is
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Collection
 from datetime import date
 
@@ -55,8 +56,12 @@ def interpret(
 
 def warm_up() -> None:
     """Pays the one-off costs of a first query (dateparser's languages, spaCy's model: a second
-    or more) now, e.g. while a server starts, rather than during someone's search."""
+    or more) now, e.g. while a server starts, rather than during someone's search. What is
+    loaded by then lives as long as the process, so it is frozen out of the garbage collector's
+    full passes: walking it takes a quarter to half a second, which a search would wait for."""
     parser = relative_parser(date.today())
     for phrase in lexicon().samples:  # dateparser compiles a language's rules on first use
         parser.get_date_data(phrase)
     TAGGER.tags("warm up")
+    gc.collect()  # what is garbage already is not kept
+    gc.freeze()
