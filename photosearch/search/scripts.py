@@ -29,7 +29,7 @@ def script_of(chunk: str) -> str | None:
 def segmented(chunk: str, segmenters: Mapping[str, Segmenter]) -> list[tuple[int, str]]:
     """The words of a chunk without spaces, each with its offset: the chunk whole unless a
     segmenter for its script splits it (into words that, joined, give the chunk back)."""
-    script = script_of(chunk) if segmenters else None
+    script = script_of(chunk)
     segmenter = segmenters.get(script) if script else None
     words = [word for word in segmenter(chunk) if word] if segmenter else []
     if not words or "".join(words) != chunk:

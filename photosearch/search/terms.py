@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
 
 from ..errors import QueryError
 from .scripts import SEGMENTERS, Segmenter, segmented
@@ -20,8 +22,7 @@ _PHRASE = re.compile(r'(?<!\S)text:(?:"([^"]*)"|“([^”]*)”|(\S+))|"([^"]*)"
 _PHOTO_TERM = re.compile(r"#(\d+)")
 
 
-@dataclass(frozen=True, slots=True)
-class Piece:
+class Piece(NamedTuple):  # a tuple: made for every word of every query, so made quickly
     kind: str  # "word", "operator", "quoted" (in double quotes) or "written" (`text:`)
     text: str  # a word as typed; a phrase's words, stripped, without quotes; "+" or "-"
     start: int  # its characters in the query, quotes and `text:` included
@@ -50,7 +51,7 @@ class Query:
         """The phrases, as typed: each must be written in a photo for it to be found."""
         return tuple(piece.text for piece in self.pieces if piece.phrase and piece.text)
 
-    @property
+    @cached_property
     def joined(self) -> str:
         """The pieces written back as text: words as typed, phrases without their quotes."""
         return joined(self.pieces)
@@ -58,12 +59,15 @@ class Query:
     def without_phrases(self) -> Query:
         """The rest of the query, searched as a picture (and as text): written back with one
         space between its pieces, as it is read and shown."""
+        if self.text == self.joined and not self.phrases:
+            return self  # written so already
         text, pieces = "", []
         for piece in self.pieces:
             if piece.phrase or not piece.text:
                 continue
             text += "" if piece.glued or not text else " "
-            pieces.append(replace(piece, start=len(text), end=len(text) + len(piece.text)))
+            end = len(text) + len(piece.text)
+            pieces.append(Piece(piece.kind, piece.text, len(text), end, piece.glued))
             text += piece.text
         return Query(text, tuple(pieces))
 
@@ -134,6 +138,7 @@ def _words(text: str, start: int, end: int, segmenters: Mapping[str, Segmenter])
         if chunk[0] in OPERATORS:
             pieces.append(Piece("operator", chunk[0], at, at + 1))
             continue
-        for number, (offset, word) in enumerate(segmented(chunk[0], segmenters)):
+        words = segmented(chunk[0], segmenters) if segmenters else [(0, chunk[0])]
+        for number, (offset, word) in enumerate(words):
             pieces.append(Piece("word", word, at + offset, at + offset + len(word), number > 0))
     return pieces

@@ -59,7 +59,7 @@ def _found(words, readings, recognisers, keep) -> list[tuple[int, int, Understoo
     found: list[tuple[int, int, Understood]] = []
     done: set[int] = set()  # recognisers that found their one thing
     index = 0
-    while index < len(words):
+    while index < len(words.words):
         token = tokens[index]
         best = None if not token.word or token.negative else _best(readings, done, index)
         if best is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from ..terms import Query
 from .lexicon import lexicon
@@ -52,9 +53,8 @@ class When:
         return {"label": self.label, "north": self.north.to_dict(), "south": self.south.to_dict()}
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
-    """What a recogniser finds at a word of the query."""
+class Found(NamedTuple):
+    """What a recogniser finds at a word of the query (a tuple: asked for at every word)."""
 
     length: int  # words
     label: str  # for a chip and the CLI: "in Lisbon", "summer 2017"

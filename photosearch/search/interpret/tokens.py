@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
 from functools import cache
+from typing import NamedTuple
 
 from ..terms import Piece, Query, joined
 from .lexicon import lexicon, word
@@ -15,8 +15,7 @@ MAX_WORDS = 64  # words of a query looked at; the rest stay text
 CORE = re.compile(r"\w(?:.*\w)?")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a tuple, as a Piece is: made for every word
     piece: Piece  # written back into the text as is
     start: int  # the word's own characters in the query, for `said`
     end: int
@@ -55,9 +54,6 @@ class Words:
         self.first = next((index for index, each in enumerate(self.words) if each), 0)
         self.shouting = query.text.upper() == query.text
 
-    def __len__(self) -> int:
-        return len(self.words)
-
     def at(self, index: int) -> str:
         """The folded word at `index`; "" past either end or for what is never read."""
         return self.words[index] if 0 <= index < len(self.words) else ""
@@ -87,7 +83,7 @@ def rest(query: Query, tokens: Sequence[Token], used: Collection[int]) -> Query:
         text = _tidy(joined(kept), first=term == 0, last=term == last)
         if text:
             pieces.append(Piece("word", text, kept[0].start, kept[-1].end))
-    return replace(query, pieces=tuple(pieces))
+    return Query(query.text, tuple(pieces))
 
 
 def _tidy(text: str, first: bool, last: bool) -> str:

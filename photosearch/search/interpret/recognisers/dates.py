@@ -48,7 +48,7 @@ class Dates:
         self.today = today
 
     def reading(self, words: Words) -> Callable[[int], Found | None]:
-        return _Reading(words, self.today).found
+        return _Reading(words, self.today).when_at
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,9 @@ def _vocabulary() -> _Vocabulary:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Span:
-    length: int  # words
-    when: When
+def _span(length: int, when: When) -> Found:
+    """`length` words of the query that say `when`."""
+    return Found(length, when.label, None, when)
 
 
 class _Reading:
@@ -97,14 +96,11 @@ class _Reading:
     def __init__(self, words: Words, today: date):
         self.words = words
         self.today = today
+        self.at = words.at  # asked for most, so bound once
         self.lexicon = lexicon()
         self.vocabulary = _vocabulary()
         self.dateparser_calls = 0
-        self.simple: dict[tuple[int, bool], _Span | None] = {}
-
-    def found(self, index: int) -> Found | None:
-        span = self._date(index)
-        return Found(span.length, span.when.label, when=span.when) if span else None
+        self.simple: dict[tuple[int, bool], Found | None] = {}
 
     def _month(self, number: int, year: int) -> When:
         return calendar.month(self.lexicon.month_labels[number], number, year)
@@ -116,20 +112,20 @@ class _Reading:
     def _holiday(self, name: str, year: int) -> When:
         return calendar.holiday(*self.vocabulary.holidays[name], year)
 
-    def _date(self, index: int) -> _Span | None:
+    def when_at(self, index: int) -> Found | None:
         options = [self._range(index), self._simple(index, after_preposition=False)]
-        if self.words.at(index) in self.vocabulary.prepositions:
+        if self.at(index) in self.vocabulary.prepositions:
             for found in (self._range(index + 1), self._simple(index + 1, True)):
                 if found:
-                    options.append(_Span(found.length + 1, found.when))
+                    options.append(_span(found.length + 1, found.when))
         return max(filter(None, options), key=lambda found: found.length, default=None)
 
-    def _range(self, index: int) -> _Span | None:
-        opener = self.words.at(index)
+    def _range(self, index: int) -> Found | None:
+        opener = self.at(index)
         joiners = self.vocabulary.range.get(opener, self.vocabulary.bare_range)
         start = index + (opener in self.vocabulary.range)
         first = self._simple(start, after_preposition=opener in self.vocabulary.range)
-        if first is None or self.words.at(start + first.length) not in joiners:
+        if first is None or self.at(start + first.length) not in joiners:
             return None
         last = self._simple(start + first.length + 1, after_preposition=True)
         if last is None:
@@ -139,9 +135,9 @@ class _Reading:
         if north is None or south is None:
             return None
         label = f"{first.when.label} to {last.when.label}"
-        return _Span(start + first.length + 1 + last.length - index, When(north, south, label))
+        return _span(start + first.length + 1 + last.length - index, When(north, south, label))
 
-    def _simple(self, index: int, after_preposition: bool) -> _Span | None:
+    def _simple(self, index: int, after_preposition: bool) -> Found | None:
         """The longest single date expression starting at `index` (remembered: ranges and
         prepositions ask again)."""
         asked = (index, after_preposition)
@@ -149,8 +145,8 @@ class _Reading:
             self.simple[asked] = self._read_simple(index, after_preposition)
         return self.simple[asked]
 
-    def _read_simple(self, index: int, after_preposition: bool) -> _Span | None:
-        if not self.words.at(index):
+    def _read_simple(self, index: int, after_preposition: bool) -> Found | None:
+        if not self.at(index):
             return None
         readers = (
             self._numeric,
@@ -165,30 +161,30 @@ class _Reading:
         return max(filter(None, options), key=lambda found: found.length, default=None)
 
     def _year(self, index: int) -> int | None:
-        word = self.words.at(index)
+        word = self.at(index)
         if _YEAR.fullmatch(word) and 1900 <= int(word) <= self.today.year + 1:
             return int(word)
         return None
 
     def _day(self, index: int) -> int | None:
-        found = _DAY.fullmatch(self.words.at(index))
+        found = _DAY.fullmatch(self.at(index))
         return int(found[1]) if found and 1 <= int(found[1]) <= 31 else None
 
     def _month_at(self, index: int) -> int | None:
-        return self.lexicon.months.get(self.words.at(index))
+        return self.lexicon.months.get(self.at(index))
 
-    def _numeric(self, index: int, _: bool) -> _Span | None:
+    def _numeric(self, index: int, _: bool) -> Found | None:
         """2017, 2015-2017, 2019-07-15, 2019-07."""
-        word = self.words.at(index)
+        word = self.at(index)
         if (year := self._year(index)) is not None:
-            return _Span(
+            return _span(
                 1, calendar.same(str(year), DateSpan(date(year, 1, 1), date(year, 12, 31)))
             )
         if found := _YEAR_RANGE.fullmatch(word):
             first, last = int(found[1]), int(found[2])
             if 1900 <= first <= last <= self.today.year + 1:
                 period = DateSpan(date(first, 1, 1), date(last, 12, 31))
-                return _Span(1, calendar.same(f"{first} to {last}", period))
+                return _span(1, calendar.same(f"{first} to {last}", period))
             return None
         try:
             if found := _ISO_DAY.fullmatch(word):
@@ -199,18 +195,18 @@ class _Reading:
             return None
         return None
 
-    def _on_day(self, length: int, day: date) -> _Span | None:
+    def _on_day(self, length: int, day: date) -> Found | None:
         if not 1900 <= day.year <= self.today.year + 1:
             return None
         label = f"{day.day} {self.lexicon.month_labels[day.month]} {day.year}"
-        return _Span(length, calendar.same(label, DateSpan(day, day)))
+        return _span(length, calendar.same(label, DateSpan(day, day)))
 
-    def _in_month(self, length: int, year: int, month: int) -> _Span | None:
+    def _in_month(self, length: int, year: int, month: int) -> Found | None:
         if not 1 <= month <= 12 or not 1900 <= year <= self.today.year + 1:
             return None
-        return _Span(length, self._month(month, year))
+        return _span(length, self._month(month, year))
 
-    def _day_of(self, length: int, year: int | None, month: int, day: int) -> _Span | None:
+    def _day_of(self, length: int, year: int | None, month: int, day: int) -> Found | None:
         """A day of a month, in `year` or, without one, the most recent such day."""
         if year is not None:
             try:
@@ -226,22 +222,22 @@ class _Reading:
                 return self._on_day(length, found)
         return None
 
-    def _day_first(self, index: int, _: bool) -> _Span | None:
+    def _day_first(self, index: int, _: bool) -> Found | None:
         """15 July 2019, 15th of July, 15 de julio de 2019, 15. März 2018."""
         day = self._day(index)
         if day is None:
             return None
-        at = index + 1 + (self.words.at(index + 1) in self.lexicon.pertain)
+        at = index + 1 + (self.at(index + 1) in self.lexicon.pertain)
         month = self._month_at(at)
         if month is None:
             return None
-        year_at = at + 1 + (self.words.at(at + 1) in self.lexicon.pertain)
+        year_at = at + 1 + (self.at(at + 1) in self.lexicon.pertain)
         year = self._year(year_at)
         if year is None:
             return self._day_of(at + 1 - index, None, month, day)
         return self._day_of(year_at + 1 - index, year, month, day)
 
-    def _month_first(self, index: int, after_preposition: bool) -> _Span | None:
+    def _month_first(self, index: int, after_preposition: bool) -> Found | None:
         """July 15, 2019; July 2019; julio de 2019; July alone."""
         month = self._month_at(index)
         if month is None:
@@ -250,13 +246,13 @@ class _Reading:
         if day is not None:
             year = self._year(index + 2)
             return self._day_of(3 if year else 2, year, month, day)
-        year_at = index + 1 + (self.words.at(index + 1) in self.lexicon.pertain)
+        year_at = index + 1 + (self.at(index + 1) in self.lexicon.pertain)
         if (year := self._year(year_at)) is not None:
             return self._in_month(year_at + 1 - index, year, month)
-        if self.words.at(index) in self.lexicon.english_months and self._alone_ok(
+        if self.at(index) in self.lexicon.english_months and self._alone_ok(
             index, after_preposition
         ):
-            return _Span(
+            return _span(
                 1, calendar.same(self.lexicon.month_labels[month], DateSpan(months=(month,)))
             )
         return None
@@ -264,30 +260,30 @@ class _Reading:
     def _alone_ok(self, index: int, after_preposition: bool) -> bool:
         """A month or season word without a year: "may" and "fall" are ordinary words too."""
         return (
-            self.words.at(index) not in self.vocabulary.ambiguous
+            self.at(index) not in self.vocabulary.ambiguous
             or after_preposition
             or self.words.capitalised(index)
         )
 
-    def _season_or_holiday(self, index: int, after_preposition: bool) -> _Span | None:
+    def _season_or_holiday(self, index: int, after_preposition: bool) -> Found | None:
         """(the) summer (of) 2017, summer alone, Christmas (of) 2019."""
-        at = index + (self.words.at(index) in self.vocabulary.articles)
+        at = index + (self.at(index) in self.vocabulary.articles)
         found = self._season_or_holiday_at(at, after_preposition)
-        return _Span(found.length + at - index, found.when) if found else None
+        return _span(found.length + at - index, found.when) if found else None
 
-    def _season_or_holiday_at(self, index: int, after_preposition: bool) -> _Span | None:
-        name = self.words.at(index)
+    def _season_or_holiday_at(self, index: int, after_preposition: bool) -> Found | None:
+        name = self.at(index)
         holiday = self._holiday_name(index)
         if name not in self.vocabulary.seasons and holiday is None:
             return None
         length = len(holiday.split()) if holiday else 1
-        year_at = index + length + (self.words.at(index + length) in self.lexicon.pertain)
+        year_at = index + length + (self.at(index + length) in self.lexicon.pertain)
         year = self._year(year_at)
         if year is not None:
             when = self._holiday(holiday, year) if holiday else self._season(name, year)
-            return _Span(year_at + 1 - index, when)
+            return _span(year_at + 1 - index, when)
         if holiday is None and self._alone_ok(index, after_preposition):
-            return _Span(1, self._season(name, None))
+            return _span(1, self._season(name, None))
         return None
 
     def _holiday_name(self, index: int) -> str | None:
@@ -297,12 +293,12 @@ class _Reading:
                 return name
         return None
 
-    def _last_or_this(self, index: int, _: bool) -> _Span | None:
+    def _last_or_this(self, index: int, _: bool) -> Found | None:
         """last summer, this summer, last July, last Christmas."""
-        which = self.words.at(index)
+        which = self.at(index)
         if which not in self.vocabulary.last | self.vocabulary.this:
             return None
-        name = self.words.at(index + 1)
+        name = self.at(index + 1)
         if holiday := self._holiday_name(index + 1):
             length, label = len(holiday.split()), self.vocabulary.holidays[holiday][0]
             of_year = partial(self._holiday, holiday)
@@ -316,18 +312,18 @@ class _Reading:
             return None
         ended = which in self.vocabulary.last
         when = calendar.latest(of_year, self.today, ended, f"{which} {label}")
-        return _Span(length + 1, when)
+        return _span(length + 1, when)
 
-    def _relative_phrase(self, index: int, _: bool) -> _Span | None:
+    def _relative_phrase(self, index: int, _: bool) -> Found | None:
         """yesterday, last week, this year, gestern, la semaine dernière."""
         for length in range(MAX_SPAN, 0, -1):
             words = self.words.words[index : index + length]
             found = len(words) == length and all(words) and self.lexicon.relative.get(key(words))
             if found:
-                return _Span(length, calendar.relative(*found, self.today))
+                return _span(length, calendar.relative(*found, self.today))
         return None
 
-    def _ago(self, index: int, _: bool) -> _Span | None:
+    def _ago(self, index: int, _: bool) -> Found | None:
         """3 days ago, two weeks ago, il y a 3 jours, vor 3 Tagen: a count and a unit next to an
         "ago" phrase, read by dateparser (only then, and a few times a query at most)."""
         spans = []
@@ -343,15 +339,15 @@ class _Reading:
             parsed = _parsed_ago(" ".join(self.words.words[index : index + length]), self.today)
             if parsed and date(1900, 1, 1) <= parsed[0] <= self.today:
                 units = calendar.units_between(*parsed, self.today)
-                return _Span(length, calendar.relative(units, parsed[1], self.today))
+                return _span(length, calendar.relative(units, parsed[1], self.today))
         return None
 
     def _counted(self, index: int) -> bool:
         """A count then a unit: "3 days", "two weeks"; no count of more than five digits (the
         dates would be long before 1900, and dateparser is slow to say so)."""
-        count = self.words.at(index)
+        count = self.at(index)
         too_long = count.isdigit() and len(count) > 5
-        return bool(count) and not too_long and self.words.at(index + 1) in self.lexicon.units
+        return bool(count) and not too_long and self.at(index + 1) in self.lexicon.units
 
     def _ago_phrases(self, index: int) -> list[tuple[str, ...]]:
         return [

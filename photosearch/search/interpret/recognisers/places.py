@@ -49,9 +49,10 @@ class _Reading:
     def __init__(self, words: Words, matcher: PlaceMatcher):
         self.words = words
         self.matcher = matcher
+        self.at = words.at  # asked for most, so bound once
 
     def found(self, index: int) -> Found | None:
-        if self.words.at(index) in _prepositions() and (named := self._match(index + 1)):
+        if self.at(index) in _prepositions() and (named := self._match(index + 1)):
             return self._found(named[0] + 1, named[1])
         named = self._match(index)
         if named and self._looks_like_a_name(index, named[0]):
@@ -63,7 +64,7 @@ class _Reading:
         return Found(length, f"in {place_label(place)}", place=place)
 
     def _match(self, index: int) -> tuple[int, object] | None:
-        if not self.words.at(index):
+        if not self.at(index):
             return None
         words = self.words.words
         matched = self.matcher.match(words, index)
@@ -94,7 +95,7 @@ class _Reading:
 
     def _part_of_speech(self, index: int) -> str:
         token = self.words.tokens[index]
-        end = self.words.tokens[len(self.words) - 1].end
+        end = self.words.tokens[len(self.words.words) - 1].end
         for start, stop, pos in tags(self.words.query[:end]):
             if start < token.end and stop > token.start:
                 return pos
