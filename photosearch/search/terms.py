@@ -43,6 +43,8 @@ class Term:
 
 @dataclass(frozen=True)
 class Query:
+    """A query as parsed: the one structure every reader of a query takes."""
+
     text: str  # as typed
     pieces: tuple[Piece, ...]
 

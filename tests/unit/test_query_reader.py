@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from photosearch.errors import QueryError
-from photosearch.search.interpret import Found, interpret, read, recognisers
+from photosearch.search.interpret import Found, interpret, read, search_recognisers
 from photosearch.search.languages import words_of
 from photosearch.search.terms import parse
 from photosearch.search.written import written_words
@@ -57,7 +57,7 @@ class People:
 
 
 def test_a_recogniser_joins_the_reader_without_editing_it():
-    reading = [*recognisers(LISBON, TODAY), People("Ana", "Rui")]
+    reading = [*search_recognisers(LISBON, TODAY), People("Ana", "Rui")]
     found = read(parse("beach with ana in Lisbon 2019 with Rui"), reading)
     assert found.text == "beach with Rui"  # one of each kind, the first
     assert [(item.kind, item.said, item.label) for item in found.understood] == [

@@ -31,12 +31,12 @@ __all__ = [
     "When",
     "interpret",
     "read",
-    "recognisers",
+    "search_recognisers",
     "warm_up",
 ]
 
 
-def recognisers(places: PlaceMatcher | None, today: date) -> list[Recogniser]:
+def search_recognisers(places: PlaceMatcher | None, today: date) -> list[Recogniser]:
     """The recognisers of a search, in the order they are asked: on a tie, a date wins."""
     return [Dates(today), Places(places)]
 
@@ -51,7 +51,7 @@ def interpret(
 ) -> Interpretation:
     """The places and dates in `query`, and the words left to search for. `keep` holds `said`
     strings the user took off (a chip's ×): those words stay text."""
-    return read(query, recognisers(places, today), literal, keep)
+    return read(query, search_recognisers(places, today), literal, keep)
 
 
 def warm_up() -> None:

@@ -33,10 +33,10 @@ def read(
     keep: Collection[str] = (),
 ) -> Interpretation:
     """What the recognisers understand in `query`, and the words left to search for."""
-    tokens = tokens_of(query)
     quoted = len(query.pieces) == 1 and query.pieces[0].kind == "quoted"
     if literal or quoted:
         return Interpretation(query.text, query.joined, True, (), query)
+    tokens = tokens_of(query)
     words = Words(query, tokens)
     found = _found(words, [each.reading(words) for each in recognisers], recognisers, keep)
     if not found:
