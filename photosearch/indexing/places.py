@@ -38,7 +38,7 @@ def fill_places(store: Store) -> int:
     return named
 
 
-def _record(found: gazetteer.Place | None) -> Place | None:
+def _record(found: gazetteer.Located | None) -> Place | None:
     if found is None:
         return None
     return Place(found.city, found.region, found.country, found.country_code)

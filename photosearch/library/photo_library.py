@@ -235,7 +235,8 @@ class PhotoLibrary:
         read from the text (places and dates unless literal), filters, minimum score, sort and
         paging. The words of a plain text query are looked for in the photos' text too."""
         from ..search.interpret import interpret
-        from ..search.written import Written, split_written, written_words
+        from ..search.terms import parse
+        from ..search.written import Written, written_words
 
         searcher = self.searcher
         places = self.known_places() if request.text or request.place else None
@@ -250,10 +251,10 @@ class PhotoLibrary:
         interpretation, vector, written = None, None, Written()
         phrases: tuple[str, ...] = ()
         if request.text is not None:
-            query = split_written(request.text)
+            query = parse(request.text)
             phrases = query.phrases
             interpretation = interpret(
-                query.rest,
+                query.without_phrases(),
                 places=None if place else places,  # an explicit place leaves place words be
                 today=today or date.today(),
                 literal=request.literal,
@@ -261,8 +262,8 @@ class PhotoLibrary:
             )
             place = place or interpretation.place
             if interpretation.text:
-                vector = searcher.query_vector(interpretation.text)
-            written = written_words(phrases, interpretation.text)
+                vector = searcher.query_vector(interpretation.rest)
+            written = written_words(query, interpretation.rest)
         elif request.like is not None:
             if self.store.photo(request.like) is None:
                 raise BadParameter(f"No indexed photo has id {request.like}.")

@@ -27,7 +27,7 @@ _SAME_POINT_KM = 0.1
 _CANDIDATES = 8  # the nearest records tried for a city whose name matched none
 _SEPARATOR = "\x1f"
 
-CityKey = tuple[str, str | None, str]  # country code, region, city: as a Place has them
+CityKey = tuple[str, str | None, str]  # country code, region, city: as a stored Place has them
 
 
 class _Record(NamedTuple):

@@ -49,9 +49,10 @@ COUNTRY_RADIUS_KM = 50.0
 
 
 @dataclass(frozen=True, slots=True)
-class Place:
-    """Where a photo was taken, as precisely as the rules allow: city and region are None when
-    only the country is certain; latitude and longitude are the city's own, when there is one."""
+class Located:
+    """Where a position lies, as precisely as the rules allow (stored as a metadata.Place): city
+    and region are None when only the country is certain; latitude and longitude are the city's
+    own, when there is one."""
 
     city: str | None
     region: str | None  # the first-level division: state, province, Land, région...
@@ -133,19 +134,19 @@ class Gazetteer:
         """The country's names, the one to show first ("South Korea", "Korea, Republic of")."""
         return self._countries.get(country_code, (country_code,))
 
-    def lookup(self, latitude: object, longitude: object) -> Place | None:
+    def lookup(self, latitude: object, longitude: object) -> Located | None:
         """The place at these degrees, or None when none is certain or they are no position."""
         return self.lookup_many([latitude], [longitude])[0]
 
     def lookup_many(
         self, latitudes: Iterable[object], longitudes: Iterable[object]
-    ) -> list[Place | None]:
+    ) -> list[Located | None]:
         """lookup for many points at once, in order, with one KD-tree query for them all."""
         lat = _degrees(latitudes)
         lon = _degrees(longitudes)
         if len(lat) != len(lon):
             raise ValueError(f"{len(lat)} latitudes but {len(lon)} longitudes")
-        places: list[Place | None] = [None] * len(lat)
+        places: list[Located | None] = [None] * len(lat)
         with np.errstate(invalid="ignore"):
             valid = np.flatnonzero((np.abs(lat) <= 90.0) & (np.abs(lon) <= 180.0))
         if not valid.size:
@@ -166,7 +167,7 @@ class Gazetteer:
                 code = self._sole_country(point, rows_around)
                 if code is not None:
                     name = self.country_names(code)[0]
-                    places[index] = Place(None, None, name, code, float(distance))
+                    places[index] = Located(None, None, name, code, float(distance))
         return places
 
     def _cores_around(
@@ -193,9 +194,9 @@ class Gazetteer:
             distances[hit] = big_km[hit, best[hit]]
         return chosen, distances
 
-    def _city_place(self, row: int, distance: float) -> Place:
+    def _city_place(self, row: int, distance: float) -> Located:
         code = self.country_codes[row]
-        return Place(
+        return Located(
             city=self.cities[row],
             region=self.regions[row],
             country=self.country_names(code)[0],
@@ -251,12 +252,12 @@ def gazetteer() -> Gazetteer:
     return _loaded
 
 
-def lookup(latitude: object, longitude: object) -> Place | None:
+def lookup(latitude: object, longitude: object) -> Located | None:
     """The nearest city within CITY_RADIUS_KM (or the big city whose core holds the point),
     else the country when certain, else None."""
     return gazetteer().lookup(latitude, longitude)
 
 
-def lookup_many(latitudes: Iterable[object], longitudes: Iterable[object]) -> list[Place | None]:
+def lookup_many(latitudes: Iterable[object], longitudes: Iterable[object]) -> list[Located | None]:
     """lookup for many points at once: for filling the places of a whole library."""
     return gazetteer().lookup_many(latitudes, longitudes)

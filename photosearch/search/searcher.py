@@ -15,7 +15,7 @@ from ..errors import ImageTooLarge, QueryError
 from ..imaging.decoder import DecodeError, decode
 from ..model.embedder import Embedder
 from ..store import Filters, ModelInfo, Photo, Store, TextLine, VectorIndex
-from .terms import SORTS, parse_query
+from .terms import SORTS, Query, parse
 from .written import Written, matched_lines
 from .written import score as text_score
 
@@ -88,7 +88,7 @@ class Searcher:
         return self._index
 
     def text(self, query: str, limit: int = 20, offset: int = 0, **options) -> list[SearchHit]:
-        """A text query; `cat + hat - dog` and `#ID` terms are allowed (see parse_query)."""
+        """A text query; `cat + hat - dog` and `#ID` terms are allowed (see terms.Query)."""
         if not query.strip():
             raise QueryError("The search text is empty: type what you are looking for.")
         return self.vector(self.query_vector(query), limit, offset, **options)
@@ -97,9 +97,10 @@ class Searcher:
         """Photos similar to an indexed photo (by id or path) or to any image file."""
         return self.vector(self.photo_vector(photo), limit, offset, **options)
 
-    def query_vector(self, query: str) -> np.ndarray:
-        """The normalised sum of the terms' vectors, negative terms subtracted."""
-        terms = parse_query(query)
+    def query_vector(self, query: str | Query) -> np.ndarray:
+        """The normalised sum of the terms' vectors, negative terms subtracted (a query as
+        typed is parsed first)."""
+        terms = (parse(query) if isinstance(query, str) else query).terms()
         texts = [term.text for term in terms if term.text is not None]
         text_vectors = iter(self.embedder.embed_texts(texts))
         total = np.zeros(self.model.dim, dtype=np.float32)
@@ -110,7 +111,8 @@ class Searcher:
                 total += term.sign * self.photo_vector(str(term.photo_id))
         norm = float(np.linalg.norm(total))
         if norm < 1e-6:
-            raise QueryError(f"The terms of {query!r} cancel out: there is nothing left to find.")
+            typed = query if isinstance(query, str) else query.joined
+            raise QueryError(f"The terms of {typed!r} cancel out: there is nothing left to find.")
         return total / norm
 
     def vector(

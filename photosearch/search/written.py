@@ -12,26 +12,13 @@ import re
 from dataclasses import dataclass
 
 from ..text import fold
-from .terms import parse_query
+from .languages import words_of
+from .scripts import UNSPACED
+from .terms import Query
 
-# `text:word`, `text:"a phrase"`, or a phrase in straight or curly double quotes.
-_WRITTEN = re.compile(r'(?<!\S)text:(?:"([^"]*)"|“([^”]*)”|(\S+))|"([^"]*)"|“([^”]*)”')
 _WORD = re.compile(r"\w+")
-# Scripts written without spaces between words: their words are found anywhere in a line.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 MIN_WORD = 2  # shorter words find too much to rank by
-STOP_WORDS = frozenset({
-    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is",
-    "it", "its", "of", "on", "or", "that", "the", "this", "to", "was", "were", "with",
-    "without", "near", "my", "our", "your", "me", "us", "photo", "photos", "picture",
-    "pictures", "image", "images",
-})  # fmt: skip
-
-
-@dataclass(frozen=True)
-class WrittenQuery:
-    rest: str  # the query without its written phrases: searched as a picture (and as text)
-    phrases: tuple[str, ...]  # as typed: each must be written in a photo for it to be found
+STOP_WORDS = frozenset(words_of("en")["stop_words"])
 
 
 @dataclass(frozen=True)
@@ -50,30 +37,21 @@ class Written:
         return bool(self.phrases or self.words)
 
 
-def split_written(query: str) -> WrittenQuery:
-    """The quoted phrases and `text:` terms of a query, and what is left of it."""
-    phrases = []
-    for match in _WRITTEN.finditer(query):
-        phrase = next((group for group in match.groups() if group is not None), "").strip()
-        if phrase:
-            phrases.append(phrase)
-    rest = " ".join(_WRITTEN.sub(" ", query).split())
-    return WrittenQuery(rest, tuple(phrases))
-
-
 def content_words(text: str) -> tuple[str, ...]:
     """The folded words of a query worth finding in written text, once each, in order."""
     words = [word for word in _WORD.findall(fold(text)) if len(word) >= MIN_WORD]
     return tuple(dict.fromkeys(word for word in words if word not in STOP_WORDS))
 
 
-def written_words(phrases: tuple[str, ...], rest: str) -> Written:
-    """What to look for in the text: the phrases, and the words of the rest when it is plain
-    words (query algebra, `cat + hat - dog` or `#12`, is about pictures only)."""
-    terms = parse_query(rest) if rest.strip() else []
+def written_words(query: Query, rest: Query | None = None) -> Written:
+    """What to look for in the text: the query's phrases, and the words of the rest (the
+    query without its phrases, or what the interpreter left of it) when it is plain words
+    (query algebra, `cat + hat - dog` or `#12`, is about pictures only)."""
+    rest = query.without_phrases() if rest is None else rest
+    terms = rest.terms() if rest.joined.strip() else []
     plain = len(terms) == 1 and terms[0].text is not None
-    words = content_words(rest) if plain else ()
-    return Written(tuple(fold(phrase) for phrase in phrases), words)
+    words = content_words(rest.joined) if plain else ()
+    return Written(tuple(fold(phrase) for phrase in query.phrases), words)
 
 
 def score(text: str, written: Written) -> float | None:
@@ -95,7 +73,7 @@ def _found(text: str, needle: str) -> float | None:
     """1 for a whole word of the text, 0.75 for the start of one, None when absent. Digits
     and letters side by side count as two words: the recogniser often joins a number to the
     word before it ("Action4645")."""
-    if _UNSPACED.search(needle):
+    if UNSPACED.search(needle):
         return 1.0 if needle in text else None
     before = r"(?<!\d)" if needle[0].isdigit() else r"(?<![^\W\d_])"
     after = r"(?!\d)" if needle[-1].isdigit() else r"(?![^\W\d_])"

@@ -136,7 +136,7 @@ class PhotoText:
 
 
 class Period(Protocol):
-    """When photos were taken, as a query says it (search.interpret.Period): a range of days,
+    """When photos were taken, as a query says it (search.interpret.DateSpan): a range of days,
     months of any year, or both. A season is two: its months differ across the equator."""
 
     date_from: date | None

@@ -9,7 +9,8 @@ from datetime import date
 
 import pytest
 
-from photosearch.search.interpret import Period, When, interpret, warm_up
+from photosearch.search.interpret import DateSpan, When, interpret, warm_up
+from photosearch.search.terms import parse
 
 TODAY = date(2026, 12, 1)  # a Tuesday
 
@@ -46,15 +47,15 @@ def warm():
 
 
 def read(query, **options):
-    return interpret(query, places=Places(), today=TODAY, **options)
+    return interpret(parse(query), places=Places(), today=TODAY, **options)
 
 
 def period(text):
     """Written "2017-06-01/2017-08-31", "2019-07-15" (one day) or "months 6 7 8" (any year)."""
     if text.startswith("months"):
-        return Period(months=tuple(int(month) for month in text.split()[1:]))
+        return DateSpan(months=tuple(int(month) for month in text.split()[1:]))
     first, _, last = text.partition("/")
-    return Period(date.fromisoformat(first), date.fromisoformat(last or first))
+    return DateSpan(date.fromisoformat(first), date.fromisoformat(last or first))
 
 
 def check(query, text, place=None, when=None):
@@ -281,7 +282,7 @@ def test_places(query, text, place, when):
 
 
 def test_without_a_place_matcher_places_stay_text():
-    found = interpret("dogs in Lisbon 2017", places=None, today=TODAY)
+    found = interpret(parse("dogs in Lisbon 2017"), places=None, today=TODAY)
     assert found.text == "dogs in Lisbon" and found.place is None
     assert found.when.label == "2017"
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from photosearch.places import alternates
-from photosearch.places.gazetteer import CITY_RADIUS_KM, Gazetteer, Place, gazetteer
+from photosearch.places.gazetteer import CITY_RADIUS_KM, Gazetteer, Located, gazetteer
 from photosearch.places.names import PlaceNames, PlaceRef, words
 
 
@@ -29,7 +29,7 @@ def tiny_gazetteer(*cities: tuple[str, str, float, float]) -> Gazetteer:
     )
 
 
-def city_of(place: Place | None) -> tuple[str | None, str | None, str, str]:
+def city_of(place: Located | None) -> tuple[str | None, str | None, str, str]:
     assert place is not None
     return place.city, place.region, place.country, place.country_code
 

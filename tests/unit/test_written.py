@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from photosearch.search.terms import parse
 from photosearch.search.written import (
     Written,
-    WrittenQuery,
     content_words,
     matched_lines,
     score,
-    split_written,
     written_words,
 )
 from photosearch.store import TextLine
@@ -32,7 +31,8 @@ from photosearch.text import fold
     ],
 )  # fmt: skip
 def test_written_phrases_are_taken_out_of_the_query(query, rest, phrases):
-    assert split_written(query) == WrittenQuery(rest, phrases)
+    parsed = parse(query)
+    assert (parsed.without_phrases().text, parsed.phrases) == (rest, phrases)
 
 
 def test_content_words_leave_out_short_and_common_words():
@@ -43,9 +43,9 @@ def test_content_words_leave_out_short_and_common_words():
 
 
 def test_query_algebra_is_about_pictures_only():
-    assert written_words((), "cat + hat - dog").words == ()
-    assert written_words((), "#12").words == ()
-    assert written_words(("Beware",), "").phrases == ("beware",)
+    assert written_words(parse("cat + hat - dog")).words == ()
+    assert written_words(parse("#12")).words == ()
+    assert written_words(parse('"Beware"')).phrases == ("beware",)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,67 @@
+"""Places and dates read out of a search query: "dogs on the beach in Lisbon summer 2017" becomes
+the words "dogs on the beach", the place Lisbon and the dates of that summer. Pure logic: the
+caller brings the library's place names and today's date, so a query always reads the same way.
+
+The parts: tokens (the parsed query's words, as the recognisers see them), the lexicon (words
+as data, by language), the tagger (spaCy, loaded lazily), calendar arithmetic, the results, and
+the recognisers (places, dates), which one reader runs in order. A recogniser is a module of
+`recognisers` that knows nothing of the others (an import contract keeps it so)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Collection
+from datetime import date
+
+from ..terms import Query
+from .lexicon import lexicon
+from .reader import Recogniser, read
+from .recognisers.dates import Dates, relative_parser
+from .recognisers.places import PlaceMatcher, Places
+from .results import DateSpan, Found, Interpretation, Understood, When
+from .tagger import TAGGER
+
+__all__ = [
+    "DateSpan",
+    "Found",
+    "Interpretation",
+    "PlaceMatcher",
+    "Recogniser",
+    "Understood",
+    "When",
+    "interpret",
+    "read",
+    "search_recognisers",
+    "warm_up",
+]
+
+
+def search_recognisers(places: PlaceMatcher | None, today: date) -> list[Recogniser]:
+    """The recognisers of a search, in the order they are asked: on a tie, a date wins."""
+    return [Dates(today), Places(places)]
+
+
+def interpret(
+    query: Query,
+    *,
+    places: PlaceMatcher | None,
+    today: date,
+    literal: bool = False,
+    keep: Collection[str] = (),
+) -> Interpretation:
+    """The places and dates in `query`, and the words left to search for. `keep` holds `said`
+    strings the user took off (a chip's ×): those words stay text."""
+    return read(query, search_recognisers(places, today), literal, keep)
+
+
+def warm_up() -> None:
+    """Pays the one-off costs of a first query (dateparser's languages, spaCy's model: a second
+    or more) now, e.g. while a server starts, rather than during someone's search. What is
+    loaded by then lives as long as the process, so it is frozen out of the garbage collector's
+    full passes: walking it takes a quarter to half a second, which a search would wait for."""
+    parser = relative_parser(date.today())
+    for phrase in lexicon().samples:  # dateparser compiles a language's rules on first use
+        parser.get_date_data(phrase)
+    TAGGER.tags("warm up")
+    gc.collect()  # what is garbage already is not kept
+    gc.freeze()
