@@ -201,7 +201,7 @@ def test_the_cli_reads_places_and_dates_and_takes_the_web_filters(run_cli, album
     newest = json.loads(run_cli("search", "--no-location", "--sort", "newest", "--json").stdout)
     assert [os.path.basename(hit["path"]) for hit in newest] == ["no-gps-coins.jpg"]
     bad = run_cli("search", "cat", "--from", "2019-13-01", check=False)
-    assert bad.returncode == 2 and "'date_from' must be a date like 2019-08-03" in bad.stderr
+    assert bad.returncode == 2 and "--from must be a date like 2019-08-03" in bad.stderr
     for query in ("a" * 1001, "!!!???...", "кошка 猫 قطة 🐈 2017-99-99", "\x01 from to \x7f"):
         result = run_cli("search", query, check=False)  # a process argument holds no NUL
         assert result.returncode in (0, 2) and "Traceback" not in result.stderr, query
