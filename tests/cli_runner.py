@@ -5,6 +5,7 @@ imports torch again, seconds a call; tests about a process itself still start on
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import traceback
@@ -12,18 +13,17 @@ import traceback
 from click.testing import CliRunner
 
 
-def run_in_process(
-    args: tuple[str, ...], env: dict[str, str | None]
-) -> subprocess.CompletedProcess:
-    """`env` is applied over os.environ for the call (None: unset). The root logger starts
-    bare, as in a new process, so the command's own logging setup takes effect."""
+def run_in_process(args: tuple[str, ...], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`env` is the whole environment the command sees, as subprocess.run's. The root logger
+    starts bare, as in a new process, so the command's own logging setup takes effect."""
     from photosearch.cli import main
 
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     root.handlers = []
     try:
-        with CliRunner().isolation(env=env) as (stdout, stderr, _):
+        unset = {name: None for name in os.environ if name not in env}
+        with CliRunner().isolation(env={**unset, **env}) as (stdout, stderr, _):
             returncode = _run(main, list(args))
             sys.stdout.flush()
             sys.stderr.flush()

@@ -240,14 +240,13 @@ def run_cli(tmp_path, tiny_model_name):
 
     def run(*args, env=None, check=True, command=None):
         """In this process unless `command` (the program to start) is given."""
+        environment = {**base, **(env or {})}
         if command is None:
-            unset = {name: None for name in os.environ if name.startswith("PHOTOSEARCH_")}
-            result = run_in_process(args, {**unset, **base, **(env or {})})
+            result = run_in_process(args, environment)
         else:
             result = subprocess.run(
-                [*command, *args], env={**base, **(env or {})}, capture_output=True, text=True,
-                timeout=300,
-            )  # fmt: skip
+                [*command, *args], env=environment, capture_output=True, text=True, timeout=300
+            )
         if check and result.returncode != 0:
             raise AssertionError(f"{args} exited {result.returncode}:\n{result.stderr}")
         return result
