@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -225,7 +224,8 @@ def count_embeds(tiny_embedder):
 @pytest.fixture
 def run_cli(tmp_path, tiny_model_name):
     """Run a command as `python manage.py ...` would, on a fresh data dir with the tiny model:
-    in this process, or in a new one with `command=run_cli.process` (or another program).
+    in this process (a new one would import torch again, seconds a call), or as a new
+    process of `command` (a program and its first arguments) for tests about a process.
     `.env` is the environment it uses, for tests that start long-running commands."""
     base = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PHOTOSEARCH_")},
@@ -252,5 +252,4 @@ def run_cli(tmp_path, tiny_model_name):
         return result
 
     run.env = base
-    run.process = (sys.executable, str(REPO / "manage.py"))  # the command of a fresh process
     return run
