@@ -19,6 +19,7 @@ from psycopg import sql
 from photosearch.store.database import create_store_engine, upgrade
 
 TEMPLATE = "photosearch_template"  # migrated once; each test's database is a copy of it
+ALBUM = "photosearch_album"  # the sample album indexed once (indexed_album.py); copied likewise
 FAST = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"  # data is throwaway
 
 
@@ -80,6 +81,11 @@ class PostgresServer:
             )
         )
         return self.url(name)
+
+    def replace_database(self, url: str, template: str) -> None:
+        """The database at `url` becomes a copy of `template`."""
+        self.drop_database(url)
+        self.create_database(url.rsplit("/", 1)[1], template=template)
 
     def drop_database(self, url: str) -> None:
         name = url.rsplit("/", 1)[1]

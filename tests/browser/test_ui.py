@@ -45,12 +45,9 @@ def searched(base: str, query: str):
 
 
 @pytest.fixture
-def server(config, tiny_embedder, tiny_model_name, photo_tree, tmp_path):
-    library = PhotoLibrary(config, embedder=tiny_embedder)
-    library.index([photo_tree])
-    library.close()
+def server(indexed_config, tiny_model_name, tmp_path):
     # The tiny random model's scores are small, some below zero: no cutoff.
-    env = server_env(config.data_dir, tiny_model_name, min_score="-1", min_score_photo="-1")
+    env = server_env(indexed_config.data_dir, tiny_model_name, min_score="-1", min_score_photo="-1")
     with running_server(env, tmp_path / "server.log", photos=25) as base:
         yield base
 

@@ -99,12 +99,13 @@ class _RangeHandler(http.server.SimpleHTTPRequestHandler):
         start = (
             int(self.headers["Range"].split("=")[1].rstrip("-")) if "Range" in self.headers else 0
         )
+        # Recorded before replying: the client may look at the list as soon as it has the reply.
+        self.server.requests.append((self.path, start))
         self.send_response(206 if start else 200)
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(len(data) - start))
         self.end_headers()
         self.wfile.write(data[start:])
-        self.server.requests.append((self.path, start))
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -156,16 +155,14 @@ def test_training_data_formats(tmp_path):
 
 def test_cli_finetune_then_search_and_audit(tmp_path, tiny_model_name, photo_tree):
     import os
-    import subprocess
-    import sys
 
-    repo = Path(__file__).resolve().parents[2]
+    from ..cli_runner import run_in_process
+
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("PHOTOSEARCH_")},
            "PHOTOSEARCH_HOME": str(tmp_path / "data"), "PHOTOSEARCH_OFFLINE": "1"}  # fmt: skip
 
     def run(*args):
-        result = subprocess.run([sys.executable, str(repo / "manage.py"), *args], env=env,
-                                capture_output=True, text=True, timeout=300)  # fmt: skip
+        result = run_in_process(args, env)  # as `python manage.py ...` would
         assert result.returncode == 0, result.stderr
         return result.stdout
 

@@ -3,6 +3,7 @@ read-only database, and kill -9 at random moments."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -152,6 +153,15 @@ def make_tree(root: Path, count: int) -> None:
         (folder / f"{number:04d}.jpg").write_bytes(COFFEE + number.to_bytes(4, "big"))
 
 
+def photos_in(database: Path) -> int:
+    """The photos committed so far by another process; -1 before its database has a table."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+            return db.execute("SELECT count(*) FROM photos").fetchone()[0]
+    except sqlite3.Error:
+        return -1
+
+
 def kill_and_resume(run_cli, root: Path, count: int, rng: random.Random) -> None:
     process = subprocess.Popen(
         [sys.executable, str(REPO / "manage.py"), "index", str(root), "--batch-size", "8"],
@@ -159,7 +169,12 @@ def kill_and_resume(run_cli, root: Path, count: int, rng: random.Random) -> None
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    time.sleep(rng.uniform(0.5, 7.0))  # start-up, scanning, embedding or committing
+    committed = rng.randrange(count)  # 0: once the database exists (scanning, embedding...)
+    database = Path(run_cli.env["PHOTOSEARCH_HOME"]) / "photosearch.db"
+    deadline = time.monotonic() + 120
+    while process.poll() is None and photos_in(database) < committed:
+        assert time.monotonic() < deadline, f"{committed} photos were never committed"
+        time.sleep(0.02)
     process.kill()
     process.wait()
     summary = json.loads(run_cli("index", str(root), "--json").stdout)

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
+from photosearch.config import Config
 from photosearch.errors import ConfigError
 from photosearch.library import PhotoLibrary
 from photosearch.model.embedder import QUERY_CACHE_SIZE, Embedder
@@ -34,8 +37,19 @@ def pixels(tiny_embedder) -> torch.Tensor:
     return torch.stack([tiny_embedder.preprocess(Image.open(p).convert("RGB")) for p in paths])
 
 
+@pytest.fixture(scope="module")
+def onnx_files(tiny_embedder, tmp_path_factory) -> Path:
+    """The tiny model's ONNX files, fp32 and int8, exported once for the tests that are not
+    about exporting them: an export costs seconds."""
+    folder = tmp_path_factory.mktemp("onnx")
+    config = Config.load(environ={}, data_dir=folder, runtime="onnx", precision="int8")
+    select_engines(tiny_embedder.loaded, config, "cpu")
+    return config.models_dir / "onnx"
+
+
 @pytest.fixture
-def runtime_config(config):
+def runtime_config(config, onnx_files):
+    shutil.copytree(onnx_files, config.models_dir / "onnx")
     return dataclasses.replace(config, runtime="auto", precision="auto")
 
 
@@ -109,8 +123,8 @@ def test_the_fastest_close_enough_choice_wins(runtime_config, tiny_embedder, mon
     assert chosen.image.choice.cosine == 0.9  # every choice fell short: honour the fastest
 
 
-def test_onnx_files_are_cached_and_rebuilt_when_broken_or_stale(runtime_config, tiny_embedder):
-    config = dataclasses.replace(runtime_config, runtime="onnx", precision="fp32")
+def test_onnx_files_are_cached_and_rebuilt_when_broken_or_stale(config, tiny_embedder):
+    config = dataclasses.replace(config, runtime="onnx", precision="fp32")  # none exported yet
     select_engines(tiny_embedder.loaded, config, "cpu")
     files = sorted((config.models_dir / "onnx").rglob("*.onnx"))
     assert [f.name for f in files] == ["image-fp32-v1.onnx", "text-fp32-v1.onnx"]

@@ -14,9 +14,8 @@ pytestmark = pytest.mark.both_databases
 
 
 @pytest.fixture
-def indexed(library, photo_tree):
-    library.index([photo_tree])
-    return library
+def indexed(indexed_library):
+    return indexed_library
 
 
 def test_indexed_photo_as_query_ranks_itself_first(indexed, photo_tree):

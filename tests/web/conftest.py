@@ -9,11 +9,10 @@ from photosearch.web import create_app
 
 
 @pytest.fixture
-def web_library(config, tiny_embedder, photo_tree):
+def web_library(indexed_config, tiny_embedder):
     """An indexed library whose cutoffs are off: the tiny random model's scores are small."""
-    open_config = dataclasses.replace(config, min_score=-1.0, min_score_photo=-1.0)
+    open_config = dataclasses.replace(indexed_config, min_score=-1.0, min_score_photo=-1.0)
     library = PhotoLibrary(open_config, embedder=tiny_embedder)
-    library.index([photo_tree])
     yield library
     library.close()
 

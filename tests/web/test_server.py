@@ -11,8 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from photosearch.library import PhotoLibrary
-
 from ..serving import running_server, server_env
 
 UNIT = """\
@@ -34,11 +32,8 @@ WantedBy=multi-user.target
 
 
 @pytest.fixture
-def indexed(config, tiny_embedder, photo_tree):
-    library = PhotoLibrary(config, embedder=tiny_embedder)
-    library.index([photo_tree])
-    library.close()
-    return config.data_dir
+def indexed(indexed_config):
+    return indexed_config.data_dir
 
 
 def get(url: str) -> tuple[int, str, dict]:
