@@ -70,7 +70,7 @@ def models(library: PhotoLibrary, as_json):
         where = row["location"] if row["available"] else "not found locally"
         click.echo(f"{mark} {row['name']:<11} {row['description']}")
         click.echo(f"  {'':<11} {row['arch']} / {row['weights']}: {where}")
-    click.echo("Also: any open_clip ARCH:TAG or ARCH:/path/to/checkpoint (see README).")
+    click.echo("Also: any open_clip ARCH:TAG or ARCH:/path/to/checkpoint (see docs/models.md).")
 
 
 @click.command()
