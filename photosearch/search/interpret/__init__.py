@@ -16,8 +16,8 @@ from datetime import date
 from ..terms import Query
 from .lexicon import lexicon
 from .reader import Recogniser, read
-from .recognisers.dates import Dates, relative_parser
-from .recognisers.places import PlaceMatcher, Places
+from .recognisers.dates import DateRecogniser, relative_parser
+from .recognisers.places import PlaceMatcher, PlaceRecogniser
 from .results import DateSpan, Found, Interpretation, Understood, When
 from .tagger import TAGGER
 
@@ -38,7 +38,7 @@ __all__ = [
 
 def search_recognisers(places: PlaceMatcher | None, today: date) -> list[Recogniser]:
     """The recognisers of a search, in the order they are asked: on a tie, a date wins."""
-    return [Dates(today), Places(places)]
+    return [DateRecogniser(today), PlaceRecogniser(places)]
 
 
 def interpret(

@@ -39,7 +39,7 @@ _ISO_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 _DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th|er)?")
 
 
-class Dates:
+class DateRecogniser:
     """Finds at most one date in a query, relative to `today`."""
 
     kind = "when"

@@ -26,7 +26,7 @@ class PlaceMatcher(Protocol):
         name (it stands for quoted words, operators and punctuation)."""
 
 
-class Places:
+class PlaceRecogniser:
     """Finds at most one place in a query: none without a matcher."""
 
     kind = "place"
