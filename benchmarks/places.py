@@ -1,7 +1,7 @@
 """(k) Places: naming a photo's GPS position at index time, against the rest of indexing that
 photo (benchmark (b)'s default rate on this machine, measured in the same run when (b) ran,
-else the figure in docs/performance.md); and naming the places of 100,000 photos of a library indexed
-before places existed, from their stored coordinates alone."""
+else the figure in docs/performance.md); and naming the places of 100,000 photos of a library
+indexed before places existed, from their stored coordinates alone."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from photosearch.store.schema import PhotoRow
 from .common import Row, config_for, timed
 from .search import CITIES, build_store
 
-INDEXING_MS_PER_PHOTO = 1000 / 34.9  # benchmark (b), default runtime, this machine (docs/performance.md)
+# benchmark (b), default runtime, this machine (docs/performance.md)
+INDEXING_MS_PER_PHOTO = 1000 / 34.9
 
 
 def run(quick: bool, work: Path) -> list[Row]:
