@@ -102,7 +102,7 @@ class _Vocabulary:
             START,
             END,
         ]
-        self.ids = {token: index for index, token in enumerate(tokens)}
+        self.ids = dict(zip(tokens, range(len(tokens)), strict=True))
         self.words = regex.compile(WORD, regex.IGNORECASE)
         self.word_ids = functools.lru_cache(maxsize=1 << 16)(self._word_ids)
 

@@ -116,7 +116,7 @@ def open_clip():
     return open_clip
 
 
-@pytest.mark.parametrize("context_length", [77, 16])  # ViT-B-32 and the tiny test model
+@pytest.mark.parametrize("context_length", [77, 16])  # ViT-B-32; the synthetic test architecture
 def test_rows_are_open_clips(open_clip, context_length):
     theirs = open_clip.get_tokenizer("ViT-B-32", context_length=context_length)(TEXTS).numpy()
     ours = ClipTokenizer(context_length)(TEXTS)
