@@ -66,13 +66,15 @@ def index(library: PhotoLibrary, folders, as_json, **rereads):
 def watch(library: PhotoLibrary, folders):
     """Index folders, then keep the index live as files change, until Ctrl-C."""
     from ..indexing.watcher import Watcher
+    from ..web import answering_searches
 
     print_update(library.index(list(folders)))
     watcher = Watcher(library, list(folders), on_update=print_update).start()
     how = "by polling (watch limit reached)" if watcher.polling else "for changes"
     click.echo(f"Watching {', '.join(map(str, folders))} {how}. Stop with Ctrl-C.")
     try:
-        while True:
-            time.sleep(3600)
+        with answering_searches(library):  # `search` in a terminal asks this process
+            while True:
+                time.sleep(3600)
     finally:
         watcher.stop()

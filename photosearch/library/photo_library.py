@@ -47,6 +47,20 @@ class SearchResult:
     sort: str
     written: tuple[str, ...] = ()  # phrases to be found written in the photos, as typed
 
+    def to_dict(self) -> dict:
+        """The one JSON shape of an answer (the API adds the request and URLs): what the CLI
+        prints, whether this process searched or a running server did."""
+        return {
+            "interpretation": self.interpretation.to_dict() if self.interpretation else None,
+            "written": list(self.written),
+            "place": self.place.label if self.place else None,
+            "filters": self.filters.asked(),
+            "filters_active": self.filters.active,
+            "min_score": self.min_score,
+            "sort": self.sort,
+            "results": [hit.to_dict() for hit in self.hits],
+        }
+
 
 @dataclass(frozen=True)
 class RebuiltIndex:
@@ -177,7 +191,7 @@ class PhotoLibrary:
         if self._model is None and self._embedder is None:
             spec = parse_model(self.config.model, self.config, check=False)  # loading checks
             if spec.checkpoint is None or spec.checkpoint.is_file():
-                key = identity_key(spec)
+                key = identity_key(spec, self.config)
                 self._model = next((m for m in self.store.models() if m.key == key), None)
         return self.model
 
@@ -193,11 +207,23 @@ class PhotoLibrary:
 
     @property
     def searcher(self) -> Searcher:
+        """Searches with the model loaded when something has loaded it; else texts go through
+        the query kit (its text tower alone, no torch) when this machine has one, and the
+        model is loaded on first need (a photo to embed, or no kit)."""
         if self._searcher is None:
+            from ..model.lazy_embedder import LazyEmbedder
             from ..search.searcher import Searcher
 
-            self._searcher = Searcher(self.store, self.embedder, self.model, self.config)
+            model = self.known_model()
+            embedder = self._embedder or LazyEmbedder(lambda: self.embedder)
+            texts = None if self._embedder else self._query_encoder(model.key)
+            self._searcher = Searcher(self.store, embedder, model, self.config, texts)
         return self._searcher
+
+    def _query_encoder(self, model_key: str):
+        from ..model.runtime.query_encoder import load_query_encoder
+
+        return load_query_encoder(self.config, model_key)
 
     def name_places(self) -> int:
         """Name the places of photos with GPS that the current gazetteer has not named (a
@@ -217,7 +243,8 @@ class PhotoLibrary:
         from ..search.known_places import KnownPlaces
 
         self.name_places()
-        key = (self.model.id, self.store.model(self.model.id).vectors_version)
+        model = self.known_model()
+        key = (model.id, self.store.model(model.id).vectors_version)
         with self._places_lock:
             if self._places is None or self._places[0] != key:
                 rows = self.store.places()

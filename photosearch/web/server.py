@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 
 log = logging.getLogger("photosearch.requests")
@@ -51,8 +52,46 @@ class RequestLog:
             )
 
 
-def run_production(app, host: str, port: int, threads: int) -> None:
-    """Serve until interrupted, with `threads` requests at a time."""
-    from waitress import serve
+class Server:
+    """waitress (threads, no debugger, cross-platform) bound to an address; `port` is the one
+    it got (ask for 0 to get a free one). Runs on the caller's thread or its own, and stops
+    cleanly: its worker threads joined, its sockets closed, nothing left to print a trace."""
 
-    serve(RequestLog(app), host=host, port=port, threads=threads, ident="photosearch")
+    def __init__(self, app, host: str, port: int, threads: int):
+        from waitress import create_server
+
+        self._server = create_server(
+            RequestLog(app), host=host, port=port, threads=threads, ident="photosearch"
+        )
+        # The first address it listens on (a server of several lists them, ports as text).
+        listening = getattr(self._server, "effective_listen", None)
+        server = self._server
+        host, port = (
+            listening[0][:2] if listening else (server.effective_host, server.effective_port)
+        )
+        self.host, self.port = host, int(port)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def loopback_url(self) -> str:
+        """Where a process of this machine reaches it (a wildcard address by its loopback)."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self.host, self.host)
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    def serve(self) -> None:
+        """Serve on this thread until interrupted or stopped."""
+        try:
+            self._server.run()
+        finally:
+            self.stop()
+
+    def start(self) -> Server:
+        """Serve on a thread of its own."""
+        self._thread = threading.Thread(target=self._server.run, name="web-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.close()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
