@@ -71,9 +71,9 @@ def watch(library: PhotoLibrary, folders):
     print_update(library.index(list(folders)))
     watcher = Watcher(library, list(folders), on_update=print_update).start()
     how = "by polling (watch limit reached)" if watcher.polling else "for changes"
-    click.echo(f"Watching {', '.join(map(str, folders))} {how}. Stop with Ctrl-C.")
     try:
         with answering_searches(library):  # `search` in a terminal asks this process
+            click.echo(f"Watching {', '.join(map(str, folders))} {how}. Stop with Ctrl-C.")
             while True:
                 time.sleep(3600)
     finally:

@@ -34,6 +34,7 @@ def create_app(config: Config, library: PhotoLibrary | None = None) -> Flask:
         else secrets.token_hex(32)
     )
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024  # uploads of a query photo
+    app.json.sort_keys = False  # a hit reads rank and score first, as `search --json` prints it
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     auth.install(app)

@@ -93,7 +93,7 @@ def load_query_encoder(config: Config, model_key: str) -> QueryEncoder | None:
     try:
         if kit.get("format") != KIT_FORMAT or kit.get("model") != model_key:
             return None
-        if source_stamp(Path(kit["source"])) != kit["source_stamp"]:
+        if source_stamp(config.models_dir / kit["source"]) != kit["source_stamp"]:
             return None  # the model was exported again since: its kit is rebuilt on next load
         graph = kit_dir(config, model_key) / kit["graph"]
         tokenizer = _tokenizer(kit["tokenizer"], config)

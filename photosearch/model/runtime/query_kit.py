@@ -48,14 +48,14 @@ def _ensure(loaded, text_engine, config: Config) -> None:
         return  # the text tower was never exported here: nothing to optimise
     path = kit_file(config, key)
     stamp = source_stamp(source)
-    if _current(path, key, source, stamp):
+    if _current(path, key, source.relative_to(config.models_dir), stamp):
         return
     graph = f"text-{precision}-{machine_fingerprint()}.onnx"
     _optimise(source, kit_dir(config, key), graph)
     kit = {
         "format": KIT_FORMAT,
         "model": key,
-        "source": str(source),
+        "source": str(source.relative_to(config.models_dir)),
         "source_stamp": stamp,
         "graph": graph,
         "tokenizer": {"kind": "clip-bpe", "context_length": tokenizer.context_length},
