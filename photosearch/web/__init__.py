@@ -50,8 +50,8 @@ def warm_up(library: PhotoLibrary) -> None:
     language data now, so the first query does not wait for them."""
     from ..search.interpret import warm_up as warm_up_interpreter
 
+    library.embedder.embed_texts(["warm up"])  # first: the searcher then encodes with it
     library.searcher.index  # noqa: B018 - the property loads (or rebuilds) the FAISS index
-    library.embedder.embed_texts(["warm up"])
     library.known_places()  # names the places of a library indexed before, once
     warm_up_interpreter()
 
