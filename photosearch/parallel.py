@@ -97,8 +97,10 @@ def _finished_in_time(future: Future, timeout: float) -> bool:
             started = getattr(future, "started_at", None)
             if started is not None and time.monotonic() - started > timeout:
                 return False
-        except BaseException:  # noqa: BLE001 - re-raised by the caller's future.result()
-            return True
+        except BaseException:
+            if future.done():
+                return True  # the item's own error, raised again by the caller's result()
+            raise  # Ctrl-C while waiting: the run stops, however long the item would take
 
 
 _END = object()

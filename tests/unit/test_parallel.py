@@ -1,13 +1,15 @@
-"""running_ahead: a producer on its own thread, a bounded number of items ahead."""
+"""running_ahead: a producer on its own thread, a bounded number of items ahead; bounded_map:
+Ctrl-C while it waits for an item."""
 
 from __future__ import annotations
 
+import _thread
 import threading
 import time
 
 import pytest
 
-from photosearch.parallel import running_ahead
+from photosearch.parallel import WorkerPool, bounded_map, running_ahead
 
 
 def test_items_in_order_produced_on_another_thread():
@@ -82,3 +84,20 @@ def test_a_consumer_error_stops_the_producer():
         for _ in items:
             raise ValueError("the store is full")
     assert closed.is_set()
+
+
+def test_ctrl_c_stops_a_bounded_map_waiting_for_an_item_that_never_ends():
+    started, never = threading.Event(), threading.Event()
+
+    def stuck(item):  # a read that never returns: a stalled network drive
+        started.set()
+        never.wait(timeout=30)  # (were Ctrl-C swallowed, the map would end here)
+
+    def interrupt():
+        started.wait()
+        _thread.interrupt_main()  # what Ctrl-C does to the main thread
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    with WorkerPool(1) as pool, pytest.raises(KeyboardInterrupt):
+        list(bounded_map(pool, stuck, [1], timeout=600))
+    never.set()
