@@ -15,6 +15,8 @@ class Progress:
 def time_left(left: int, rate: float) -> str:
     """How long `left` more will take at `rate` a second, in words; before there is a rate
     (nothing done yet), that it is being measured."""
+    if left <= 0:
+        return "done"
     if rate <= 0:
         return "time left: measuring"
     seconds = round(left / rate)

@@ -33,6 +33,7 @@ def test_time_left_in_words():
     assert time_left(100, 4) == "under a minute left"
     assert time_left(600, 2) == "about 5 min left"
     assert time_left(12_326, 2.4) == "about 1 h 26 min left"
+    assert time_left(0, 2.4) == "done"
 
 
 def test_searchable_while_the_text_pass_reads_and_ctrl_c_keeps_what_is_done(run_cli, tmp_path):
@@ -149,4 +150,4 @@ def test_searchable_before_the_passes_read_and_their_time_left_as_they_go(
     assert moment.plan.to_read(brightness) == 4  # a copy shares its content's reading
     assert progress.notes[0] == "time left: measuring"
     assert len(progress.notes) == 3  # and one a batch of two, at the rate so far
-    assert all(note.endswith(" left") for note in progress.notes[1:])
+    assert progress.notes[1].endswith(" left") and progress.notes[2] == "done"
