@@ -1,5 +1,5 @@
 """running_ahead: a producer on its own thread, a bounded number of items ahead; bounded_map:
-Ctrl-C while it waits for an item."""
+Ctrl-C while it waits for an item; a WorkerPool left on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -101,3 +101,21 @@ def test_ctrl_c_stops_a_bounded_map_waiting_for_an_item_that_never_ends():
     with WorkerPool(1) as pool, pytest.raises(KeyboardInterrupt):
         list(bounded_map(pool, stuck, [1], timeout=600))
     never.set()
+
+
+def test_a_pool_left_on_ctrl_c_drops_the_queued_items_and_lets_the_running_one_end():
+    started, release = threading.Event(), threading.Event()
+
+    def work(item):
+        if item == "running":
+            started.set()
+            release.wait(timeout=30)  # (were the queued item kept, it would still run here)
+        return item
+
+    with pytest.raises(KeyboardInterrupt), WorkerPool(1) as pool:
+        running = pool.submit(work, "running")
+        queued = pool.submit(work, "queued")
+        queued.add_done_callback(lambda _: release.set())  # ends the running one once dropped
+        started.wait()
+        raise KeyboardInterrupt
+    assert queued.cancelled() and running.done() and running.result() == "running"
