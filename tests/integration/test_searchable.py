@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from photosearch.indexing.passes.text import TextPass
 from photosearch.progress import Progress, time_left
 
 from ..brightness_pass import BrightnessPass, measured_folder, registered
@@ -25,7 +26,6 @@ from ..conftest import REPO
 from ..text_photos import write_photos
 
 NO_MODEL = {"PHOTOSEARCH_MODEL": ""}  # as if nothing were configured: the library's model
-BATCH = 16  # the text pass's: the photos it commits together
 
 
 def test_time_left_in_words():
@@ -71,7 +71,8 @@ def test_searchable_while_the_text_pass_reads_and_ctrl_c_keeps_what_is_done(run_
             "Ctrl-C stops the run and keeps what is done; the next index goes on from there.\n",
         ]
         database = Path(run_cli.env["PHOTOSEARCH_HOME"]) / "photosearch.db"
-        wait_for_texts(database, BATCH, indexer)
+        assert TextPass.batch == 16  # the photos whose readings it commits together
+        wait_for_texts(database, TextPass.batch, indexer)
 
         hits = json.loads(run_cli("search", "a cat", "--limit", "50", "--json", env=env).stdout)
         assert len(hits) == 21  # by picture, with the model the running index uses
