@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +25,7 @@ from .status import decoding_status, presets, status_report
 
 if TYPE_CHECKING:  # the model's modules import torch: only the commands that use it load them
     from ..consistency import CheckReport
+    from ..indexing.indexer import Searchable
     from ..indexing.stage import Stage
     from ..indexing.summary import IndexSummary
     from ..model.embedder import Embedder
@@ -169,10 +170,12 @@ class PhotoLibrary:
         wait: float = 0.0,
         scopes: set[str] | None = None,
         reread: frozenset[str] = frozenset(),
+        on_searchable: Callable[[Searchable], None] | None = None,
     ) -> IndexSummary:
         """Index folders (or just the scopes below them); refuses (DataDirBusy) while another
         process writes, after waiting `wait` seconds for it. The content passes named in
-        reread read again what an older version of theirs read (or failed to read)."""
+        reread read again what an older version of theirs read (or failed to read).
+        on_searchable is told when every photo can be searched, before the passes read."""
         from ..indexing.indexer import Indexer
         from ..model.lazy_embedder import LazyEmbedder
 
@@ -181,9 +184,14 @@ class PhotoLibrary:
             embedder = self._embedder or LazyEmbedder(lambda: self.embedder)
             indexer = Indexer(self.store, embedder, model, self.config, self.cluster)
             self.name_places()  # a library indexed before places were: from its coordinates
-            summary = indexer.run(roots, progress, scopes, reread)
-            self.store.mark_indexed(model.id, canonical_name(self.config))
-            return summary
+
+            def searchable(moment: Searchable) -> None:
+                # From now on, a search with no model named uses this run's model.
+                self.store.mark_indexed(model.id, canonical_name(self.config))
+                if on_searchable is not None:
+                    on_searchable(moment)
+
+            return indexer.run(roots, progress, scopes, reread, searchable)
 
     def known_model(self) -> ModelInfo:
         """The configured model's row, found by its identity without loading the model when
