@@ -28,15 +28,18 @@ class KeptActors:
         pending = iter(batches)
         busy = [0] * len(self.actors)
         waiting: dict[Any, int] = {}  # a call's answer to come, and the actor it went to
-        while True:
+
+        def hand_out() -> None:
             for number, actor in enumerate(self.actors):
                 while busy[number] < self.calls and (arguments := next(pending, None)):
                     waiting[getattr(actor, method).remote(*arguments)] = number
                     busy[number] += 1
-            if not waiting:
-                return
+
+        hand_out()
+        while waiting:
             (done,), _ = self.ray.wait(list(waiting), num_returns=1)
             busy[waiting.pop(done)] -= 1
+            hand_out()  # the freed actor's next batch first: it works while this one is used
             yield self.ray.get(done)
 
     def close(self) -> None:
