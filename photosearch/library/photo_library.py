@@ -26,7 +26,7 @@ from .status import decoding_status, presets, status_report
 if TYPE_CHECKING:  # the model's modules import torch: only the commands that use it load them
     from ..consistency import CheckReport
     from ..indexing.indexer import Searchable
-    from ..indexing.stage import Stage
+    from ..indexing.ray_stage import RayStage
     from ..indexing.summary import IndexSummary
     from ..model.embedder import Embedder
     from ..search.interpret import Interpretation
@@ -86,7 +86,7 @@ class PhotoLibrary:
         self._embedder: Embedder | None = embedder
         self._model: ModelInfo | None = None
         self._searcher: Searcher | None = None
-        self._cluster: Stage | None = None
+        self._cluster: RayStage | None = None
         self._places_lock = threading.Lock()
         self._places: tuple[tuple, KnownPlaces | None] | None = None  # (key, places)
         self._places_named = False  # this process has named the places of every GPS photo
@@ -204,9 +204,10 @@ class PhotoLibrary:
         return self.model
 
     @property
-    def cluster(self) -> Stage | None:
-        """With ray_address set, the stage that embeds on the Ray cluster: joined once, used
-        by every index run of this library (a watch makes many)."""
+    def cluster(self) -> RayStage | None:
+        """With ray_address set, the stage that embeds on the Ray cluster: joined once, and its
+        actors with their models kept for every index run of this library (a watch makes
+        many) until the library is closed."""
         if self.config.ray_address and self._cluster is None:
             from ..indexing.ray_stage import RayStage
 
@@ -405,6 +406,9 @@ class PhotoLibrary:
         return presets(self.config)
 
     def close(self) -> None:
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
         if self._store is not None:
             self._store.close()
 
