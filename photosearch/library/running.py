@@ -51,10 +51,12 @@ def announced(config: Config, url: str, token: str, model_key: str, kind: str) -
     server = Server(
         os.getpid(), url, token, _digest(config), model_key, bool(config.model_source), kind
     )
-    folder = config.data_dir / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{server.pid}-{kind}.json"
-    _write_private(path, json.dumps(asdict(server)))
+    path = config.data_dir / FOLDER / f"{server.pid}-{kind}.json"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_private(path, json.dumps(asdict(server)))
+    except OSError as exc:  # a read-only data dir: searches from the terminal load the model
+        log.warning("Searches from the terminal cannot find this %s: %s", kind, exc)
     try:
         yield server
     finally:
