@@ -6,7 +6,12 @@ they are held, and the hash, the decode and every content pass share that one re
 file (a multi-GB TIFF, PSB or scan) is never held: it is hashed as it streams past in chunks,
 and each reader opens it again by its path and reads only what it needs (Pillow and LibRaw read
 the header, then the pixels they decode). That costs a second read of a few large files, rather
-than gigabytes outside the budget while eight workers hold eight of them."""
+than gigabytes outside the budget while eight workers hold eight of them.
+
+A held file's reservation waits its turn like a decode's; the decode that follows is asked for
+by a thread that already holds bytes, so it is not queued behind the others, which may be
+waiting for it (budget.py). The files held are small beside the budget: eight of them at most
+a quarter of it."""
 
 from __future__ import annotations
 
