@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 
 log = logging.getLogger("photosearch.requests")
@@ -51,8 +52,51 @@ class RequestLog:
             )
 
 
+class RunningServer:
+    """A waitress server answering on a thread of its own until `stop`."""
+
+    def __init__(self, app, host: str, port: int, threads: int):
+        from waitress import create_server
+        from waitress.trigger import trigger
+
+        self._sockets: dict = {}  # waitress's socket map: the listeners, clients and triggers
+        self._server = create_server(
+            RequestLog(app), map=self._sockets, host=host, port=port, threads=threads,
+            ident="photosearch",
+        )  # fmt: skip
+        self._wake = trigger(self._sockets)  # runs a function on the loop's own thread
+        # One listening socket, or several where the host names more than one address.
+        listening = getattr(self._server, "effective_listen", None)
+        self.port = listening[0][1] if listening else self._server.effective_port
+        self._loop = threading.Thread(target=self._server.run, name="waitress", daemon=True)
+        self._loop.start()
+
+    def wait(self) -> None:
+        """Until the server stops (or Ctrl-C)."""
+        self._loop.join()
+
+    def stop(self) -> None:
+        """Let the requests in hand finish, then close every socket from the loop's own thread:
+        closed from another, the loop would still be polling them and fail with tracebacks."""
+        from waitress.wasyncore import close_all
+
+        self._server.task_dispatcher.shutdown()
+        self._wake.pull_trigger(lambda: close_all(self._sockets))
+        self._loop.join()
+
+
+def start_server(app, host: str, port: int, threads: int) -> RunningServer:
+    """The production server, answering `threads` requests at a time on `port` (0: a free one,
+    then `.port`) until `.stop()`."""
+    return RunningServer(app, host, port, threads)
+
+
 def run_production(app, host: str, port: int, threads: int) -> None:
     """Serve until interrupted, with `threads` requests at a time."""
-    from waitress import serve
-
-    serve(RequestLog(app), host=host, port=port, threads=threads, ident="photosearch")
+    server = start_server(app, host, port, threads)
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        pass  # Ctrl-C: the way to stop it
+    finally:
+        server.stop()
