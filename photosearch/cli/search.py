@@ -95,7 +95,7 @@ def _example(library: PhotoLibrary, like: str | None) -> dict:
         return {"like": photo.id}
     path = Path(like).expanduser()
     try:
-        return {"upload": path.read_bytes()}
+        return {"upload": path.read_bytes(), "upload_name": str(path)}
     except OSError as exc:
         raise QueryError(f"Cannot read the query photo {path}: {exc.strerror or exc}.") from None
 

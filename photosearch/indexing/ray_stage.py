@@ -125,7 +125,9 @@ class RayStage:
                 answered.update(result.number for result in fresh)
                 yield fresh
         except self.ray.exceptions.RayError as exc:
-            raise ClusterError(f"The Ray cluster could not {doing}: {_reason(exc)}") from None
+            raise ClusterError(
+                f"The Ray cluster could not {doing}: {_reason(exc).rstrip('.')}."
+            ) from None
 
     def _actors(self) -> dict:
         """One actor per GPU where the cluster has GPUs; else one per node, with the cores of

@@ -30,6 +30,7 @@ class SearchRequest:
     text: str | None = None
     like: int | None = None
     upload: bytes | None = None
+    upload_name: str = ""  # the uploaded file's path or name, where it has one
     limit: int = 40
     offset: int = 0
     min_score: float | None = None  # None: the configured default for the kind of query
@@ -161,7 +162,12 @@ def parse_filters(args: Mapping | Asked) -> Filters:
     )
 
 
-def parse_search(args: Mapping | Asked, upload: bytes | None = None, like: int | None = None):
+def parse_search(
+    args: Mapping | Asked,
+    upload: bytes | None = None,
+    like: int | None = None,
+    upload_name: str = "",
+):
     """A SearchRequest from the fields asked (the web's parameters, or an Asked naming them
     as a command line does); BadParameter for bad values, naming the field as asked."""
     asked = _asked(args)
@@ -186,6 +192,7 @@ def parse_search(args: Mapping | Asked, upload: bytes | None = None, like: int |
         text=text,
         like=like,
         upload=upload,
+        upload_name=upload_name,
         limit=_integer(asked, "limit", 40, 1, MAX_LIMIT),
         offset=_integer(asked, "offset", 0, 0, MAX_OFFSET),
         min_score=number(asked, "min_score", None, -1.0, 1.0),
