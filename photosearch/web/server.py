@@ -76,8 +76,9 @@ class RunningServer:
         self._loop.join()
 
     def stop(self) -> None:
-        """Let the requests in hand finish, then close every socket from the loop's own thread:
-        closed from another, the loop would still be polling them and fail with tracebacks."""
+        """Wait for the requests being handled (waitress gives them 5 s), then close every
+        socket from the loop's own thread: closed from another, the loop would still be polling
+        them and fail with tracebacks."""
         from waitress.wasyncore import close_all
 
         self._server.task_dispatcher.shutdown()
