@@ -93,11 +93,14 @@ def start_server(app, host: str, port: int, threads: int) -> RunningServer:
 
 
 def run_production(app, host: str, port: int, threads: int) -> None:
-    """Serve until interrupted, with `threads` requests at a time."""
-    server = start_server(app, host, port, threads)
+    """Serve until interrupted, with `threads` requests at a time. Ctrl-C is the way to stop
+    it, at any moment: quietly, with exit status 0."""
+    server = None
     try:
+        server = start_server(app, host, port, threads)
         server.wait()
     except KeyboardInterrupt:
-        pass  # Ctrl-C: the way to stop it
+        pass
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
