@@ -23,6 +23,7 @@ from . import (
     places,
     reindex,
     search,
+    terminal,
     text_search,
 )
 
@@ -39,6 +40,7 @@ SUITES = {
     "ocr": ocr.run,
     "text": text_search.run,
     "decoding": decoding.run,
+    "terminal": terminal.run,
 }
 
 

@@ -153,13 +153,13 @@ def concurrent_clients(app, query_sets: dict[str, list[str]], clients: int) -> d
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from photosearch.web.server import start_server
+    from photosearch.web.server import Server
 
     from .http_clients import run_clients
 
     # As many clients as threads: a request waits in the queue now and then, by design.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    server = start_server(app, "127.0.0.1", 0, threads=8)
+    server = Server(app, "127.0.0.1", 0, threads=8).start()
     base = f"http://127.0.0.1:{server.port}/api/search"
     results = {}
     spawn = multiprocessing.get_context("spawn")

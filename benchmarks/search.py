@@ -50,12 +50,15 @@ CITIES = [
 ]
 
 
-def build_store(directory: Path, count: int):
+def build_store(
+    directory: Path, count: int, model: str = "ViT-B-32:/nowhere.pt", key: str = "ViT-B-32:bench"
+):
     """A real database with `count` photos and their vectors (1% of them PNG, the rest JPEG),
-    taken over fifteen years near two dozen cities (their places not named yet)."""
-    config = config_for(directory, "ViT-B-32:/nowhere.pt")
+    taken over fifteen years near two dozen cities (their places not named yet), for the
+    model `key` (a model of that name, indexed last)."""
+    config = config_for(directory, model)
     store = Store(config)
-    model = store.ensure_model("ViT-B-32:bench", "ViT-B-32", None, "0" * 64, DIM)
+    model = store.ensure_model(key, "ViT-B-32", None, "0" * 64, DIM)
     if store.counts(model.id)["vectors"] == count:
         return config, store, store.model(model.id)
     stamp = datetime(2024, 1, 1)
@@ -89,6 +92,7 @@ def build_store(directory: Path, count: int):
             )
     with store.writer() as writer:
         writer.vectors_changed(model.id)
+    store.mark_indexed(model.id, config.model)
     return config, store, store.model(model.id)
 
 

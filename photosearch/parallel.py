@@ -11,7 +11,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import wait as futures_wait
 from contextlib import contextmanager
+
+WIND_DOWN_SECONDS = 10  # how long a pool left on an error waits for the items it is running
 
 
 class WorkerPool:
@@ -20,6 +23,7 @@ class WorkerPool:
 
     def __init__(self, workers: int):
         self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._unfinished: set[Future] = set()
         self._workers = 0
         for _ in range(max(1, workers)):
             self.add_worker()
@@ -31,6 +35,8 @@ class WorkerPool:
     def submit(self, function: Callable, item) -> Future:
         future: Future = Future()
         future.started_at = None
+        self._unfinished.add(future)
+        future.add_done_callback(self._unfinished.discard)
         self._tasks.put((future, function, item))
         return future
 
@@ -49,10 +55,21 @@ class WorkerPool:
         for _ in range(self._workers):
             self._tasks.put(None)
 
+    def wind_down(self, grace: float = WIND_DOWN_SECONDS) -> None:
+        """Drop the items not started and give those running `grace` seconds to end: a daemon
+        thread still inside a native library (an ONNX Runtime session) as the interpreter
+        exits aborts the process ("terminate called without an active exception")."""
+        unfinished = list(self._unfinished)
+        for future in unfinished:
+            future.cancel()
+        futures_wait(unfinished, timeout=grace)
+
     def __enter__(self) -> WorkerPool:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is not None:  # Ctrl-C, or an error: the rest of the work is not wanted
+            self.wind_down()
         self.close()
 
 
@@ -97,8 +114,10 @@ def _finished_in_time(future: Future, timeout: float) -> bool:
             started = getattr(future, "started_at", None)
             if started is not None and time.monotonic() - started > timeout:
                 return False
-        except BaseException:  # noqa: BLE001 - re-raised by the caller's future.result()
-            return True
+        except BaseException:
+            if future.done():
+                return True  # the item's own error, raised again by the caller's result()
+            raise  # Ctrl-C while waiting: the run stops, however long the item would take
 
 
 _END = object()

@@ -4,34 +4,47 @@ and printing what it answers. `main` is the entry point (the console script, man
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
 from ..errors import PhotosearchError
-from . import audit, index, maintenance, search, serve, status, training
+
+# Each command's module, imported when the command runs (or --help lists them all): a search
+# does not pay for importing what training or the audit need.
+COMMANDS = {
+    "index": "index:index",
+    "watch": "index:watch",
+    "search": "search:search",
+    "status": "status:status",
+    "models": "status:models",
+    "errors": "status:errors",
+    "serve": "serve:serve",
+    "check": "maintenance:check",
+    "rebuild-index": "maintenance:rebuild_index",
+    "finetune-negclip": "training:finetune_negclip",
+    "audit-compositionality": "audit:audit_compositionality",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The commands of COMMANDS, each imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="photosearch")
 def cli():
     """photosearch: find your photos by describing them."""
-
-
-for command in (
-    index.index,
-    index.watch,
-    search.search,
-    status.status,
-    status.models,
-    status.errors,
-    serve.serve,
-    maintenance.check,
-    maintenance.rebuild_index,
-    training.finetune_negclip,
-    audit.audit_compositionality,
-):
-    cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:

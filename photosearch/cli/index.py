@@ -12,7 +12,7 @@ import click
 from ..indexing import passes
 from ..library import PhotoLibrary
 from .options import RAY_OPTION, common_options, pass_options, reread_options
-from .progress import TqdmProgress, print_update
+from .progress import TqdmProgress, print_update, say_searchable
 
 
 @click.command()
@@ -28,7 +28,8 @@ def index(library: PhotoLibrary, folders, as_json, **rereads):
     """Index photo folders, then read the text in them; later runs only read what changed."""
     progress = TqdmProgress() if sys.stdout.isatty() and not as_json else None
     reread = frozenset(flag.removeprefix("reread_") for flag, asked in rereads.items() if asked)
-    summary = library.index(list(folders), progress, reread=reread)
+    said = None if as_json else say_searchable
+    summary = library.index(list(folders), progress, reread=reread, on_searchable=said)
     if as_json:
         click.echo(json.dumps(summary.to_dict()))
         return
@@ -66,13 +67,15 @@ def index(library: PhotoLibrary, folders, as_json, **rereads):
 def watch(library: PhotoLibrary, folders):
     """Index folders, then keep the index live as files change, until Ctrl-C."""
     from ..indexing.watcher import Watcher
+    from ..web import answering_searches
 
-    print_update(library.index(list(folders)))
+    print_update(library.index(list(folders), on_searchable=say_searchable))
     watcher = Watcher(library, list(folders), on_update=print_update).start()
     how = "by polling (watch limit reached)" if watcher.polling else "for changes"
-    click.echo(f"Watching {', '.join(map(str, folders))} {how}. Stop with Ctrl-C.")
     try:
-        while True:
-            time.sleep(3600)
+        with answering_searches(library):  # `search` in a terminal asks this process
+            click.echo(f"Watching {', '.join(map(str, folders))} {how}. Stop with Ctrl-C.")
+            while True:
+                time.sleep(3600)
     finally:
         watcher.stop()

@@ -3,6 +3,7 @@ the config file and the defaults), and the library they open for the command."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from pathlib import Path
@@ -10,8 +11,6 @@ from pathlib import Path
 import click
 
 from ..config import PRECISIONS, RUNTIMES, Config
-from ..indexing import passes
-from ..library import PhotoLibrary
 
 SETTING_OPTIONS = {
     "data_dir": click.option(
@@ -44,17 +43,22 @@ SETTING_OPTIONS = {
 
 def pass_options(command):
     """Each content pass's on/off flag (--SETTING/--no-SETTING), as the pass words it."""
-    for content_pass in reversed(passes.registered()):
-        if content_pass.setting:
-            flag = content_pass.setting.replace("_", "-")
-            command = click.option(
-                f"--{flag}/--no-{flag}", default=None, help=content_pass.setting_help
-            )(command)
+    from ..indexing import passes
+
+    settings = [p for p in reversed(passes.registered()) if p.setting]
+    for content_pass in settings:
+        flag = content_pass.setting.replace("_", "-")
+        command = click.option(
+            f"--{flag}/--no-{flag}", default=None, help=content_pass.setting_help
+        )(command)
+    command.pass_settings = [p.setting for p in settings]  # for common_options to read
     return command
 
 
 def reread_options(command):
     """--reread-NAME for each content pass: read again what an older version of it read."""
+    from ..indexing import passes
+
     for content_pass in reversed(passes.registered()):
         name = content_pass.name
         option = click.option(
@@ -72,9 +76,10 @@ RAY_OPTION = click.option(
 )
 
 
-def common_options(skip: tuple[str, ...] = ()):
+def common_options(skip: tuple[str, ...] = (), library: bool = True):
     """Settings every command accepts (but those in skip); unset flags fall back to the
-    environment, the config file and the defaults. The command receives a PhotoLibrary."""
+    environment, the config file and the defaults. The command receives a PhotoLibrary, or
+    with library=False the Config (to open the library only when it must: `search`)."""
 
     def decorate(command):
         for name, option in reversed(SETTING_OPTIONS.items()):
@@ -96,16 +101,25 @@ def common_options(skip: tuple[str, ...] = ()):
                 exclude=kwargs.pop("exclude", None) or None,  # no --exclude: keep env/file value
                 include_hidden=kwargs.pop("include_hidden", None),
                 ray_address=kwargs.pop("ray_address", None),
-                **{
-                    p.setting: kwargs.pop(p.setting, None) for p in passes.registered() if p.setting
-                },
+                **{name: kwargs.pop(name) for name in getattr(wrapper, "pass_settings", ())},
             )
-            library = PhotoLibrary.open(config)
-            try:
-                return command(library, **kwargs)
-            finally:
-                library.close()
+            if not library:
+                return command(config, **kwargs)
+            with opened(config) as opened_library:
+                return command(opened_library, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+@contextlib.contextmanager
+def opened(config: Config):
+    """The library of these settings, closed after the block."""
+    from ..library import PhotoLibrary
+
+    library = PhotoLibrary.open(config)
+    try:
+        yield library
+    finally:
+        library.close()

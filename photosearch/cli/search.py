@@ -1,19 +1,25 @@
 """The `search` command: its options are the search request's fields (the web's query
 string by other names), read into a SearchRequest as the web's are; hits printed a line each,
-as JSON, as small images, or handed to a viewer."""
+as JSON, as small images, or handed to a viewer. A `serve` or `watch` of the library running
+on this machine answers it when there is one (nothing loaded here); else this process
+searches, with the text tower alone when a text is all it has to encode."""
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 from pathlib import Path
 
 import click
 
+from ..config import Config
 from ..errors import QueryError
-from ..library import PhotoLibrary, display_path
-from ..search.request import FILTERS, Asked, parse_search
+from ..search.fields import FILTERS
 from ..search.terms import SORTS
-from .options import common_options
+from .options import common_options, opened
+
+log = logging.getLogger(__name__)
 
 
 @click.command()
@@ -36,8 +42,11 @@ from .options import common_options
 @click.option(
     "--preview", is_flag=True, help="Small images in the terminal (kitty, iTerm2, sixel)."
 )
-@common_options()
-def search(library: PhotoLibrary, like, as_json, open_, preview, **fields):
+@click.option(
+    "--here", is_flag=True, help="Search in this process even when a server could answer."
+)
+@common_options(library=False)
+def search(config: Config, like, as_json, open_, preview, here, **fields):
     """Search by text, or with --like by an example photo; places and dates in the text
     ("dogs in Lisbon summer 2017") are read as filters unless --literal or quoted."""
     if fields["q"] and like:
@@ -46,27 +55,73 @@ def search(library: PhotoLibrary, like, as_json, open_, preview, **fields):
         raise click.UsageError("Give a search text, --like PATH_OR_ID, or a filter.")
     if fields["min_score"] is None and fields["sort"] in (None, "relevance"):
         fields["min_score"] = -1.0  # the terminal lists the best matches, whatever they score
-    if library.counts()["photos"] == 0:
+    answer = None if here else _asked_a_server(config, fields, like)
+    if answer is None:
+        with opened(config) as library:
+            answer = _searched_here(library, fields, like)
+    if answer is None:
         _empty_index_message(as_json)
         return
-    request = parse_search(Asked(fields, _option_names()), **_example(library, like))
-    result = library.search(request)
-    hits = result.hits
+    hits = answer["results"]
     if as_json:
-        click.echo(json.dumps([hit.to_dict() for hit in hits], indent=2))
+        click.echo(json.dumps([_without_urls(hit) for hit in hits], indent=2))
         return
-    if result.written or (result.interpretation and result.interpretation.understood):
-        click.echo(_understood_line(result), err=True)
+    understood = _understood_line(answer)
+    if understood:
+        click.echo(understood, err=True)
     if not hits:
-        click.echo("No photo matches" + (" with these filters." if result.filters.active else "."))
+        click.echo(
+            "No photo matches" + (" with these filters." if answer["filters_active"] else ".")
+        )
     else:
-        _print_hits(library, hits, preview)
+        _print_hits(config, hits, preview)
     if open_ and hits:
-        from ..terminal import open_in_viewer
+        _open(config, hits)
 
-        opened = open_in_viewer([hit.photo.path for hit in hits], library.config.viewer)
-        if len(opened) < len(hits) and not as_json:
-            click.echo(f"Opened the top {len(opened)}; set `viewer` to open them all.", err=True)
+
+def _asked_a_server(config: Config, fields: dict, like: str | None) -> dict | None:
+    """A running server's answer (the newest that answers), or None."""
+    from ..library.running import ask, running_servers
+
+    servers = running_servers(config)
+    if not servers:
+        return None
+    params = [(name, _param(value)) for name, value in fields.items() if value not in (None, "")]
+    params = [(name, value) for name, value in params if value is not None]
+    upload = None
+    if like:
+        if like.isdigit():
+            params.append(("like", like))
+        else:
+            path = Path(like).expanduser()
+            try:
+                upload = path.read_bytes()
+            except OSError:
+                return None  # this process words the error
+            params.append(("like_path", os.path.abspath(path)))
+    for server in servers:
+        answer = ask(server, params, upload)
+        if answer is not None:
+            log.info("Answered by the %s running as process %d", server.kind, server.pid)
+            return answer
+    return None
+
+
+def _param(value) -> str | None:
+    """A field's value as the web reads it (flags as true/false; a flag not set is left out)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _searched_here(library, fields: dict, like: str | None) -> dict | None:
+    """This process's answer, in the shape a server gives; None when nothing is indexed."""
+    from ..search.request import Asked, parse_search
+
+    if library.counts()["photos"] == 0:
+        return None
+    request = parse_search(Asked(fields, _option_names()), **_example(library, like))
+    return library.search(request).to_dict()
 
 
 def _option_names() -> dict[str, str]:
@@ -76,17 +131,24 @@ def _option_names() -> dict[str, str]:
     return {"q": "QUERY", **{p.name: p.opts[0] for p in params if isinstance(p, click.Option)}}
 
 
-def _understood_line(result) -> str:
+def _understood_line(answer: dict) -> str:
     """The interpretation's line, and the phrases to be found written in the photos."""
-    parts = [result.interpretation.line()] if result.interpretation.understood else []
-    if result.written:
-        if not result.interpretation.text and not result.interpretation.understood:
+    interpretation = answer["interpretation"] or {}
+    understood = bool(interpretation.get("understood"))
+    parts = [interpretation["line"]] if understood else []
+    if answer["written"]:
+        if not interpretation.get("text") and not understood:
             parts = []
-        parts += [f'written "{phrase}"' for phrase in result.written]
+        parts += [f'written "{phrase}"' for phrase in answer["written"]]
     return " · ".join(parts)
 
 
-def _example(library: PhotoLibrary, like: str | None) -> dict:
+def _without_urls(hit: dict) -> dict:
+    """A hit as `--json` prints it: a server's answer carries the web's URLs too."""
+    return {key: value for key, value in hit.items() if not key.endswith("url")}
+
+
+def _example(library, like: str | None) -> dict:
     """--like: an indexed photo (by id or path), or any image file, sent as an upload is."""
     if not like:
         return {}
@@ -100,27 +162,43 @@ def _example(library: PhotoLibrary, like: str | None) -> dict:
         raise QueryError(f"Cannot read the query photo {path}: {exc.strerror or exc}.") from None
 
 
-def _print_hits(library: PhotoLibrary, hits, preview: bool) -> None:
+def _print_hits(config: Config, hits: list[dict], preview: bool) -> None:
     """A line per hit; with --preview, a small image under it where the terminal can."""
     from ..terminal import inline_image, preview_protocol
 
     protocol = preview_protocol() if preview else ""
+    photos = _photos(config, hits) if protocol else {}
     for hit in hits:
-        taken = hit.photo.taken_at.strftime("%Y-%m-%d") if hit.photo.taken_at else "-" * 10
-        score = "     -" if hit.score is None else f"{hit.score:6.3f}"
-        place = f"  ({hit.photo.place})" if hit.photo.place else ""
+        taken = (hit["taken_at"] or "")[:10] or "-" * 10
+        score = "     -" if hit["score"] is None else f"{hit['score']:6.3f}"
+        place = f"  ({hit['place']})" if hit["place"] else ""
         written = ""
-        if hit.text:
-            written = "  [text: " + " | ".join(line.text for line in hit.text.lines) + "]"
-        path = display_path(hit.photo.path)
-        click.echo(f"{hit.rank:>4}  {score}  {taken}  {path}{place}{written}")
-        if protocol:
-            image = _thumbnail_image(library, hit.photo)
+        if hit["text_match"]:
+            lines = hit["text_match"]["lines"]
+            written = "  [text: " + " | ".join(line["text"] for line in lines) + "]"
+        click.echo(f"{hit['rank']:>4}  {score}  {taken}  {hit['path']}{place}{written}")
+        if hit["id"] in photos:
+            image = _thumbnail_image(config, photos[hit["id"]])
             if image is not None:
                 click.echo(inline_image(image, protocol))
 
 
-def _thumbnail_image(library: PhotoLibrary, photo):
+def _photos(config: Config, hits: list[dict]) -> dict:
+    """The hits' photos as the library has them (their paths as stored, not as printed)."""
+    with opened(config) as library:
+        return {hit["id"]: photo for hit in hits if (photo := library.photo(hit["id"]))}
+
+
+def _open(config: Config, hits: list[dict]) -> None:
+    from ..terminal import open_in_viewer
+
+    photos = _photos(config, hits)
+    opened_paths = open_in_viewer([p.path for p in photos.values()], config.viewer)
+    if len(opened_paths) < len(hits):
+        click.echo(f"Opened the top {len(opened_paths)}; set `viewer` to open them all.", err=True)
+
+
+def _thumbnail_image(config: Config, photo):
     """The cached 320 px thumbnail (made now if missing), or None if the photo is unreadable."""
     from PIL import Image
 
@@ -128,7 +206,7 @@ def _thumbnail_image(library: PhotoLibrary, photo):
     from ..imaging.thumbnails import SIZES, thumbnail
 
     try:
-        return Image.open(thumbnail(photo, SIZES["thumbnail"], library.config))
+        return Image.open(thumbnail(photo, SIZES["thumbnail"], config))
     except (OSError, DecodeError):
         return None
 

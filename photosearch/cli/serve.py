@@ -31,24 +31,35 @@ from .progress import print_update
 def serve(library: PhotoLibrary, host, port, watched, threads, dev):
     """Search in the browser (and a JSON API), with the model loaded once and kept warm."""
     from ..indexing.watcher import Watcher
+    from ..library.running import announced
     from ..web import check_bind, create_app, warm_up
-    from ..web.server import configure_logging, run_production
+    from ..web.server import Server, configure_logging
 
-    check_bind(host, library.config)
+    config = library.config
+    check_bind(host, config)
     configure_logging()
     log = logging.getLogger("photosearch.server")
-    app = create_app(library.config, library)
+    app = create_app(config, library)
     warm_up(library)
     if watched:
         print_update(library.index(list(watched)))
         Watcher(library, list(watched), on_update=print_update).start()
-    shown = f"[{host}]" if ":" in host else host
     embedder = library.embedder
     log.info("model %s on %s (%s)", embedder.identity.key, embedder.device, embedder.runtime)
-    log.info("%d photos indexed; data dir %s", library.counts()["photos"], library.config.data_dir)
-    server = "Flask's development server" if dev else f"waitress, {threads} threads"
-    log.info("serving http://%s:%d/ with %s; stop with Ctrl-C", shown, port, server)
+    log.info("%d photos indexed; data dir %s", library.counts()["photos"], config.data_dir)
     if dev:
-        app.run(host, port, threaded=True, use_reloader=False, debug=False)
-    else:
-        run_production(app, host, port, threads)
+        url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        log.info("serving %s/ with Flask's development server; stop with Ctrl-C", url)
+        with announced(config, url, config.access_token, embedder.identity.key, "serve"):
+            app.run(host, port, threaded=True, use_reloader=False, debug=False)
+        return
+    server = Server(app, host, port, threads)
+    shown = f"[{server.host}]" if ":" in server.host else server.host
+    log.info(
+        "serving http://%s:%d/ with waitress, %d threads; stop with Ctrl-C",
+        shown, server.port, threads,
+    )  # fmt: skip
+    with announced(
+        config, server.loopback_url, config.access_token, embedder.identity.key, "serve"
+    ):
+        server.serve()

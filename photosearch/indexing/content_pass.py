@@ -74,6 +74,7 @@ class ContentPass(ABC):
     reread_help: str = ""
     label: str = ""  # its progress bar's
     doing: str = ""  # what it does to a photo, for messages: "reading its text"
+    purpose: str = ""  # what it does, as `index` says what is next: "reads the text in photos"
     runtime: str = ""  # what it runs on, as a Ray worker that runs it says
     batch: int = 16  # contents whose readings are committed together
     unexpected: str = "error"  # the failure kind of an exception it did not foresee

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from ..parallel import running_ahead
 from ..progress import Progress
 from ..store import ModelInfo, Store
 from . import passes
-from .pass_runner import run_passes
+from .pass_runner import PassPlan, plan_passes, run_passes
 from .reconciler import Reconciler, under_any
 from .scanner import Scanner
 from .stage import FileResult, Job, Stage
@@ -27,6 +28,16 @@ from .thread_stage import AUTO, ThreadStage
 
 if TYPE_CHECKING:
     from ..model.embedder import Embedder
+
+
+@dataclass(frozen=True)
+class Searchable:
+    """An index run at the moment its photos can all be searched (their vectors committed,
+    the FAISS file saved), before its content passes read them."""
+
+    photos: int  # with a vector of the run's model, in the whole library
+    plan: PassPlan  # what the passes read next
+    summary: IndexSummary  # the run so far: each pass's rate in it
 
 
 class Indexer:
@@ -53,12 +64,14 @@ class Indexer:
         progress: Progress | None = None,
         scopes: Iterable[str] | None = None,
         reread: frozenset[str] = frozenset(),
+        on_searchable: Callable[[Searchable], None] | None = None,
     ) -> IndexSummary:
         """Bring the index in line with the disk below roots, then run the enabled content
         passes over the photos they have not read. With scopes (paths below the roots: files,
         folders, or paths that no longer exist), only those are looked at; a watcher passes
         the paths its events named. The passes named in reread also read again what an older
-        version of theirs read, and what they failed to read."""
+        version of theirs read, and what they failed to read. Between the two, once every
+        vector is committed and the FAISS file saved, on_searchable is told what is next."""
         started = time.perf_counter()
         shared_budget().log_next_wait()  # the run's first wait for decode memory is logged
         progress = progress or Progress()
@@ -77,9 +90,11 @@ class Indexer:
         progress.close()
         decisions.finish()
         summary.device, summary.runtime, summary.where = stage.device, stage.runtime, stage.where
-        enabled = passes.enabled(self.config)
-        if enabled:
-            run_passes(self.store, stage, enabled, targets, summary, progress, reread)
+        plan = plan_passes(self.store, passes.enabled(self.config), targets, reread)
+        if on_searchable is not None:
+            photos = self.store.counts(self.model.id)["vectors"]
+            on_searchable(Searchable(photos, plan, summary))
+        run_passes(self.store, stage, plan, summary, progress)
         summary.seconds = time.perf_counter() - started
         return summary
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from ..progress import Progress
+from ..progress import Progress, time_left
 from ..store import Store
 from .content_pass import ContentPass, Outcome
 from .stage import PassJob, PassResult, Stage
@@ -18,33 +19,55 @@ from .summary import IndexSummary
 log = logging.getLogger(__name__)
 
 
-def run_passes(
+@dataclass(frozen=True)
+class PassPlan:
+    """What the content passes of a run have to read, known before they read any: one job
+    for each content that some pass has not read."""
+
+    jobs: list[PassJob]
+    passes: list[ContentPass]  # those with something to read, in their order
+
+    def to_read(self, content_pass: ContentPass) -> int:
+        return sum(content_pass.name in job.passes for job in self.jobs)
+
+
+def plan_passes(
     store: Store,
-    stage: Stage,
     passes: Sequence[ContentPass],
     targets: Iterable[str],
-    summary: IndexSummary,
-    progress: Progress,
     reread: frozenset[str] = frozenset(),
-) -> None:
-    """Run the passes over every photo below targets that one of them has not read (for a pass
-    named in reread, also what an older version of it read, or failed to read). Readings that
-    no photo has any more are forgotten first."""
-    started = time.perf_counter()
+) -> PassPlan:
+    """The work of the passes over every photo below targets that one of them has not read
+    (for a pass named in reread, also what an older version of it read, or failed to read).
+    Readings that no photo has any more are forgotten first."""
+    if not passes:
+        return PassPlan([], [])
     with store.writer() as writer:
         for content_pass in passes:
             content_pass.forget_unused(writer)
     jobs = _jobs(store, passes, list(targets), reread)
-    if not jobs:
+    wanted = {name for job in jobs for name in job.passes}
+    return PassPlan(jobs, [content_pass for content_pass in passes if content_pass.name in wanted])
+
+
+def run_passes(
+    store: Store, stage: Stage, plan: PassPlan, summary: IndexSummary, progress: Progress
+) -> None:
+    """Read what the plan says, committing each batch as it comes; the progress line says
+    how long the rest will take at the rate so far."""
+    if not plan.jobs:
         return
-    named = {content_pass.name: content_pass for content_pass in passes}
-    running = [named[name] for name in dict.fromkeys(n for job in jobs for n in job.passes)]
-    progress.start(len(jobs), " and ".join(content_pass.label for content_pass in running))
-    for results in stage.run_passes(jobs, running):
-        outcomes = _outcomes(jobs, results)
+    started = time.perf_counter()
+    named = {content_pass.name: content_pass for content_pass in plan.passes}
+    progress.start(len(plan.jobs), " and ".join(p.label for p in plan.passes))
+    progress.note(time_left(len(plan.jobs), 0))
+    done = 0
+    for results in stage.run_passes(plan.jobs, plan.passes):
+        outcomes = _outcomes(plan.jobs, results)
         with store.writer() as writer:
             for name, recorded in outcomes.items():
                 named[name].record(writer, recorded)
+        seconds = time.perf_counter() - started
         for name, recorded in outcomes.items():
             counts = summary.passes[name]
             counts.read += len(recorded)
@@ -53,10 +76,12 @@ def run_passes(
                 outcome.problem is None and named[name].found(outcome.reading)
                 for outcome in recorded
             )
+        for content_pass in plan.passes:
+            summary.passes[content_pass.name].seconds = seconds
+        done += len(results)
         progress.advance(len(results))
+        progress.note(time_left(len(plan.jobs) - done, done / seconds))
     progress.close()
-    for content_pass in running:
-        summary.passes[content_pass.name].seconds = time.perf_counter() - started
 
 
 def _jobs(

@@ -1,31 +1,30 @@
-"""The stage on a Ray cluster: reading, hashing, decoding and embedding run as Ray Data
-map_batches over a pool of actors that each load the model once (one GPU each where the
-cluster has GPUs, CPU actors otherwise). Answers stream back batch by batch, so memory stays
-bounded and the driver commits as they come; the driver alone walks, decides and writes the
-store; the content passes run after it on CPU actors of their own. Paths must mean the same file
-on every worker: a shared mount at the same path."""
+"""The stage on a Ray cluster: reading, hashing, decoding and embedding run on actors that
+load the model once and are kept for every run through the stage (one GPU each where the
+cluster has GPUs, a CPU actor per machine otherwise). Answers stream back batch by batch, so
+memory stays bounded and the driver commits as they come; the driver alone walks, decides and
+writes the store; the content passes run after it on CPU actors of their own, kept too. Paths
+must mean the same file on every worker: a shared mount at the same path."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import os
-import pickle
 import re
 import socket
+import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 from ..config import Config, default_data_dir
 from ..errors import ModelLoadError, PhotosearchError
+from .kept_actors import KeptActors
 from .stage import FileResult, Job, PassJob, PassResult
 
 if TYPE_CHECKING:
     from .content_pass import ContentPass
 
-WORKER_KEYS = ("host", "device", "runtime")  # columns that say who answered
+WORKER_KEYS = ("host", "device", "runtime")  # what says who answered
 OVERLAPPED = 2  # batches an embedding actor works on at once
 
 
@@ -33,9 +32,21 @@ class ClusterError(PhotosearchError):
     """The Ray cluster cannot be reached, or it cannot embed."""
 
 
+@dataclass(slots=True)
+class Answers:
+    """An actor's answers for one batch, who gave them (host, device, runtime), and which
+    load of its models they came from: a new one each time an actor starts."""
+
+    results: list
+    worker: tuple[str, str, str]
+    load: str
+
+
 class RayStage:
-    """Connects once (a `watch` runs many index runs through it); each run is one Ray Data
-    execution whose actors load the model when it starts."""
+    """Connects once, and keeps its actors with their models loaded for every run through it
+    (a `watch` makes many) until it is closed; the cluster ends them too when this process
+    ends. An actor that dies is restarted by Ray and its unanswered batches are read again; a
+    run that fails anyway closes them, and the next run starts new ones."""
 
     def __init__(self, config: Config, model_key: str):
         self.ray = connect(config.ray_address)
@@ -48,6 +59,9 @@ class RayStage:
         self.model_key = model_key
         # (host, device, runtime) of every worker that answered this process so far
         self.workers: set[tuple[str, str, str]] = set()
+        self.loads: set[str] = set()  # the actors' loads of their models that answered so far
+        self._embedders: KeptActors | None = None
+        self._readers: KeptActors | None = None  # the content passes' actors
 
     @property
     def where(self) -> str:
@@ -61,96 +75,86 @@ class RayStage:
     def runtime(self) -> str:
         return self._seen(2) or "none"
 
+    @property
+    def model_loads(self) -> int:
+        """How many times an actor of this stage loaded its models (the embedding model, or
+        the content passes'): once per actor while they are kept, again for one restarted."""
+        return len(self.loads)
+
     def _seen(self, column: int) -> str:
         return ", ".join(sorted({worker[column] for worker in self.workers}))
 
     def run(self, jobs: Sequence[Job], reusable: frozenset[str]) -> Iterator[list[FileResult]]:
-        rows = [
-            {"number": job.number, "path": os.fsencode(job.path), "indexed_hash": job.indexed_hash}
-            for job in jobs
-        ]
-        # One block per batch: Ray Data hands back a task's answers as one block, and the
-        # driver commits per block, so a crash loses a batch, not a task of thousands.
-        blocks = -(-len(rows) // self.config.batch_size)
-        dataset = self.ray.data.from_items(rows, override_num_blocks=blocks).map_batches(
-            EmbeddingActor,
-            fn_constructor_kwargs={
-                "config": self.config,
-                "model_key": self.model_key,
-                "reusable": reusable,
-            },
-            batch_size=self.config.batch_size,
-            batch_format="numpy",
-            **self._actors(),
+        if not jobs:
+            return
+        self._embedders = self._kept(
+            self._embedders, EmbeddingActor, (self.config, self.model_key), self._embedding_shape()
         )
-        yield from self._answers(dataset, "embed")
+        shared = self.ray.put(reusable)  # once per run: each node fetches it once
+        size = self.config.batch_size
+        batches = ((list(jobs[at : at + size]), shared) for at in range(0, len(jobs), size))
+        yield from self._answers(self._embedders.map("embed", batches), "embed")
 
     def run_passes(
         self, jobs: Sequence[PassJob], passes: Sequence[ContentPass]
     ) -> Iterator[list[PassResult]]:
         """The content passes on the cluster: one CPU actor per node reads its share of the
-        photos with that node's cores, a block of the passes' batch at a time."""
-        rows = [
-            {
-                "number": job.number,
-                "path": os.fsencode(job.path),
-                "content_hash": job.content_hash,
-                "passes": ",".join(job.passes),
-            }
-            for job in jobs
-        ]
+        photos with that node's cores, a batch of the passes' size at a time."""
+        if not jobs:
+            return
+        names = tuple(content_pass.name for content_pass in passes)
+        nodes = len(self._node_cpus())
+        # They reserve no core (and Ray gives them one OpenMP thread, what the passes use per
+        # photo): they read only after the run's embedding, while the embedding actors wait.
+        shape = (nodes, 1, {"num_cpus": 0, "scheduling_strategy": "SPREAD"}, names)
+        self._readers = self._kept(self._readers, PassActor, (self.config, list(passes)), shape)
         block = min(content_pass.batch for content_pass in passes)
-        dataset = self.ray.data.from_items(rows, override_num_blocks=-(-len(rows) // block))
-        dataset = dataset.map_batches(
-            PassActor,
-            fn_constructor_kwargs={"config": self.config, "passes": list(passes)},
-            batch_size=block,
-            batch_format="numpy",
-            **self._cpu_actors(),
-        )
-        names = ", ".join(content_pass.name for content_pass in passes)
-        yield from self._answers(dataset, f"run the {names} pass")
+        batches = ((list(jobs[at : at + block]),) for at in range(0, len(jobs), block))
+        doing = f"run the {', '.join(names)} pass"
+        yield from self._answers(self._readers.map("read", batches), doing)
 
-    def _answers(self, dataset, doing: str) -> Iterator[list]:
-        """The actors' answers, a block at a time, each job's once."""
-        answered: set[int] = set()
-        # Without prefetching: with it, each batch waited for the next one to be done.
-        batches = dataset.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=0)
+    def _answers(self, answers: Iterator[Answers], doing: str) -> Iterator[list]:
         try:
-            for batch in batches:
-                self.workers.update(zip(*(batch[key] for key in WORKER_KEYS), strict=True))
-                # A batch retried after its worker died may come back twice: once is enough.
-                results = [pickle.loads(answer) for answer in batch["result"]]
-                fresh = [result for result in results if result.number not in answered]
-                answered.update(result.number for result in fresh)
-                yield fresh
+            for answer in answers:
+                self.workers.add(answer.worker)
+                self.loads.add(answer.load)
+                yield answer.results
         except self.ray.exceptions.RayError as exc:
-            raise ClusterError(
-                f"The Ray cluster could not {doing}: {_reason(exc).rstrip('.')}."
-            ) from None
+            self.close()  # the next run starts from new actors
+            raise ClusterError(f"The Ray cluster could not {doing}: {_reason(exc)}") from None
 
-    def _actors(self) -> dict:
-        """One actor per GPU where the cluster has GPUs; else one per node, with the cores of
-        the smallest node (Ray limits its torch threads to them). Each works on two batches
-        at once: one is read and decoded by its decode scheduler while the other is embedded."""
+    def _kept(self, kept: KeptActors | None, actor_class: type, args: tuple, shape: tuple):
+        """The actors kept from an earlier run while the cluster calls for the same ones."""
+        if kept is not None and kept.shape == shape:
+            return kept
+        if kept is not None:
+            kept.close()
+        return KeptActors(self.ray, actor_class, args, shape)
+
+    def _embedding_shape(self) -> tuple:
+        """(actors, calls each, their resources): one actor per GPU where the cluster has GPUs;
+        else one per node, with the cores of the smallest node (Ray limits its torch threads
+        to them). Each works on two batches at once: one is read and decoded by its decode
+        scheduler while the other is embedded."""
         gpus = int(self.ray.cluster_resources().get("GPU", 0))
         if gpus and self.config.device != "cpu":
-            return {"compute": self._pool(gpus, OVERLAPPED), "num_gpus": 1}
+            return gpus, OVERLAPPED, {"num_gpus": 1, "num_cpus": 1}
         if self.config.device == "cuda":
             raise ClusterError("Device 'cuda' was asked for, but the Ray cluster has no GPU.")
-        return self._cpu_actors(OVERLAPPED)
+        cpus = self._node_cpus()
+        return len(cpus), OVERLAPPED, {"num_cpus": min(cpus)}
 
-    def _cpu_actors(self, calls: int = 1) -> dict:
+    def _node_cpus(self) -> list[float]:
+        """The cores of each live node that has any."""
         cpus = [node["Resources"].get("CPU", 0) for node in self.ray.nodes() if node["Alive"]]
-        cpus = [count for count in cpus if count]
-        return {"compute": self._pool(len(cpus), calls), "num_cpus": min(cpus)}
+        return [count for count in cpus if count]
 
-    def _pool(self, size: int, calls: int):
-        if calls == 1:
-            return self.ray.data.ActorPoolStrategy(size=size)
-        return self.ray.data.ActorPoolStrategy(
-            size=size, max_concurrent_calls_per_actor=calls, enable_true_multi_threading=True
-        )
+    def close(self) -> None:
+        """End the kept actors (a watch that stops): their memory, cores and GPUs are freed."""
+        for kept in (self._embedders, self._readers):
+            if kept is not None:
+                kept.close()
+        self._embedders = self._readers = None
 
 
 class EmbeddingActor:
@@ -158,7 +162,7 @@ class EmbeddingActor:
     runs a ThreadStage on each batch of jobs, two batches at a time on the same decode
     scheduler (CPU workers, and the GPU's batch decoder on a GPU). Read errors name this host."""
 
-    def __init__(self, config: Config, model_key: str, reusable: frozenset[str]):
+    def __init__(self, config: Config, model_key: str):
         from ..imaging.budget import configure
         from ..model.embedder import load_embedder
         from .thread_stage import ThreadStage, gpu_decoder
@@ -175,17 +179,11 @@ class EmbeddingActor:
             )
         gpu = gpu_decoder(embedder, config)
         self.stage = ThreadStage(embedder, config, gpu, host, keep_scheduler=True)
-        self.reusable = reusable
+        self.load = uuid.uuid4().hex
 
-    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        jobs = [
-            Job(int(number), os.fsdecode(bytes(path)), str(indexed_hash))
-            for number, path, indexed_hash in zip(
-                batch["number"], batch["path"], batch["indexed_hash"], strict=True
-            )
-        ]
-        results = [result for group in self.stage.run(jobs, self.reusable) for result in group]
-        return _answered(results, self.stage)
+    def embed(self, jobs: list[Job], reusable: frozenset[str]) -> Answers:
+        results = [result for group in self.stage.run(jobs, reusable) for result in group]
+        return Answers(results, _worker(self.stage), self.load)
 
 
 class PassActor:
@@ -198,25 +196,16 @@ class PassActor:
 
         configure(config.decode_memory_mb)  # this worker process's decode budget
         self.work = PassWork(config, passes, socket.gethostname())
+        self.load = uuid.uuid4().hex
 
-    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        jobs = [
-            PassJob(
-                int(number), os.fsdecode(bytes(path)), str(digest), tuple(str(names).split(","))
-            )
-            for number, path, digest, names in zip(
-                batch["number"], batch["path"], batch["content_hash"], batch["passes"], strict=True
-            )
-        ]
+    def read(self, jobs: list[PassJob]) -> Answers:
         results = [result for group in self.work.results(jobs) for result in group]
-        return _answered(results, self.work)
+        return Answers(results, _worker(self.work), self.load)
 
 
-def _answered(results: list, stage) -> dict[str, np.ndarray]:
-    """An actor's answers as columns: the pickled results, and who answered."""
-    answers = np.array([pickle.dumps(result) for result in results], dtype=object)
-    worker = {key: np.full(len(results), getattr(stage, key)) for key in WORKER_KEYS}
-    return {"result": answers, **worker}
+def _worker(stage) -> tuple[str, str, str]:
+    host, device, runtime = (getattr(stage, key) for key in WORKER_KEYS)
+    return host, device, runtime
 
 
 def connect(address: str):
@@ -224,7 +213,6 @@ def connect(address: str):
     unless this process already is; quiet, because the CLI shows its own progress."""
     try:
         import ray
-        import ray.data
     except ImportError:
         raise ClusterError(
             "Indexing on a Ray cluster needs Ray, here and on every worker: "
@@ -240,11 +228,6 @@ def connect(address: str):
                 "auto (the cluster this machine joined with `ray start`), local (start one here "
                 "for a try) or ray://HOST:10001 (a remote head)."
             ) from None
-    context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = False
-    context.print_on_execution_start = False
-    logging.getLogger("ray.data").setLevel(logging.WARNING)
-    logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # "disabled"
     return ray
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +25,8 @@ from .status import decoding_status, presets, status_report
 
 if TYPE_CHECKING:  # the model's modules import torch: only the commands that use it load them
     from ..consistency import CheckReport
-    from ..indexing.stage import Stage
+    from ..indexing.indexer import Searchable
+    from ..indexing.ray_stage import RayStage
     from ..indexing.summary import IndexSummary
     from ..model.embedder import Embedder
     from ..search.interpret import Interpretation
@@ -46,6 +47,20 @@ class SearchResult:
     min_score: float | None
     sort: str
     written: tuple[str, ...] = ()  # phrases to be found written in the photos, as typed
+
+    def to_dict(self) -> dict:
+        """The one JSON shape of an answer (the API adds the request and URLs): what the CLI
+        prints, whether this process searched or a running server did."""
+        return {
+            "interpretation": self.interpretation.to_dict() if self.interpretation else None,
+            "written": list(self.written),
+            "place": self.place.label if self.place else None,
+            "filters": self.filters.asked(),
+            "filters_active": self.filters.active,
+            "min_score": self.min_score,
+            "sort": self.sort,
+            "results": [hit.to_dict() for hit in self.hits],
+        }
 
 
 @dataclass(frozen=True)
@@ -71,7 +86,7 @@ class PhotoLibrary:
         self._embedder: Embedder | None = embedder
         self._model: ModelInfo | None = None
         self._searcher: Searcher | None = None
-        self._cluster: Stage | None = None
+        self._cluster: RayStage | None = None
         self._places_lock = threading.Lock()
         self._places: tuple[tuple, KnownPlaces | None] | None = None  # (key, places)
         self._places_named = False  # this process has named the places of every GPS photo
@@ -155,10 +170,12 @@ class PhotoLibrary:
         wait: float = 0.0,
         scopes: set[str] | None = None,
         reread: frozenset[str] = frozenset(),
+        on_searchable: Callable[[Searchable], None] | None = None,
     ) -> IndexSummary:
         """Index folders (or just the scopes below them); refuses (DataDirBusy) while another
         process writes, after waiting `wait` seconds for it. The content passes named in
-        reread read again what an older version of theirs read (or failed to read)."""
+        reread read again what an older version of theirs read (or failed to read).
+        on_searchable is told when every photo can be searched, before the passes read."""
         from ..indexing.indexer import Indexer
         from ..model.lazy_embedder import LazyEmbedder
 
@@ -167,9 +184,14 @@ class PhotoLibrary:
             embedder = self._embedder or LazyEmbedder(lambda: self.embedder)
             indexer = Indexer(self.store, embedder, model, self.config, self.cluster)
             self.name_places()  # a library indexed before places were: from its coordinates
-            summary = indexer.run(roots, progress, scopes, reread)
-            self.store.mark_indexed(model.id, canonical_name(self.config))
-            return summary
+
+            def searchable(moment: Searchable) -> None:
+                # From now on, a search with no model named uses this run's model.
+                self.store.mark_indexed(model.id, canonical_name(self.config))
+                if on_searchable is not None:
+                    on_searchable(moment)
+
+            return indexer.run(roots, progress, scopes, reread, searchable)
 
     def known_model(self) -> ModelInfo:
         """The configured model's row, found by its identity without loading the model when
@@ -177,14 +199,15 @@ class PhotoLibrary:
         if self._model is None and self._embedder is None:
             spec = parse_model(self.config.model, self.config, check=False)  # loading checks
             if spec.checkpoint is None or spec.checkpoint.is_file():
-                key = identity_key(spec)
+                key = identity_key(spec, self.config)
                 self._model = next((m for m in self.store.models() if m.key == key), None)
         return self.model
 
     @property
-    def cluster(self) -> Stage | None:
-        """With ray_address set, the stage that embeds on the Ray cluster: joined once, used
-        by every index run of this library (a watch makes many)."""
+    def cluster(self) -> RayStage | None:
+        """With ray_address set, the stage that embeds on the Ray cluster: joined once, and its
+        actors with their models kept for every index run of this library (a watch makes
+        many) until the library is closed."""
         if self.config.ray_address and self._cluster is None:
             from ..indexing.ray_stage import RayStage
 
@@ -193,11 +216,23 @@ class PhotoLibrary:
 
     @property
     def searcher(self) -> Searcher:
+        """Searches with the model loaded when something has loaded it; else texts go through
+        the query kit (its text tower alone, no torch) when this machine has one, and the
+        model is loaded on first need (a photo to embed, or no kit)."""
         if self._searcher is None:
+            from ..model.lazy_embedder import LazyEmbedder
             from ..search.searcher import Searcher
 
-            self._searcher = Searcher(self.store, self.embedder, self.model, self.config)
+            model = self.known_model()
+            embedder = self._embedder or LazyEmbedder(lambda: self.embedder)
+            texts = None if self._embedder else self._query_encoder(model.key)
+            self._searcher = Searcher(self.store, embedder, model, self.config, texts)
         return self._searcher
+
+    def _query_encoder(self, model_key: str):
+        from ..model.runtime.query_encoder import load_query_encoder
+
+        return load_query_encoder(self.config, model_key)
 
     def name_places(self) -> int:
         """Name the places of photos with GPS that the current gazetteer has not named (a
@@ -217,7 +252,8 @@ class PhotoLibrary:
         from ..search.known_places import KnownPlaces
 
         self.name_places()
-        key = (self.model.id, self.store.model(self.model.id).vectors_version)
+        model = self.known_model()
+        key = (model.id, self.store.model(model.id).vectors_version)
         with self._places_lock:
             if self._places is None or self._places[0] != key:
                 rows = self.store.places()
@@ -370,6 +406,9 @@ class PhotoLibrary:
         return presets(self.config)
 
     def close(self) -> None:
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
         if self._store is not None:
             self._store.close()
 

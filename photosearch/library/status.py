@@ -20,7 +20,7 @@ def status_report(config: Config, store: Store, model_reason: str) -> dict:
     """Counts and state of the library under the configured model."""
     spec = parse_model(config.model, config, check=False)
     weights = local_weights(spec)
-    key = identity_key(spec) if spec.checkpoint is None or weights else None
+    key = identity_key(spec, config) if spec.checkpoint is None or weights else None
     models = {model.key: model for model in store.models()}
     current = models.get(key)
     counts = store.counts(current.id if current else None)

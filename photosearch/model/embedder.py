@@ -12,6 +12,7 @@ from PIL import Image
 
 from ..config import Config
 from .loading import LoadedModel, load_model, parse_model, resolve_device
+from .runtime.query_kit import ensure_query_kit
 from .runtime.selection import Engines, eager_engines, select_engines
 
 QUERY_CACHE_SIZE = 256
@@ -146,4 +147,6 @@ def load_embedder(model: str, config: Config) -> Embedder:
     spec = parse_model(model, config)
     device = resolve_device(config.device)
     loaded = load_model(spec, config, device)
-    return Embedder(loaded, device, select_engines(loaded, config, device))
+    engines = select_engines(loaded, config, device)
+    ensure_query_kit(loaded, engines.text, config, device)
+    return Embedder(loaded, device, engines)

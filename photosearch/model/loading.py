@@ -4,6 +4,7 @@ pretrained tag (local caches first, then a download) or a local checkpoint file.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import socket
@@ -13,6 +14,7 @@ from urllib.parse import urlparse
 
 from ..config import Config
 from ..errors import ConfigError, ModelLoadError, WeightsUnavailable
+from ..files import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,7 @@ TEST_ARCH = "photosearch-test-tiny"
 SYNTHETIC_ARCH = "photosearch-synthetic-small"
 CONFIG_DIR = Path(__file__).parent / "configs"
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors", ".ckpt")
+DIGESTS_FILE = "checkpoint-digests.json"
 
 
 # The file names open_clip gives weights on the Hugging Face hub (open_clip.constants; copied
@@ -279,6 +282,29 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def checkpoint_sha256(path: Path, config: Config) -> str:
+    """The checkpoint's SHA-256, remembered in the data dir by the file's path, size, inode
+    and modification time: hashing 600 MB of weights cost every command a second or more."""
+    memory = config.models_dir / DIGESTS_FILE
+    try:
+        stat = path.stat()
+        known = json.loads(memory.read_text())
+    except (OSError, ValueError):
+        known = {}
+    else:
+        seen = known.get(str(path.resolve()))
+        if seen and seen[:3] == [stat.st_size, stat.st_mtime_ns, stat.st_ino]:
+            return seen[3]
+    digest = file_sha256(path)
+    stat = path.stat()
+    known[str(path.resolve())] = [stat.st_size, stat.st_mtime_ns, stat.st_ino, digest]
+    try:
+        atomic_write(memory, lambda temporary: Path(temporary).write_text(json.dumps(known)))
+    except OSError as exc:
+        log.info("Could not remember the checkpoint's digest in %s: %s", memory, exc)
+    return digest
+
+
 def device_hint(requested: str) -> str:
     """The device `resolve_device` would pick, guessed without importing torch (for status):
     CUDA when an NVIDIA driver is loaded."""
@@ -339,9 +365,9 @@ def load_model(spec: ModelSpec, config: Config, device: str) -> LoadedModel:
         ) from None
     model.eval()
     tokenizer = open_clip.get_tokenizer(spec.arch)
-    sha = file_sha256(weights) if spec.checkpoint else None
+    sha = checkpoint_sha256(weights, config) if spec.checkpoint else None
     identity = ModelIdentity(
-        key=identity_key(spec, sha),
+        key=identity_key(spec, config, sha),
         arch=spec.arch,
         tag=spec.tag,
         checkpoint_sha256=sha,
@@ -359,13 +385,13 @@ def load_model(spec: ModelSpec, config: Config, device: str) -> LoadedModel:
     )
 
 
-def identity_key(spec: ModelSpec, checkpoint_sha256: str | None = None) -> str:
+def identity_key(spec: ModelSpec, config: Config, sha256: str | None = None) -> str:
     """Stable name of the embedding space: arch + tag, or arch + hash of the checkpoint's bytes."""
     if spec.checkpoint is None:
         return f"{spec.arch}:{spec.tag}"
-    if checkpoint_sha256 is None:
-        checkpoint_sha256 = file_sha256(spec.checkpoint)
-    return f"{spec.arch}:sha256-{checkpoint_sha256[:16]}"
+    if sha256 is None:
+        sha256 = checkpoint_sha256(spec.checkpoint, config)
+    return f"{spec.arch}:sha256-{sha256[:16]}"
 
 
 def _embedding_dim(model, tokenizer, device: str) -> int:

@@ -21,8 +21,6 @@ FORMATS = {
     "webp": "WEBP", "gif": "GIF", "tiff": "TIFF", "tif": "TIFF", "bmp": "BMP", "raw": "RAW",
 }  # fmt: skip
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
-# The metadata filters: any one of them is a search of its own, with no text or photo.
-FILTERS = ("date_from", "date_to", "camera", "folder", "type", "place", "has_location")
 
 
 @dataclass(frozen=True)

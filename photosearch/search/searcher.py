@@ -7,17 +7,19 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from ..config import Config
 from ..errors import ImageTooLarge, QueryError
-from ..imaging.decoder import DecodeError, decode
-from ..model.embedder import Embedder
 from ..store import Filters, ModelInfo, Photo, Store, TextLine, VectorIndex
 from .terms import SORTS, Query, parse
 from .written import Written, matched_lines
 from .written import score as text_score
+
+if TYPE_CHECKING:  # torch: loaded only for a search that needs the image tower
+    from ..model.embedder import Embedder
 
 # Reciprocal rank fusion: a photo's place in each ranking counts 1 / (RRF_K + rank). 60 is the
 # constant of Cormack et al. (2009): the top of either ranking weighs about alike, so a photo
@@ -71,10 +73,25 @@ def photo_dict(photo: Photo) -> dict:
     return data
 
 
+class TextEncoder(Protocol):
+    def embed_texts(self, texts: list[str]) -> np.ndarray: ...
+
+
 class Searcher:
-    def __init__(self, store: Store, embedder: Embedder, model: ModelInfo, config: Config):
+    """`texts` encodes text queries (the embedder when not given: photos always go through
+    the embedder, which may be loaded on first use)."""
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        model: ModelInfo,
+        config: Config,
+        texts: TextEncoder | None = None,
+    ):
         self.store = store
         self.embedder = embedder
+        self.texts = texts or embedder
         self.model = model
         self.config = config
         self._index: VectorIndex | None = None
@@ -102,7 +119,7 @@ class Searcher:
         typed is parsed first)."""
         terms = (parse(query) if isinstance(query, str) else query).terms()
         texts = [term.text for term in terms if term.text is not None]
-        text_vectors = iter(self.embedder.embed_texts(texts))
+        text_vectors = iter(self.texts.embed_texts(texts))
         total = np.zeros(self.model.dim, dtype=np.float32)
         for term in terms:
             if term.text is not None:
@@ -264,6 +281,8 @@ class Searcher:
     def image_vector(self, data: bytes, name: str = "") -> np.ndarray:
         """Embed an image given as bytes (a file outside the index, named; an upload, not),
         decoded at the size the model needs (within the decode budget, as every decode is)."""
+        from ..imaging.decoder import DecodeError, decode
+
         try:
             decoded = decode(
                 data,

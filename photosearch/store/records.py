@@ -172,3 +172,12 @@ class Filters:
     @property
     def active(self) -> bool:
         return any(getattr(self, f.name) not in (None, ()) for f in fields(self))
+
+    def asked(self) -> dict:
+        """The filters as asked for, in JSON (places and dates read from a query are the
+        interpretation's to show)."""
+        shown = {}
+        for name in ("date_from", "date_to", "camera", "folder", "formats", "has_location"):
+            value = getattr(self, name)
+            shown[name] = value.isoformat() if isinstance(value, date) else value
+        return shown

@@ -153,11 +153,13 @@ class Texts(Concern):
             ]
 
     def text_counts(self) -> dict[str, int]:
-        """Photos whose content has recognised lines, whose reading failed, and not read yet."""
+        """Photos whose content has been read (its failures too), has recognised lines, whose
+        reading failed, and not read yet."""
         rows = select(PhotoTextRow.id).where(PhotoTextRow.content_hash == PhotoRow.content_hash)
         count = select(func.count()).select_from(PhotoRow)
         with self.reading() as session:
             return {
+                "text_read": session.scalar(count.where(rows.exists())),
                 "with_text": session.scalar(
                     count.where(rows.where(PhotoTextRow.text != "").exists())
                 ),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import ipaddress
 import secrets
+from collections.abc import Iterator
 from importlib.resources import files
 
 from flask import Flask
@@ -31,6 +34,7 @@ def create_app(config: Config, library: PhotoLibrary | None = None) -> Flask:
         else secrets.token_hex(32)
     )
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024  # uploads of a query photo
+    app.json.sort_keys = False  # a hit reads rank and score first, as `search --json` prints it
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     auth.install(app)
@@ -46,10 +50,29 @@ def warm_up(library: PhotoLibrary) -> None:
     language data now, so the first query does not wait for them."""
     from ..search.interpret import warm_up as warm_up_interpreter
 
+    library.embedder.embed_texts(["warm up"])  # first: the searcher then encodes with it
     library.searcher.index  # noqa: B018 - the property loads (or rebuilds) the FAISS index
-    library.embedder.embed_texts(["warm up"])
     library.known_places()  # names the places of a library indexed before, once
     warm_up_interpreter()
+
+
+@contextlib.contextmanager
+def answering_searches(library: PhotoLibrary) -> Iterator[None]:
+    """While the block runs (a `watch`), searches from this machine's terminal are answered
+    here, with what this process has loaded: the API on a free loopback port, behind a token
+    of its own that only the data dir's owner can read."""
+    from ..library.running import announced, new_token
+    from .server import Server
+
+    token = new_token()
+    app = create_app(dataclasses.replace(library.config, access_token=token), library)
+    server = Server(app, "127.0.0.1", 0, threads=2).start()
+    try:
+        model = library.known_model().key
+        with announced(library.config, server.loopback_url, token, model, "watch"):
+            yield
+    finally:
+        server.stop()
 
 
 def is_loopback(host: str) -> bool:

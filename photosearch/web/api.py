@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import NotFound
 
@@ -32,11 +34,19 @@ def search():
 
 @blueprint.post("/search")
 def search_by_upload():
+    """A search by a query photo, sent as the multipart field `photo`. With `like_path`, the
+    photo's own path (as the terminal sends it): when that file is indexed, its stored vector
+    is searched with, as `like` would, and the upload is not decoded."""
     upload = request.files.get("photo")
     if upload is None:
         raise BadParameter("Send the query photo as a multipart file field named 'photo'.")
-    data = checked_upload(library(), upload.read())
-    return jsonify(run_search(library(), parse_search(request.args, upload=data)))
+    lib = library()
+    path = request.args.get("like_path")
+    indexed = lib.indexed_photo(path) if path and os.path.isabs(path) else None
+    if indexed is not None:
+        return jsonify(run_search(lib, parse_search(request.args, like=indexed.id)))
+    data = checked_upload(lib, upload.read())
+    return jsonify(run_search(lib, parse_search(request.args, upload=data)))
 
 
 @blueprint.get("/photos/<int:photo_id>")

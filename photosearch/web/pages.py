@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from ..errors import ImageTooLarge, QueryError
-from ..search.request import FILTERS, parse_filters, parse_search
+from ..search.fields import FILTERS
+from ..search.request import parse_filters, parse_search
 from .api import duplicate_groups, get_photo, library
 from .auth import token_matches
 from .queries import checked_upload, photo_json, photo_page_json, run_search

@@ -3,9 +3,6 @@ every page has a JSON twin."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import date
-
 from flask import g, url_for
 
 from ..errors import ImageTooLarge
@@ -36,32 +33,17 @@ def run_search(library: PhotoLibrary, request: SearchRequest) -> dict:
 
 
 def search_json(request: SearchRequest, result: SearchResult) -> dict:
-    hits = result.hits
+    answer = result.to_dict()
+    for hit, shown in zip(result.hits, answer["results"], strict=True):
+        shown.update(photo_urls(hit.photo))
+    full = len(result.hits) == request.limit
     return {
         "query": {"q": request.text, "like": request.like, "upload": request.upload is not None},
-        "interpretation": result.interpretation.to_dict() if result.interpretation else None,
-        "written": list(result.written),  # phrases to be found written in the photos, as typed
-        "place": result.place.label if result.place else None,
-        "filters": filters_json(result),
-        "filters_active": result.filters.active,
-        "min_score": result.min_score,
-        "sort": result.sort,
+        **answer,
         "limit": request.limit,
         "offset": request.offset,
-        "next_offset": request.offset + request.limit if len(hits) == request.limit else None,
-        "results": [{**hit.to_dict(), **photo_urls(hit.photo)} for hit in hits],
+        "next_offset": request.offset + request.limit if full else None,
     }
-
-
-def filters_json(result: SearchResult) -> dict:
-    """The filters as asked for (the web's parameter names); places and dates read from the
-    query are in the interpretation."""
-    shown = {}
-    for key, value in asdict(result.filters).items():
-        if key in ("places", "taken_north", "taken_south"):
-            continue
-        shown[key] = value.isoformat() if isinstance(value, date) else value
-    return shown
 
 
 def photo_json(photo: Photo) -> dict:

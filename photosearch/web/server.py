@@ -52,8 +52,10 @@ class RequestLog:
             )
 
 
-class RunningServer:
-    """A waitress server answering on a thread of its own until `stop`."""
+class Server:
+    """waitress (threads, no debugger, cross-platform) bound to an address; `port` is the one
+    it got (ask for 0 to get a free one). Runs on the caller's thread or its own, and stops
+    cleanly: its worker threads joined, its sockets closed, nothing left to print a trace."""
 
     def __init__(self, app, host: str, port: int, threads: int):
         from waitress import create_server
@@ -65,42 +67,44 @@ class RunningServer:
             ident="photosearch",
         )  # fmt: skip
         self._wake = trigger(self._sockets)  # runs a function on the loop's own thread
-        # One listening socket, or several where the host names more than one address.
+        # The first address it listens on (a server of several lists them, ports as text).
         listening = getattr(self._server, "effective_listen", None)
-        self.port = listening[0][1] if listening else self._server.effective_port
-        self._loop = threading.Thread(target=self._server.run, name="waitress", daemon=True)
-        self._loop.start()
+        server = self._server
+        host, port = (
+            listening[0][:2] if listening else (server.effective_host, server.effective_port)
+        )
+        self.host, self.port = host, int(port)
+        self._loop: threading.Thread | None = None  # the thread that polls its sockets
 
-    def wait(self) -> None:
-        """Until the server stops (or Ctrl-C)."""
-        self._loop.join()
+    @property
+    def loopback_url(self) -> str:
+        """Where a process of this machine reaches it (a wildcard address by its loopback)."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self.host, self.host)
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    def serve(self) -> None:
+        """Serve on this thread until interrupted (Ctrl-C: quietly) or stopped."""
+        self._loop = threading.current_thread()
+        try:
+            self._server.run()  # waitress ends its loop on Ctrl-C and returns
+        finally:
+            self.stop()
+
+    def start(self) -> Server:
+        """Serve on a thread of its own."""
+        self._loop = threading.Thread(target=self._server.run, name="web-server", daemon=True)
+        self._loop.start()
+        return self
 
     def stop(self) -> None:
         """Wait for the requests being handled (waitress gives them 5 s), then close every
-        socket from the loop's own thread: closed from another, the loop would still be polling
-        them and fail with tracebacks."""
+        socket on the loop's own thread: closed from another while the loop polls them, they
+        fail with tracebacks."""
         from waitress.wasyncore import close_all
 
         self._server.task_dispatcher.shutdown()
-        self._wake.pull_trigger(lambda: close_all(self._sockets))
-        self._loop.join()
-
-
-def start_server(app, host: str, port: int, threads: int) -> RunningServer:
-    """The production server, answering `threads` requests at a time on `port` (0: a free one,
-    then `.port`) until `.stop()`."""
-    return RunningServer(app, host, port, threads)
-
-
-def run_production(app, host: str, port: int, threads: int) -> None:
-    """Serve until interrupted, with `threads` requests at a time. Ctrl-C is the way to stop
-    it, at any moment: quietly, with exit status 0."""
-    server = None
-    try:
-        server = start_server(app, host, port, threads)
-        server.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if server is not None:
-            server.stop()
+        if self._loop is None or self._loop is threading.current_thread():
+            close_all(self._sockets)  # no loop polls them (any more)
+        elif self._loop.is_alive():
+            self._wake.pull_trigger(lambda: close_all(self._sockets))
+            self._loop.join()

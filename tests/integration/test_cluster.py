@@ -1,7 +1,8 @@
 """Embedding on a Ray cluster, here a local one (2 CPUs, started once for the module), with the
 tiny test model: the same photos, vectors and search results as in this process, bad files
 recorded through it, a worker killed mid-run replaced and a driver killed mid-run resumed,
-each with exact counts."""
+each with exact counts; a watch's bursts on the actors of its first run, no model loaded
+again."""
 
 from __future__ import annotations
 
@@ -21,13 +22,14 @@ from pathlib import Path
 import pytest
 
 from photosearch.consistency import check
+from photosearch.indexing.watcher import Watcher
 from photosearch.library import PhotoLibrary
 from photosearch.progress import Progress
 from photosearch.search.request import parse_search
 
 from ..brightness_pass import BrightnessPass, CornerPass, measured_folder, registered
 from ..text_photos import write_photos
-from .test_robustness import REPO, make_tree
+from .test_robustness import COFFEE, REPO, make_tree
 
 ray = pytest.importorskip("ray", reason="Ray is not installed: pip install -e '.[cluster]'")
 
@@ -210,3 +212,47 @@ def test_a_pass_of_its_own_runs_on_the_cluster(library, cluster_library, photo_t
     assert (summary.measured, summary.measure_failed, summary.cornered) == (4, 1, 4)
     for mine, theirs in zip(here, there, strict=True):
         assert theirs.readings == mine.readings and len(theirs.readings) == 4
+
+
+def test_a_watch_keeps_its_actors_and_their_models(cluster_library, tmp_path):
+    """Every burst of a watch goes to the actors of its first run, with the models they loaded
+    then: a second burst of new photos loads none. An actor that dies between bursts is
+    replaced, and loads its model again; closing the library ends the actors."""
+    root = tmp_path / "watched"
+    make_tree(root, 2)
+    updates = []
+
+    def burst(number: int) -> None:
+        before = len(updates)
+        (root / f"burst{number}").mkdir()
+        for photo in range(3):
+            unique = COFFEE + (1000 * number + photo).to_bytes(4, "big")
+            (root / f"burst{number}" / f"{photo}.jpg").write_bytes(unique)
+        assert watcher.wait_idle(timeout=90), "the watcher did not settle"
+        runs = updates[before:]
+        assert sum(run.new for run in runs) == sum(run.embedded for run in runs) == 3
+        assert sum(run.measured for run in runs) == 3  # the brightness pass read them
+
+    with registered(BrightnessPass()):
+        cluster_library.index([root])  # as `watch` does before it watches
+        stage = cluster_library.cluster
+        (embedding_actor,) = actor_processes()
+        assert stage.model_loads == 2  # the embedding actor's model, the pass actor's passes
+        images_here = cluster_library.embedder.images_embedded
+        watcher = Watcher(cluster_library, [root], debounce=0.3, on_update=updates.append)
+        watcher.start()
+        try:
+            burst(1)
+            burst(2)
+            assert stage.model_loads == 2 and actor_processes() == [embedding_actor]
+            os.kill(embedding_actor, signal.SIGKILL)
+            burst(3)
+        finally:
+            watcher.stop()
+    assert stage.model_loads == 3 and actor_processes() not in ([], [embedding_actor])
+    assert cluster_library.embedder.images_embedded == images_here  # none in this process
+    cluster_library.close()
+    deadline = time.monotonic() + 60
+    while actor_processes() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert actor_processes() == []

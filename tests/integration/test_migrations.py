@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from photosearch.store.database import create_store_engine, upgrade
+from photosearch.store.database import HEAD, alembic_config, create_store_engine, upgrade
 from photosearch.store.schema import every_table
 
 
@@ -17,6 +17,13 @@ def test_upgrade_from_empty_creates_every_table(tmp_path):
     upgrade(engine)  # a second upgrade is a no-op
     with engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == "0006"
+
+
+def test_head_names_the_newest_migration():
+    """A database at HEAD is opened without alembic: HEAD must be the migrations' own head."""
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD
 
 
 def modelled(name, kind, *_) -> bool:

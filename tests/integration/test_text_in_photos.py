@@ -73,6 +73,7 @@ def test_each_photo_is_found_by_a_word_written_in_it(text_library, photos):
     assert (summary.new, summary.failed) == (len(WRITTEN) + len(WITHOUT_TEXT), 1)
     assert (summary.texts_read, summary.with_text, summary.text_failed) == (10, 7, 0)
     assert text_library.status()["text"] == {
+        "text_read": 10,
         "with_text": 7,
         "text_failed": 0,
         "text_unread": 0,
@@ -207,7 +208,7 @@ def test_the_command_line(run_cli, photos):
     assert result.stdout.splitlines()[0].endswith("garden.jpg  [text: Summer Garden]")
     assert 'written "summer garden"' in result.stderr
     status = run_cli("status", env={"PHOTOSEARCH_OCR": "1"}).stdout
-    assert "text       7 photos with text" in status
+    assert "text       10 of 10 photos read; 7 with text" in status
 
 
 def test_pages_of_a_fused_search_neither_repeat_nor_skip(text_library, photos):

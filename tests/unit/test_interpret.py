@@ -476,6 +476,7 @@ def test_to_dict_is_json_ready():
     assert data == {
         "query": "dogs in Lisbon summer 2017",
         "text": "dogs",
+        "line": '"dogs" · in Lisbon · taken 2017-06-01 to 2017-08-31',
         "literal": False,
         "understood": [
             {"kind": "place", "said": "in Lisbon", "label": "in Lisbon", "place": "Lisbon"},

@@ -20,15 +20,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from photosearch.web.server import start_server
+from photosearch.web.server import Server
 
 from ..serving import REPO, free_port, running_server, server_env
 
 SERVE_HELLO = """
 import sys
-from photosearch.web.server import run_production
+from photosearch.web.server import Server
 from tests.web.test_server import hello
-run_production(hello, "127.0.0.1", int(sys.argv[1]), 4)
+Server(hello, "127.0.0.1", int(sys.argv[1]), 4).serve()
 """
 
 UNIT = """\
@@ -88,7 +88,7 @@ def hello(environ, start_response):
 def test_a_started_server_stops_without_tracebacks_or_threads_left(caplog):
     before = set(threading.enumerate())
     for _ in range(10):  # closing sockets under the loop's feet failed one stop in ten
-        server = start_server(hello, "127.0.0.1", 0, threads=4)
+        server = Server(hello, "127.0.0.1", 0, threads=4).start()
         idle = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
         idle.request("GET", "/")
         assert idle.getresponse().read() == b"hello"  # and the connection is kept open

@@ -32,9 +32,8 @@ def onnx_session(
 ):
     """An ONNX Runtime session for `tower` ("image" or "text") at fp32 or int8, from the cache
     when a fresh file is there, else exported now. A file that fails to load is rebuilt once."""
-    directory = cache_dir / _safe(model_key)
-    stamp = {"model": model_key, "weights": weights_digest(tower), "format": FORMAT}
-    path = directory / f"{kind}-{precision}-v{FORMAT}.onnx"
+    path = _file(cache_dir, model_key, kind, precision)
+    directory, stamp = path.parent, _expected_stamp(tower, model_key)
     for rebuild in (False, True):
         _ensure(tower, kind, precision, directory, stamp, rebuild)
         try:
@@ -44,6 +43,24 @@ def onnx_session(
                 raise ExportFailed(f"ONNX Runtime cannot load {path}: {exc}") from None
             log.warning("The ONNX file %s is broken (%s); exporting it again", path, exc)
     raise AssertionError("unreachable")
+
+
+def fresh_file(
+    tower: nn.Module, kind: str, precision: str, model_key: str, cache_dir: Path
+) -> Path | None:
+    """The exported file of `tower` when it is there and was made from these weights by this
+    FORMAT (nothing is exported); None otherwise."""
+    path = _file(cache_dir, model_key, kind, precision)
+    return path if path.is_file() and _stamp(path) == _expected_stamp(tower, model_key) else None
+
+
+def _file(cache_dir: Path, model_key: str, kind: str, precision: str) -> Path:
+    return cache_dir / _safe(model_key) / f"{kind}-{precision}-v{FORMAT}.onnx"
+
+
+def _expected_stamp(tower: nn.Module, model_key: str) -> dict:
+    """What a file exported from these weights by this FORMAT is stamped with."""
+    return {"model": model_key, "weights": weights_digest(tower), "format": FORMAT}
 
 
 def _ensure(tower, kind: str, precision: str, directory: Path, stamp: dict, rebuild: bool):

@@ -111,6 +111,7 @@ class Interpretation:
         return {
             "query": self.query,
             "text": self.text,
+            "line": self.line(),
             "literal": self.literal,
             "understood": [item.to_dict() for item in self.understood],
             "place": place_label(self.place) if self.place is not None else None,

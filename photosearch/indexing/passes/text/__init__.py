@@ -31,6 +31,7 @@ class TextPass(ContentPass):
     reread_help = "Read again the text an older recogniser read, and what failed to read."
     label = "Reading text"
     doing = "reading its text"
+    purpose = "reads the text in photos"
     runtime = "onnxruntime (text)"
     batch = 16  # about a second a photo on few cores: a crash loses little
     unexpected = "ocr"
@@ -68,13 +69,15 @@ class TextPass(ContentPass):
         return {**store.text_counts(), "ocr": self.enabled(config), "reader": self.version}
 
     def status_line(self, status: dict) -> str:
-        line = f"{status['with_text']} photos with text"
+        read, unread = status["text_read"], status["text_unread"]
+        line = f"{read:,} of {read + unread:,} photos read"
+        if unread and status["ocr"]:
+            line += f" ({unread:,} to go)"
         if status["text_failed"]:
-            line += f", {status['text_failed']} could not be read (photosearch errors)"
+            line += f", {status['text_failed']:,} unreadable (photosearch errors)"
+        line += f"; {status['with_text']:,} with text"
         if not status["ocr"]:
-            return line + "; reading text is off (ocr = false)"
-        if status["text_unread"]:
-            line += f"; {status['text_unread']} not read yet (the next index reads them)"
+            line += "; reading text is off (ocr = false)"
         return line
 
     def summary_line(self, counts: PassCounts) -> str:
