@@ -125,6 +125,9 @@ def test_raw_files_are_indexed_paired_and_broken_ones_recorded(
     asked = parse_search({}, upload=outside.read_bytes(), upload_name=str(outside))
     top = library.search(asked).hits[0]
     assert top.photo.id == raw.id and top.score == pytest.approx(1.0, abs=1e-4)
+    sent = {"photo": (io.BytesIO(outside.read_bytes()), "query")}  # as the terminal sends it
+    answer = client.post(f"/api/search?like_path={outside}&min_score=-1", data=sent)
+    assert answer.status_code == 200 and answer.get_json()["results"][0]["id"] == raw.id
     library.close()
 
 
