@@ -1,10 +1,14 @@
 """(n) Decoding within the decode budget, each case in a fresh process: (1) the peak RSS of
 decoding huge images of several formats against the budget's estimate of it; (2) four
 concurrent uploads of a 195 MP PNG to a real `serve`, with the default upload limit and with
-one that lets them be decoded; (3) an index run over eight 195 MP PNGs with eight workers.
+one that lets them be decoded; (3) an index run over eight 195 MP PNGs with eight workers;
+(4) an index run over eight 3 GB files at once (TIFFs whose 24 MP first page is followed by
+zeros left as a hole on disk: large to read and hash, cheap to make, small to decode).
 
-PHOTOSEARCH_BENCH_BASELINE=/path/to/an/older/checkout runs (2) and (3) with that checkout's
-code instead, for the figures before the budget (it must have `manage.py`)."""
+PHOTOSEARCH_BENCH_BASELINE=/path/to/an/older/checkout runs (2), (3) and (4) with that
+checkout's code instead, for the figures before the budget (it must have `manage.py`).
+PHOTOSEARCH_BENCH_LARGE_GB sizes (4)'s files (3 GB; 1 with --quick): the code before file bytes were
+inside the budget holds eight of them at once, more memory than a small machine has."""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ from PIL import Image
 
 from photosearch.imaging.budget import auto_budget_mb
 from photosearch.library import PhotoLibrary
-from tests.sample_data import album_jpegs, flat_png
+from tests.sample_data import album_jpegs, flat_png, layered_tiff
 
 from .common import Row, config_for, random_checkpoint
 
@@ -55,7 +59,7 @@ sys.path.insert(0, {repo!r})
 from pathlib import Path
 from benchmarks.common import config_for, peak_rss_mb, rss_mb, reset_peak_rss
 from photosearch.library import PhotoLibrary
-config = config_for(Path({data!r}), {model!r}, workers=8, ocr=False)
+config = config_for(Path({data!r}), {model!r}, workers=8, ocr=False, decode_timeout={timeout})
 library = PhotoLibrary(config)
 library.embedder.embed_texts(["warm"])  # the model loaded: what the peak is measured above
 reset_peak_rss()
@@ -218,11 +222,34 @@ def indexing(work: Path, model: str, repo: Path) -> list[Row]:
         path = photos / f"scan-{n}.png"
         if not path.exists():
             path.write_bytes(flat_png(*GIANT, (30 * n, 120, 200)))
+    return _indexed(work, model, repo, photos, "8 x 195 MP PNG, 8 workers", timeout=60)
+
+
+def large_files(work: Path, model: str, repo: Path, quick: bool) -> list[Row]:
+    """(4) Eight large files indexed by eight workers at once: peak RSS above the loaded
+    model's, against the budget. Each file is read, hashed and its first page decoded."""
+    size_gb = float(os.environ.get("PHOTOSEARCH_BENCH_LARGE_GB") or (1 if quick else 3))
+    photos = work / f"decoding-layered-{size_gb:g}gb"
+    photos.mkdir(exist_ok=True)
+    for n in range(8):
+        path = photos / f"layered-{n}.tif"
+        if not path.exists():
+            layered_tiff(path, int(size_gb * (1 << 30)), pixels=(6000, 4000))
+    # No time limit: hashing 3 GB takes this 2-core machine about 25 s, eight at once longer
+    # than decode_timeout's 60 s, which counts reading a file too.
+    what = f"8 x {size_gb:g} GB files at once, 8 workers"
+    return _indexed(work, model, repo, photos, what, timeout=0)
+
+
+def _indexed(work: Path, model: str, repo: Path, photos: Path, what: str, timeout: int):
+    """An index run of `photos` in a fresh process: its peak RSS against the budget."""
     budget = auto_budget_mb()
     with tempfile.TemporaryDirectory(dir=work) as data:
-        script = INDEX_PROBE.format(repo=str(repo), data=data, model=model, photos=str(photos))
+        script = INDEX_PROBE.format(
+            repo=str(repo), data=data, model=model, photos=str(photos), timeout=timeout
+        )
         measured = _python(script, repo)
-    name = f"(n) index 8 x 195 MP PNG, 8 workers (decode budget {budget} MB, auto)"
+    name = f"(n) index {what} (decode budget {budget} MB, auto)"
     figure = (
         f"peak RSS above the model's ({measured['new']} indexed, {measured['failed']} failed, "
         f"{measured['seconds']:.0f} s)"
@@ -239,4 +266,5 @@ def run(quick: bool, work: Path) -> list[Row]:
     rows = [] if repo != REPO else calibration(work)
     rows += uploads(work, model, repo)
     rows += indexing(work, model, repo)
+    rows += large_files(work, model, repo, quick)
     return rows

@@ -23,8 +23,8 @@ import torch
 
 from photosearch.imaging.decoder import decode
 from photosearch.imaging.gpu_decode import GpuJpegDecoder
+from photosearch.imaging.photo_file import content_hash
 from photosearch.indexing.indexer import Indexer
-from photosearch.indexing.scanner import content_hash
 from photosearch.indexing.stage import FileResult, Job
 from photosearch.indexing.thread_stage import ThreadStage
 from photosearch.library import PhotoLibrary

@@ -237,6 +237,19 @@ def flat_png(
     )
 
 
+def layered_tiff(path: Path, size: int, pixels: tuple[int, int] = (400, 300)) -> bytes:
+    """An uncompressed TIFF of noise, then zeros up to `size` bytes, left as a hole on disk:
+    a file that decodes small but is large, as a layered TIFF is beyond its first page. Any
+    size costs only the first page's writing. Returns the TIFF alone (what comes before the
+    zeros)."""
+    width, height = pixels
+    noise = np.random.default_rng(1).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    data = encoded(Image.fromarray(noise), "TIFF")
+    path.write_bytes(data)
+    os.truncate(path, size)
+    return data
+
+
 def heic(name: str) -> bytes:
     buffer = io.BytesIO()
     from_pillow(sample(name)).save(buffer, quality=80, enc_params={"preset": "ultrafast"})

@@ -47,6 +47,7 @@ AUTO_MAX_MB = 2048
 # handed back to the system (glibc keeps freed blocks for reuse: an idle server would otherwise
 # stay at its peak).
 TRIM_AFTER = 64 * MB
+NO_THREAD = 0  # the holder of bytes handed over to a queue (no thread's ident is 0)
 COLLECT_EVERY = 2.0  # seconds: at most this often, a waiting decode runs the garbage collector
 
 
@@ -100,6 +101,12 @@ class Reservation:
         """Held by the calling thread from now on."""
         self._budget._move(self, threading.get_ident())
 
+    def hand_over(self) -> None:
+        """Held by no thread from now on (bytes queued for another thread to use and
+        release): the thread that reserved them then queues for its next reservation as usual,
+        and a thread waiting nested waits for these to be released."""
+        self._budget._move(self, NO_THREAD)
+
     def __enter__(self) -> Reservation:
         self.adopt()
         return self
@@ -131,6 +138,11 @@ class DecodeBudget:
     @property
     def limit(self) -> int:
         return self._limit
+
+    @property
+    def in_use(self) -> int:
+        """Bytes reserved now."""
+        return self._in_use
 
     def set_limit(self, limit: int) -> None:
         with self._cond:

@@ -1,4 +1,5 @@
-"""Bytes to an upright RGB image near model resolution, plus the EXIF facts search filters need.
+"""A photo, its bytes or its file, to an upright RGB image near model resolution, plus the EXIF
+facts search filters need.
 
 Memory is bounded by the process's decode budget (budget.py, `decode_memory_mb`): the header
 tells the size and mode before any pixel is decoded, `planning.plan` estimates the decode's peak
@@ -20,6 +21,9 @@ upright and converted. Its own bytes stay reserved until it is garbage collected
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 from pillow_heif import register_heif_opener
@@ -28,6 +32,7 @@ from .budget import DecodeBudget, Reservation, shared_budget
 from .decoded import Decoded, DecodeError, describe
 from .exif import metadata
 from .formats import is_raw
+from .photo_file import Source, open_source
 from .planning import carry_out, estimate_full, keep_for, plan
 from .raw import decode_raw, raw_size
 
@@ -38,22 +43,44 @@ Image.MAX_IMAGE_PIXELS = None
 
 
 def decode(
-    data: bytes,
+    source: Source,
     *,
     max_pixels: int,
     min_side: int = 224,
     name: str = "",
     budget: DecodeBudget | None = None,
 ) -> Decoded:
-    """Decode image bytes within the decode budget; JPEGs are decoded at a reduced scale no
-    smaller than min_side, and very large images are reduced to what min_side needs. A camera
-    RAW file (known by its name's extension) goes through LibRaw."""
+    """Decode an image, its bytes or its file (a path: only what the decode needs is read),
+    within the decode budget; JPEGs are decoded at a reduced scale no smaller than min_side, and
+    very large images are reduced to what min_side needs. A camera RAW file (known by its name's
+    extension) goes through LibRaw."""
     budget = budget or shared_budget()
-    if not data:
-        raise DecodeError("empty", "the file is empty (0 bytes)")
-    if is_raw(name):
-        return decode_raw(data, max_pixels=max_pixels, min_side=min_side, budget=budget, name=name)
-    image = _open(data)
+    with _opened(source) as handle:
+        if is_raw(name):  # LibRaw reads the source its own way
+            return decode_raw(
+                source, max_pixels=max_pixels, min_side=min_side, budget=budget, name=name
+            )
+        return _decode(handle, max_pixels, min_side, name, budget)
+
+
+@contextmanager
+def _opened(source: Source) -> Iterator[BinaryIO]:
+    """The source as an open file, not empty; closed when the decode is done."""
+    try:
+        handle = open_source(source)
+    except OSError as exc:
+        raise DecodeError("unreadable", exc.strerror or str(exc)) from None
+    with handle:
+        if handle.seek(0, io.SEEK_END) == 0:
+            raise DecodeError("empty", "the file is empty (0 bytes)")
+        handle.seek(0)
+        yield handle
+
+
+def _decode(
+    handle: BinaryIO, max_pixels: int, min_side: int, name: str, budget: DecodeBudget
+) -> Decoded:
+    image = _open(handle)
     _check_pixels(image, max_pixels)
     try:
         # A PNG may have to be decoded to find its EXIF (after the pixels): it is read in
@@ -83,9 +110,9 @@ def decode(
     return Decoded(image, meta, keep_for(held, image))
 
 
-def _open(data: bytes) -> Image.Image:
+def _open(handle: BinaryIO) -> Image.Image:
     try:
-        return Image.open(io.BytesIO(data))
+        return Image.open(handle)
     except UnidentifiedImageError:
         raise DecodeError("unsupported", "not an image in any supported format") from None
     except Exception as exc:  # noqa: BLE001 - Pillow plugins raise many types on bad headers

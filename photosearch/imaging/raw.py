@@ -14,6 +14,7 @@ from ..metadata import PhotoMeta
 from .budget import MB, DecodeBudget, shared_budget
 from .decoded import Decoded, DecodeError, describe
 from .exif import exif_metadata
+from .photo_file import Source
 from .planning import ORIENTATION_TRANSPOSE, carry_out, keep_for, plan, reduce_factor
 
 # LibRaw's `flip` (how the sensor image is turned to be upright) as an EXIF orientation.
@@ -22,6 +23,9 @@ FLIP_TO_ORIENTATION = {0: 1, 3: 3, 5: 8, 6: 6}
 # working image (four 16-bit channels at half size: 2), its 8-bit RGB output (0.75) and that
 # output as a Pillow image (1); measured by benchmarks/decoding.py.
 DEMOSAIC_BYTES_PER_PIXEL = 6
+# A RAW file too large to be held (photo_file) gives its EXIF from this much of its start: the
+# TIFF structure's first directories are there.
+EXIF_HEAD = 4 * MB
 
 
 def raw_size(data: bytes) -> tuple[int, int] | None:
@@ -36,20 +40,22 @@ def raw_size(data: bytes) -> tuple[int, int] | None:
 
 
 def decode_raw(
-    data: bytes,
+    source: Source,
     *,
     max_pixels: int,
     min_side: int,
     budget: DecodeBudget | None = None,
     name: str = "",
 ) -> Decoded:
-    """Decode RAW bytes to an upright RGB image whose short side is at least `min_side`
-    (or the whole image when it is smaller). Damaged or unsupported files raise DecodeError."""
+    """Decode a RAW file (its bytes, or its path: LibRaw then reads what it needs) to an
+    upright RGB image whose short side is at least `min_side` (or the whole image when it is
+    smaller). Damaged or unsupported files raise DecodeError."""
     import rawpy
 
     budget = budget or shared_budget()
     try:
-        raw = rawpy.imread(io.BytesIO(data))  # the header only: unpacking waits for the budget
+        # the header only: unpacking waits for the budget
+        raw = rawpy.imread(source if isinstance(source, str) else io.BytesIO(source))
     except rawpy.LibRawFileUnsupportedError:
         raise DecodeError("unsupported", "a RAW file that LibRaw cannot read") from None
     except (rawpy.LibRawError, OSError, ValueError) as exc:
@@ -64,7 +70,7 @@ def decode_raw(
                 f"{max_pixels:,} (max_image_pixels)",
             )
         orientation = FLIP_TO_ORIENTATION.get(sizes.flip, 1)
-        meta = _metadata(data, width, height, orientation)
+        meta = _metadata(_head(source), width, height, orientation)
         need = demosaic_bytes(sizes)
         fits = need <= budget.limit  # if not, any preview is better than none
         try:
@@ -165,6 +171,17 @@ def _preview_jpeg(data: bytes, min_side: int, orientation: int, budget: DecodeBu
 def _turned(image: Image.Image, orientation: int) -> Image.Image:
     method = ORIENTATION_TRANSPOSE.get(orientation)
     return image if method is None else image.transpose(method)
+
+
+def _head(source: Source) -> bytes:
+    """The bytes EXIF is read from: all of them when held, else the file's first EXIF_HEAD."""
+    if isinstance(source, bytes):
+        return source
+    try:
+        with open(source, "rb") as handle:
+            return handle.read(EXIF_HEAD)
+    except OSError:  # gone since LibRaw opened it: the decode says so
+        return b""
 
 
 def _metadata(data: bytes, width: int, height: int, orientation: int) -> PhotoMeta:

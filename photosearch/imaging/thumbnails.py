@@ -33,14 +33,15 @@ def cache_path(config: Config, content_hash: str, size: int) -> Path:
 
 def thumbnail(photo: Stored, size: int, config: Config) -> Path:
     """The cached JPEG of `photo` at most `size` pixels on its long side; made if missing.
-    Raises OSError if the file cannot be read, DecodeError if it no longer decodes."""
+    Raises DecodeError if the file cannot be read (kind `unreadable`) or no longer decodes."""
     target = cache_path(config, photo.content_hash, size)
     if target.is_file():
         return target
-    with open(photo.path, "rb") as handle:
-        data = handle.read()
-    # within the decode budget; an image far larger than `size` comes back reduced near it
-    with decode(data, max_pixels=config.max_image_pixels, min_side=size, name=photo.path) as done:
+    # Decoded from the file, which is read as the decode needs (never held whole), within the
+    # decode budget; an image far larger than `size` comes back reduced near it.
+    with decode(
+        photo.path, max_pixels=config.max_image_pixels, min_side=size, name=photo.path
+    ) as done:
         write(done, size, target)
     return target
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from PIL import Image
 
     from ..config import Config
+    from ..imaging.photo_file import Source
     from ..store import Failure, Store, Writer
 
 FILE_BYTES = 0  # a pass's `side` when it wants the file's bytes, not a decoded photo
@@ -40,7 +41,10 @@ class Content:
     """One photo as a pass reads it."""
 
     path: str
-    data: bytes  # the file's bytes
+    # The file's bytes, held in the decode budget; its path (a str) when it is too large to
+    # hold: decode() takes either, and a pass that reads the bytes itself opens it with
+    # imaging.photo_file.open_source.
+    data: Source
     # Upright RGB, its shortest side at least the pass's `side` (less where the decode budget
     # or the photo's own size says so); None for a FILE_BYTES pass.
     image: Image.Image | None = None

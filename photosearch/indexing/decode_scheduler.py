@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import torch
 
     from ..imaging.gpu_decode import GpuDecoded, Pending
+    from ..imaging.photo_file import PhotoFile
 
 # The batch decoder waits at most this long for a full batch while files are still being read.
 LINGER = 0.05
@@ -41,6 +42,7 @@ class Read:
     path: str = ""  # its name tells a camera RAW file apart
     pixels: torch.Tensor | None = None
     pending: Pending | None = None  # a JPEG waiting for the batch decoder
+    file: PhotoFile | None = None  # its bytes, held in the decode budget while it waits
     slot: int = -1  # its place in its run's list of jobs
     run: Any = field(default=None, repr=False)  # the _Run it belongs to
 
@@ -62,12 +64,13 @@ class Files(Protocol):
 
     max_pixels: int
 
-    def read(self, job: Job) -> tuple[Read, bytes | None]:
-        """Read and hash: the answer so far, and the bytes to decode (None: nothing to decode,
-        because the file failed to read or its content's vector can be reused)."""
+    def read(self, job: Job) -> tuple[Read, PhotoFile | None]:
+        """Read and hash: the answer so far, and the file to decode (None: nothing to decode,
+        because the file failed to read or its content's vector can be reused). The scheduler
+        releases the file once it is decoded."""
         ...
 
-    def decode(self, read: Read, data: bytes) -> None:
+    def decode(self, read: Read, file: PhotoFile) -> None:
         """Decode on the CPU into read.pixels and read.result.meta, or read.result.error."""
         ...
 
@@ -162,42 +165,52 @@ class DecodeScheduler:
     def _read(self, run: _Run, slot: int, job: Job) -> None:
         """A CPU worker: read and hash; hand a JPEG to the batch decoder if it has room, else
         decode here."""
-        read = data = None
+        read = file = None
         try:
             if not run.closed:
-                read, data = run.files.read(job)
+                read, file = run.files.read(job)
                 read.slot, read.run = slot, run
-                if data is not None and self._handed_over(read, data):
+                if file is not None and self._handed_over(read, file):
                     return
         except BaseException as exc:  # noqa: BLE001 - raised in the run's thread
+            if file is not None:
+                file.release()
             self._routed()
             run.done.put(exc)
             return
         self._routed()
         if read is not None:
-            self._answer(read, data)
+            self._answer(read, file)
 
     @staticmethod
-    def _answer(read: Read, data: bytes | None) -> None:
-        """On a CPU worker: decode (unless there is nothing to decode) and hand the answer, or
-        what went wrong, to its run."""
+    def _answer(read: Read, file: PhotoFile | None) -> None:
+        """On a CPU worker: decode (unless there is nothing to decode), let go of the file's
+        bytes and hand the answer, or what went wrong, to its run."""
         try:
-            if data is not None:
-                read.run.files.decode(read, data)
+            if file is not None:
+                with file:
+                    read.run.files.decode(read, file)
                 read.result.decoder = "cpu"
             read.run.done.put(read)
         except BaseException as exc:  # noqa: BLE001 - raised in the run's thread
             read.run.done.put(exc)
 
-    def _handed_over(self, read: Read, data: bytes) -> bool:
-        """Whether the batch decoder took the file: it accepts it and has room for it."""
+    def _handed_over(self, read: Read, file: PhotoFile) -> bool:
+        """Whether the batch decoder took the file: its bytes are held, it accepts them and
+        has room for them. They stay reserved in the decode budget until it has decoded them."""
         decoder = self.batch_decoder
-        if decoder is None or not self._has_room() or not decoder.accepts(data):
+        if file.data is None or decoder is None or not self._has_room():
             return False
-        read.pending = decoder.header(data, read.run.files.max_pixels)
+        if not decoder.accepts(file.data):
+            return False
+        read.pending = decoder.header(file.data, read.run.files.max_pixels)
         if read.pending is None:
             return False
         with self._lock:
+            if self._closed:
+                return False
+            read.file = file
+            file.hand_over()
             self._waiting.append(read)
             self._routing -= 1
             self._changed.notify_all()
@@ -215,9 +228,11 @@ class DecodeScheduler:
 
     def _decode_on_cpu(self, read: Read) -> None:
         """A CPU worker, for a file the batch decoder refused."""
-        if not read.run.closed:
-            pending, read.pending = read.pending, None
-            self._answer(read, pending.data)
+        read.pending, file, read.file = None, read.file, None
+        if read.run.closed:
+            file.release()
+        else:
+            self._answer(read, file)
 
     def _decode_batches(self) -> None:
         """The batch decoder's thread: a batch as soon as one is full, or as soon as no file
@@ -237,6 +252,9 @@ class DecodeScheduler:
                 count = min(self.batch_size, len(self._waiting))
                 batch = [self._waiting.popleft() for _ in range(count)]
                 self._decoding = count
+            for read in batch:
+                if read.run.closed:
+                    read.file.release()
             batch = [read for read in batch if not read.run.closed]
             if batch:
                 self._decode_batch(batch)
@@ -251,7 +269,8 @@ class DecodeScheduler:
                 if on_gpu is None:  # refused: decoded on the CPU, with the usual errors
                     read.run.tasks[read.slot] = self.pool.submit(self._decode_on_cpu, read)
                     continue
-                pending, read.pending = read.pending, None
+                read.file.release()
+                pending, read.pending, read.file = read.pending, None, None
                 read.result.meta, read.pixels = pending.meta, on_gpu.pixels
                 read.result.decoder = "gpu"
                 if on_gpu.thumbnail is not None:
@@ -262,6 +281,9 @@ class DecodeScheduler:
             for files, made in thumbnails.values():
                 files.save_encoded(made)
         except BaseException as exc:  # noqa: BLE001 - a broken device stops the runs waiting
+            for read in batch:
+                if read.file is not None:
+                    read.file.release()
             for run in {id(read.run): read.run for read in batch}.values():
                 run.done.put(exc)
             return
@@ -284,9 +306,13 @@ class DecodeScheduler:
                 yield run.files.timed_out(job)
 
     def close(self) -> None:
+        """Stop; the files still waiting for the batch decoder let go of their bytes."""
         with self._lock:
             self._closed = True
+            waiting, self._waiting = self._waiting, deque()
             self._changed.notify_all()
+        for read in waiting:
+            read.file.release()
         self.pool.close()
 
     def __enter__(self) -> DecodeScheduler:

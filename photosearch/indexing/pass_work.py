@@ -2,8 +2,10 @@
 Ray actor): the passes opened first, their models loaded on the opening thread before any photo
 (never by photo threads racing to load them); then each file read and hashed once, decoded at
 most once for every pass that wants pixels (inside the decode budget), and handed to each pass
-that has not read it. What a pass raises is that pass's failure for that content, never the
-photo's or another pass's."""
+that has not read it. A file too large to hold in the budget (imaging.photo_file) is the
+exception: it is hashed as it streams past, then read again from its path by the decode and by
+each pass that wants its bytes. What a pass raises is that pass's failure for that content,
+never the photo's or another pass's."""
 
 from __future__ import annotations
 
@@ -11,10 +13,10 @@ from collections.abc import Iterator, Sequence
 
 from ..config import Config
 from ..imaging.decoder import DecodeError, decode
+from ..imaging.photo_file import PhotoFile, read_photo
 from ..parallel import WorkerPool, bounded_map
 from .content_pass import FILE_BYTES, Content, ContentPass, PassError
 from .problem import Problem
-from .scanner import content_hash
 from .stage import PassJob, PassResult
 
 
@@ -61,30 +63,34 @@ class PassWork:
         """Runs in a worker thread: the file's bytes, their hash, what each pass reads."""
         result = PassResult(job.number, job.content_hash)
         try:
-            with open(job.path, "rb") as handle:
-                data = handle.read()
+            file = read_photo(job.path)
         except OSError as exc:
             result.unreadable = Problem("unreadable", (exc.strerror or str(exc)) + self.on_host)
             return result
-        result.content_hash = content_hash(data)
+        with file:  # its bytes held in the decode budget until every pass has read them
+            self._read_file(result, job, file)
+        return result
+
+    def _read_file(self, result: PassResult, job: PassJob, file: PhotoFile) -> None:
+        result.content_hash = file.content_hash
         wanted = [self.passes[name] for name in job.passes]
         pixels = [content_pass for content_pass in wanted if content_pass.side != FILE_BYTES]
-        self._read_by(result, [p for p in wanted if p not in pixels], Content(job.path, data))
+        as_bytes = [p for p in wanted if p not in pixels]
+        self._read_by(result, as_bytes, Content(job.path, file.source))
         if not pixels:
-            return result
+            return
         try:
             decoded = decode(
-                data,
+                file.source,
                 max_pixels=self.config.max_image_pixels,
                 min_side=max(content_pass.side for content_pass in pixels),
                 name=job.path,
             )
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop the run
             result.problems.update({p.name: _problem(exc, "corrupt") for p in pixels})
-            return result
+            return
         with decoded:  # its bytes held in the decode budget while the passes read it
-            self._read_by(result, pixels, Content(job.path, data, decoded.image))
-        return result
+            self._read_by(result, pixels, Content(job.path, file.source, decoded.image))
 
     def _read_by(self, result: PassResult, passes: list[ContentPass], content: Content) -> None:
         for content_pass in passes:

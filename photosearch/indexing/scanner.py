@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import os
 import stat
 from collections.abc import Iterator
@@ -28,10 +27,6 @@ class ScanProblem:
     is_dir: bool
     kind: str
     message: str
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 class Scanner:

@@ -4,19 +4,18 @@ on worker threads of their own (pass_work)."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..imaging.decoder import DecodeError, decode
+from ..imaging.photo_file import PhotoFile, read_photo
 from ..imaging.thumbnails import SIZES, ThumbnailSaver
 from ..model.lazy_embedder import LazyEmbedder
 from .decode_scheduler import DecodeScheduler, Read
 from .pass_work import PassWork
 from .problem import Problem
-from .scanner import content_hash
 from .stage import FileResult, Job, PassJob, PassResult
 
 if TYPE_CHECKING:  # torch and the model load only when a file needs embedding
@@ -117,37 +116,37 @@ class ThreadStage:
             self.config.decode_timeout or None,
         )
 
-    def _read(self, job: Job, reusable: frozenset[str]) -> tuple[Read, bytes | None]:
-        """Runs in a worker thread: read once and hash; the bytes are left to decode unless a
-        vector can be reused."""
+    def _read(self, job: Job, reusable: frozenset[str]) -> tuple[Read, PhotoFile | None]:
+        """Runs in a worker thread: read once (a small file's bytes held in the decode budget;
+        a large one's streamed, see imaging.photo_file) and hash; the file is left to decode
+        unless a vector can be reused."""
         read = Read(FileResult(job.number), job.path)
         result = read.result
         try:
-            with open(job.path, "rb") as handle:
-                info = os.fstat(handle.fileno())
-                data = handle.read()
+            file = read_photo(job.path)
         except FileNotFoundError:
             result.error = Problem("vanished", self._not_found())
             return read, None
         except OSError as exc:
             result.error = Problem("unreadable", (exc.strerror or str(exc)) + self.on_host)
             return read, None
-        result.size, result.mtime_ns = info.st_size, info.st_mtime_ns
-        result.content_hash = content_hash(data)
+        result.size, result.mtime_ns = file.size, file.mtime_ns
+        result.content_hash = file.content_hash
         if result.content_hash == job.indexed_hash or result.content_hash in reusable:
+            file.release()
             return read, None  # touched, not changed; or a move or copy of an embedded photo
-        return read, data
+        return read, file
 
     def _not_found(self) -> str:
         if not self.host:
             return "deleted after it was listed"
         return f"not found on {self.host} (is the folder mounted at the same path there?)"
 
-    def _decode_on_cpu(self, read: Read, data: bytes, thumbnails: ThumbnailSaver) -> None:
+    def _decode_on_cpu(self, read: Read, file: PhotoFile, thumbnails: ThumbnailSaver) -> None:
         result = read.result
         try:
             decoded = decode(
-                data,
+                file.source,
                 max_pixels=self.config.max_image_pixels,
                 min_side=self.embedder.image_size,
                 name=read.path,
@@ -205,11 +204,11 @@ class _Files:
         self.max_pixels = stage.config.max_image_pixels
         self.thumbnails = ThumbnailSaver(stage.config)
 
-    def read(self, job: Job) -> tuple[Read, bytes | None]:
+    def read(self, job: Job) -> tuple[Read, PhotoFile | None]:
         return self.stage._read(job, self.reusable)
 
-    def decode(self, read: Read, data: bytes) -> None:
-        self.stage._decode_on_cpu(read, data, self.thumbnails)
+    def decode(self, read: Read, file: PhotoFile) -> None:
+        self.stage._decode_on_cpu(read, file, self.thumbnails)
 
     def save_encoded(self, thumbnails: list) -> None:
         self.thumbnails.save_encoded(thumbnails)

@@ -5,8 +5,10 @@ decode budget, with what it refused recorded or answered 413, never 5xx."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import json
+import os
 import shutil
 import urllib.error
 import urllib.request
@@ -19,13 +21,18 @@ from PIL import Image
 
 from benchmarks.decoding import photo_request
 from photosearch.imaging import budget as decode_budget
+from photosearch.imaging.budget import MB
+from photosearch.imaging.decoder import decode
+from photosearch.imaging.photo_file import content_hash
 from photosearch.imaging.thumbnails import cache_path
-from photosearch.indexing.scanner import content_hash
+from photosearch.indexing.content_pass import FILE_BYTES
+from photosearch.indexing.summary import CountNames
 from photosearch.library import PhotoLibrary
 from photosearch.web import create_app
 
+from ..brightness_pass import MemoryPass, registered
 from ..conftest import TEST_DATA
-from ..sample_data import flat_png
+from ..sample_data import flat_png, layered_tiff
 from ..serving import server_env, server_process
 
 GIANT = (15000, 13000)  # 195 MP, just under max_image_pixels: 0.6 MB as a flat PNG
@@ -246,3 +253,63 @@ def test_the_text_of_a_giant_photo_is_read_within_the_budget(config, tiny_embedd
         xs = [x for line in text.lines for x, _ in line.box]
         assert min(xs) >= 0 and max(xs) <= 8000 and max(xs) - min(xs) > 1000  # full-size pixels
     library.close()
+
+
+class SizingPass(MemoryPass):
+    """A pass that takes the file's bytes (FILE_BYTES) and decodes them itself, noting what it
+    was given and what the decode budget held meanwhile."""
+
+    name = "sizing"
+    version = "size 1"
+    side = FILE_BYTES
+    label = "Sizing"
+    doing = "sizing it"
+    counted = CountNames("sized", "sizes", "size_failed", "size_seconds", "sized_rate")
+
+    def __init__(self):
+        super().__init__()
+        self.given: dict[str, tuple[type, int]] = {}
+
+    def open(self, config):
+        def read(content):
+            self.given[os.path.basename(content.path)] = (
+                type(content.data),
+                decode_budget.shared_budget().in_use,
+            )
+            with decode(content.data, max_pixels=10**8, name=content.path) as decoded:
+                return decoded.image.size
+
+        read.at_once = 2
+        return read
+
+
+def test_a_file_larger_than_the_budget_is_hashed_and_indexed_without_holding_it(
+    config, tiny_embedder, tmp_path
+):
+    """decode_memory_mb 64: a file of up to 2 MB is read once and its bytes held in the budget
+    (for the hash, the decode and the passes); a 200 MB TIFF (its first page, then zeros: a
+    hole on disk) is hashed as it streams and read again from its path by the decode and by a
+    pass that takes the file's bytes. Both are indexed under sha256 of their files, and the
+    budget's own peak stays within it."""
+    folder = tmp_path / "Scans"
+    folder.mkdir()
+    layered_tiff(folder / "layered.tif", 200 * MB)
+    (folder / "small.jpg").write_bytes((TEST_DATA / "photos/food/coffee-cup.jpg").read_bytes())
+    sizing = SizingPass()
+    with registered(sizing):
+        library = PhotoLibrary(
+            dataclasses.replace(config, decode_memory_mb=64), embedder=tiny_embedder
+        )
+        budget = decode_budget.shared_budget()
+        budget.reset_peak()
+        summary = library.index([folder])
+    assert summary.new == 2 and summary.failed == 0
+    for name in ("layered.tif", "small.jpg"):
+        photo = library.store.photo_by_path(str(folder / name))
+        assert photo.content_hash == hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        reading = sizing.readings[(photo.content_hash, sizing.version)]
+        assert reading.problem is None and reading.reading == (photo.width, photo.height)
+    assert sizing.given["layered.tif"][0] is str  # its path: too large to hold
+    kind, held = sizing.given["small.jpg"]
+    assert kind is bytes and held >= (folder / "small.jpg").stat().st_size  # held in the budget
+    assert budget.stats()["peak_mb"] <= 64 and budget.in_use == 0

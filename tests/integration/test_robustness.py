@@ -67,7 +67,7 @@ def test_file_deleted_between_listing_and_reading_is_gone_not_failed(
     library.index([photo_tree])
     victim = photo_tree / "photos/things/coins.jpg"
     victim.write_bytes(victim.read_bytes() + b"changed")  # must be re-read
-    import photosearch.indexing.thread_stage as stage_module
+    import photosearch.imaging.photo_file as photo_file
 
     real_open = open
 
@@ -76,7 +76,7 @@ def test_file_deleted_between_listing_and_reading_is_gone_not_failed(
             victim.unlink(missing_ok=True)
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(stage_module, "open", vanishing_open, raising=False)
+    monkeypatch.setattr(photo_file, "open", vanishing_open, raising=False)
     summary = library.index([photo_tree])
     assert summary.deleted == 1 and "photos/things/coins.jpg" not in relative(library, photo_tree)
     assert "photos/things/coins.jpg" not in failures(library, photo_tree)

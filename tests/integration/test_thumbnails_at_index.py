@@ -18,8 +18,8 @@ from PIL import Image
 from photosearch import files
 from photosearch.config import Config
 from photosearch.imaging import thumbnails
+from photosearch.imaging.photo_file import content_hash
 from photosearch.imaging.thumbnails import cache_path
-from photosearch.indexing.scanner import content_hash
 from photosearch.library import PhotoLibrary
 from photosearch.web import create_app
 

@@ -1,6 +1,7 @@
 """The decode scheduler's routing, with files in memory and a fake batch decoder (a real class,
 no CUDA) that takes baseline JPEGs and refuses the rest: every file answered and decoded
-exactly once, each decoder's share, errors recorded, answers carrying their own job's number."""
+exactly once, each decoder's share, errors recorded, answers carrying their own job's number,
+and each file's bytes reserved in the decode budget until it is decoded, on the CPU or the GPU."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from photosearch.imaging.budget import DecodeBudget
+from photosearch.imaging.photo_file import PhotoFile
 from photosearch.indexing.decode_scheduler import DecodeScheduler, Read
 from photosearch.indexing.problem import Problem
 from photosearch.indexing.stage import FileResult, Job
@@ -72,17 +75,22 @@ class MemoryFiles:
         self.thumbnails: list[tuple[str, object]] = []
         self.release = threading.Event()
         self._lock = threading.Lock()
+        self.budget = DecodeBudget(1 << 30)  # what the files' bytes hold while they wait
 
-    def read(self, job: Job) -> tuple[Read, bytes | None]:
+    def read(self, job: Job) -> tuple[Read, PhotoFile | None]:
         read = Read(FileResult(job.number), job.path)
         data = self.files[job.path]
         if data is None:
             read.result.error = Problem("unreadable", "Permission denied")
             return read, None
         read.result.content_hash = job.path
-        return read, None if data.startswith(b"reuse") else data
+        if data.startswith(b"reuse"):
+            return read, None
+        held = self.budget.reserve(len(data))
+        return read, PhotoFile(job.path, len(data), 0, job.path, data, held)
 
-    def decode(self, read: Read, data: bytes) -> None:
+    def decode(self, read: Read, file: PhotoFile) -> None:
+        data = file.data
         if b"hang" in data:
             self.release.wait()
         if b"late" in data:  # after a hung one is released, so its late answer comes first
@@ -101,6 +109,19 @@ class MemoryFiles:
 
     def timed_out(self, job: Job) -> Read:
         return Read(FileResult(job.number, error=Problem("timeout", "took too long")))
+
+
+def all_given_back(budget: DecodeBudget) -> bool:
+    """Whether every reservation is given back within 10 s: a request for the whole budget
+    goes only when nothing else is in flight."""
+    done = threading.Event()
+
+    def whole() -> None:
+        budget.reserve(budget.limit).release()
+        done.set()
+
+    threading.Thread(target=whole, daemon=True).start()
+    return done.wait(10)
 
 
 def album(jpegs: int = 3 * BATCH) -> dict[str, bytes | None]:
@@ -143,6 +164,7 @@ def assert_the_usual_answers(by_path: dict[str, Read], files: MemoryFiles) -> No
     decoded_anywhere = {data for data in files.files.values() if data and b"reuse" not in data}
     gpu = [data for batch in files.gpu.batches for data in batch if b"refuse" not in data]
     assert Counter(gpu) + files.decoded == Counter(decoded_anywhere)  # each once, somewhere
+    assert files.budget.in_use == 0  # every file's bytes given back
 
 
 def test_the_cpu_pool_alone_decodes_everything_once():
@@ -167,17 +189,20 @@ def test_the_gpu_takes_two_batches_while_busy_and_the_cpu_the_rest():
     files.gpu = gpu
     jobs = jobs_of(files.files)
     scheduler = DecodeScheduler(1, lambda: gpu, batch_size=BATCH, linger=60)
+    accepted = [path for path in files.files if path.endswith(".jpg") and path != "locked.jpg"]
+    accepted = [path for path in accepted if path not in ("progressive.jpg", "moved.jpg")]
+    held = accepted[: 2 * BATCH]
     reads = []
     with scheduler:
         for read in scheduler.decoded(jobs, files, in_flight=64):
             reads.append(read)
             if len(reads) == len(jobs) - 2 * BATCH:
+                # the GPU's two batches wait, their bytes in the budget and no thread's
+                assert files.budget.in_use == sum(len(files.files[path]) for path in held)
+                assert files.budget._held == {0: files.budget.in_use}
                 gate.set()
     by_path = answered(reads, jobs)
     assert_the_usual_answers(by_path, files)
-    accepted = [path for path in files.files if path.endswith(".jpg") and path != "locked.jpg"]
-    accepted = [path for path in accepted if path not in ("progressive.jpg", "moved.jpg")]
-    held = accepted[: 2 * BATCH]
     assert [files.files[path] for path in held] == [data for b in gpu.batches for data in b]
     assert len(gpu.batches) == 2 and all(len(batch) == BATCH for batch in gpu.batches)
     for path, read in by_path.items():
@@ -255,14 +280,16 @@ def test_a_failing_batch_decoder_stops_the_run_with_its_error():
     scheduler = DecodeScheduler(2, lambda: gpu, batch_size=BATCH)
     with scheduler, pytest.raises(RuntimeError, match="the device is gone"):
         list(scheduler.decoded(jobs_of(files.files), files))
+    assert all_given_back(files.budget)  # the failed batch's, and those that waited
 
 
 def test_a_worker_error_reaches_the_run():
     class Unlucky(MemoryFiles):
-        def decode(self, read, data):
+        def decode(self, read, file):
             raise MemoryError("no memory for the pixels")
 
     files = Unlucky({"a.png": b"PNG"})
     scheduler = DecodeScheduler(2)
     with scheduler, pytest.raises(MemoryError):
         list(scheduler.decoded(jobs_of(files.files), files))
+    assert files.budget.in_use == 0

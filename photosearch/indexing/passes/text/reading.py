@@ -1,5 +1,5 @@
-"""The text of one photo file, for the text pass: its bytes decoded and read, cheaply
-when it shows no text, which most photos don't.
+"""The text of one photo file, for the text pass: its bytes (or, for a file too large to hold,
+its path) decoded and read, cheaply when it shows no text, which most photos don't.
 
 A JPEG is decoded at the reduced scale detection needs (libjpeg's draft: half the size of a
 12 MP photo, a quarter of the work), and decoded whole only when the detector found lines, so
@@ -8,7 +8,6 @@ decodes and the networks' own memory are reserved in the decode budget (imaging.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 from PIL import Image
@@ -16,6 +15,7 @@ from PIL import Image
 from ....imaging.budget import Reservation, shared_budget
 from ....imaging.decoder import decode
 from ....imaging.formats import is_raw
+from ....imaging.photo_file import Source, open_source
 from ....ocr.reader import RecognisedLine, TextReader, detected_size, detection_scale
 
 # A shortest side no photo reaches: the decoder keeps the whole photo (as the budget allows).
@@ -35,15 +35,15 @@ class PhotoReading:
     height: int
 
 
-def read_text(data: bytes, name: str, reader: TextReader, max_pixels: int) -> PhotoReading:
+def read_text(source: Source, name: str, reader: TextReader, max_pixels: int) -> PhotoReading:
     """The text in one photo file (`name` tells a camera RAW file by its extension).
 
     Raises imaging.decoded.DecodeError for a file that cannot be decoded (as the indexer's
     decoding does, with the same kinds) and ocr.reader.OcrError when the text cannot be read."""
-    side = _draft_side(data, name)
+    side = _draft_side(source, name)
     if side is None:
-        return _read_whole(data, name, reader, max_pixels)
-    with decode(data, max_pixels=max_pixels, min_side=side, name=name) as reduced:
+        return _read_whole(source, name, reader, max_pixels)
+    with decode(source, max_pixels=max_pixels, min_side=side, name=name) as reduced:
         width, height = _upright_size(reduced.meta, reduced.image)
         if reduced.image.size == (width, height):  # too small to be reduced: read as it is
             with _reading(reduced.image, False, name):
@@ -51,7 +51,7 @@ def read_text(data: bytes, name: str, reader: TextReader, max_pixels: int) -> Ph
         decoded: list = []
 
         def full() -> Image.Image:
-            decoded.append(decode(data, max_pixels=max_pixels, min_side=_WHOLE, name=name))
+            decoded.append(decode(source, max_pixels=max_pixels, min_side=_WHOLE, name=name))
             return decoded[0].image
 
         with _reading(reduced.image, True, name):
@@ -92,14 +92,14 @@ def reading_plan(cores: int) -> tuple[int, int]:
     return max(1, cores), 1
 
 
-def _draft_side(data: bytes, name: str) -> int | None:
+def _draft_side(source: Source, name: str) -> int | None:
     """The shortest side to ask the JPEG decoder for, so that its draft is no smaller than the
     copy detection needs; None for a file that is not a JPEG, or whose header Pillow cannot
     read (the decoder then says why)."""
     if is_raw(name):
         return None
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with open_source(source) as handle, Image.open(handle) as image:
             if image.format != "JPEG":
                 return None
             width, height = image.size
@@ -110,10 +110,10 @@ def _draft_side(data: bytes, name: str) -> int | None:
     return max(1, int(min(width, height) * detection_scale(width, height)))
 
 
-def _read_whole(data: bytes, name: str, reader: TextReader, max_pixels: int) -> PhotoReading:
+def _read_whole(source: Source, name: str, reader: TextReader, max_pixels: int) -> PhotoReading:
     """A photo decoded once, at the largest size its decoder gives; a RAW file's may be half
     its size (LibRaw's half-size demosaic), so the boxes are scaled to the full size."""
-    with decode(data, max_pixels=max_pixels, min_side=_WHOLE, name=name) as decoded:
+    with decode(source, max_pixels=max_pixels, min_side=_WHOLE, name=name) as decoded:
         width, height = _upright_size(decoded.meta, decoded.image)
         with _reading(decoded.image, False, name):
             lines = reader.read(decoded.image)
