@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +91,28 @@ def random_checkpoint(directory: Path, arch: str = "ViT-B-32") -> str:
 def config_for(data_dir: Path, model: str, **settings) -> Config:
     base = Config.load(environ={}, data_dir=data_dir, model=model, device="auto", offline=True)
     return dataclasses.replace(base, **settings)
+
+
+def stage_decoding(embedder, config: Config, work: Path, paths, reusable=frozenset(), keep=False):
+    """The index stage's CPU pool alone, in a data dir of its own under `work`, nothing
+    embedded: every file read and hashed, then decoded, preprocessed and thumbnailed unless its
+    content is in `reusable`. Files a second, and with `keep` each file's pixels (not kept
+    otherwise: thousands of them would not fit)."""
+    from photosearch.indexing.stage import Job
+    from photosearch.indexing.thread_stage import ThreadStage
+
+    jobs = [Job(number, str(path), "") for number, path in enumerate(paths)]
+    files, pixels = 0, []
+    with tempfile.TemporaryDirectory(dir=work) as data_dir:
+        own = dataclasses.replace(config, data_dir=Path(data_dir))
+        stage = ThreadStage(embedder, own, gpu=None)
+        started = time.perf_counter()
+        for read in stage.decoded(jobs, reusable):
+            files += 1
+            if keep:
+                pixels.append(read.pixels)
+        seconds = time.perf_counter() - started
+    return files / seconds, pixels
 
 
 def clustered_vectors(count: int, dim: int = 512, seed: int = 0, chunk: int = 100_000):

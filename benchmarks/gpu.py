@@ -32,7 +32,7 @@ from photosearch.model.embedder import Embedder
 from photosearch.model.loading import load_model, parse_model
 from photosearch.model.runtime.selection import select_engines
 
-from .common import Row, config_for, random_checkpoint, timed
+from .common import Row, config_for, random_checkpoint, stage_decoding, timed
 from .indexing import make_photos
 
 BATCH = 128
@@ -160,21 +160,13 @@ class GpuBench:
 
     def cpu_pool_alone(self, paths: list[Path]) -> float:
         """The stage's CPU workers alone, as `gpu_decode = false` uses them, without the model."""
-        return self._decoded_rate(paths, frozenset())
+        return stage_decoding(self.embedder, self.settings, self.work, paths)[0]
 
     def read_and_hash_alone(self, paths: list[Path]) -> float:
         """The CPU workers reading and hashing: every content's vector counts as reusable,
         so nothing is decoded."""
         reusable = frozenset(content_hash(path.read_bytes()) for path in paths)
-        return self._decoded_rate(paths, reusable)
-
-    def _decoded_rate(self, paths: list[Path], reusable: frozenset[str]) -> float:
-        with tempfile.TemporaryDirectory(dir=self.work) as data_dir:
-            config = dataclasses.replace(self.settings, data_dir=Path(data_dir))
-            stage = ThreadStage(self.embedder, config, gpu=None)
-            jobs = [Job(number, str(path), "") for number, path in enumerate(paths)]
-            seconds, reads = timed(lambda: sum(1 for _ in stage.decoded(jobs, reusable)))
-        return reads / seconds
+        return stage_decoding(self.embedder, self.settings, self.work, paths, reusable)[0]
 
     def store_alone(self, photos_dir: Path, paths: list[Path]) -> float:
         """An index run whose stage hands back answers made beforehand: the walk, the

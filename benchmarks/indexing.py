@@ -16,15 +16,13 @@ import torch
 from PIL import Image, ImageOps
 
 from photosearch.imaging.decoder import decode
-from photosearch.indexing.stage import Job
-from photosearch.indexing.thread_stage import ThreadStage
 from photosearch.library import PhotoLibrary
 from photosearch.model.embedder import Embedder
 from photosearch.model.loading import load_model, parse_model, resolve_device
 from photosearch.model.runtime.selection import select_engines
 from tests.sample_data import album_jpegs
 
-from .common import Row, config_for, random_checkpoint, timed
+from .common import Row, config_for, random_checkpoint, stage_decoding, timed
 
 RUNTIMES = [("torch", "bf16"), ("onnx", "fp32"), ("onnx", "int8")]
 COSINE_TARGET = 0.999
@@ -157,7 +155,10 @@ def end_to_end(eager, default, paths, photos_dir, model, work, count) -> list[Ro
 
     rates = {"eager": 0.0, "default": 0.0, "D": 0.0, "M": 0.0}
     for _ in range(2):  # take turns, so a busy moment of the machine hurts all alike
-        decode_rate, pixels = decode_only(default, paths, model, work)
+        # D: the CPU pool alone; its pixels, for the model alone
+        config = config_for(work, model, ocr=False)
+        decode_rate, pixels = stage_decoding(default, config, work, paths, keep=True)
+        assert len(pixels) == count and all(p is not None for p in pixels)
         rates["D"] = max(rates["D"], decode_rate)
         encode_all(default, pixels[:batch], batch)  # warm-up
         seconds, _ = timed(encode_all, default, pixels, batch)
@@ -198,14 +199,3 @@ def end_to_end(eager, default, paths, photos_dir, model, work, count) -> list[Ro
             rates["default"] >= 0.9 * bound if on_cpu else None,
         ),
     ]
-
-
-def decode_only(embedder: Embedder, paths: list[Path], model: str, work: Path):
-    """D: the stage's CPU pool alone on every file (read, hash, decode, preprocess, save the
-    thumbnail), nothing embedded; images/s and the pixels, for the model alone."""
-    with tempfile.TemporaryDirectory(dir=work) as data_dir:
-        stage = ThreadStage(embedder, config_for(Path(data_dir), model, ocr=False), gpu=None)
-        jobs = [Job(number, str(path), "") for number, path in enumerate(paths)]
-        seconds, reads = timed(lambda: list(stage.decoded(jobs, frozenset())))
-    assert all(read.pixels is not None for read in reads)
-    return len(reads) / seconds, [read.pixels for read in reads]

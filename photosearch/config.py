@@ -17,6 +17,10 @@ DEVICES = ("auto", "cpu", "cuda")
 RUNTIMES = ("auto", "torch", "onnx")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8")
 INDEX_TYPES = ("auto", "flat", "ivf", "ivfsq")
+# The settings that take one of a few words.
+CHOICES = {
+    "device": DEVICES, "runtime": RUNTIMES, "precision": PRECISIONS, "index_type": INDEX_TYPES,
+}  # fmt: skip
 
 
 def default_data_dir() -> Path:
@@ -170,13 +174,7 @@ def _coerce(name: str, value: Any) -> Any:
         value = str(value)
     except (TypeError, ValueError):
         raise ConfigError(f"Setting '{name}' has an invalid value: {value!r}.") from None
-    if name == "index_type" and value not in INDEX_TYPES:
-        raise ConfigError(f"Setting 'index_type' must be one of {', '.join(INDEX_TYPES)}.")
-    for setting, choices in (("runtime", RUNTIMES), ("precision", PRECISIONS)):
-        if name == setting and value not in choices:
-            raise ConfigError(
-                f"Setting '{name}' must be one of {', '.join(choices)}, not {value!r}."
-            )
-    if name == "device" and value not in DEVICES:
-        raise ConfigError(f"Setting 'device' must be one of {', '.join(DEVICES)}, not {value!r}.")
+    choices = CHOICES.get(name)
+    if choices and value not in choices:
+        raise ConfigError(f"Setting '{name}' must be one of {', '.join(choices)}, not {value!r}.")
     return value

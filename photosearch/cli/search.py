@@ -157,7 +157,7 @@ def _example(library, like: str | None) -> dict:
         return {"like": photo.id}
     path = Path(like).expanduser()
     try:
-        return {"upload": path.read_bytes()}
+        return {"upload": path.read_bytes(), "upload_name": str(path)}
     except OSError as exc:
         raise QueryError(f"Cannot read the query photo {path}: {exc.strerror or exc}.") from None
 

@@ -121,7 +121,9 @@ class RayStage:
                 yield answer.results
         except self.ray.exceptions.RayError as exc:
             self.close()  # the next run starts from new actors
-            raise ClusterError(f"The Ray cluster could not {doing}: {_reason(exc)}") from None
+            raise ClusterError(
+                f"The Ray cluster could not {doing}: {_reason(exc).rstrip('.')}."
+            ) from None
 
     def _kept(self, kept: KeptActors | None, actor_class: type, args: tuple, shape: tuple):
         """The actors kept from an earlier run while the cluster calls for the same ones."""

@@ -305,7 +305,7 @@ class PhotoLibrary:
                 raise BadParameter(f"No indexed photo has id {request.like}.")
             vector = searcher.photo_vector(str(request.like))
         elif request.upload is not None:
-            vector = searcher.image_vector(request.upload)
+            vector = searcher.image_vector(request.upload, request.upload_name)
         filters = request.filters
         if place is not None:
             filters = dataclasses.replace(filters, places=place.terms)

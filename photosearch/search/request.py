@@ -28,6 +28,7 @@ class SearchRequest:
     text: str | None = None
     like: int | None = None
     upload: bytes | None = None
+    upload_name: str = ""  # the uploaded file's path or name, where it has one
     limit: int = 40
     offset: int = 0
     min_score: float | None = None  # None: the configured default for the kind of query
@@ -77,36 +78,29 @@ def _text(asked: Asked, field: str, limit: int = 200) -> str | None:
     return raw
 
 
-def _integer(asked: Asked, field: str, default: int, low: int, high: int) -> int:
-    value = asked.raw(field)
-    if value is None:
-        return default
-    if isinstance(value, str):
-        try:
-            value = int(value)
-        except ValueError:
-            raise BadParameter(
-                f"{asked.name(field)} must be a whole number, not {value!r}."
-            ) from None
-    if not low <= value <= high:
-        raise BadParameter(f"{asked.name(field)} must be between {low} and {high}, not {value}.")
-    return value
-
-
-def number(args: Mapping | Asked, field: str, default: float | None, low: float, high: float):
-    """A decimal parameter within [low, high]; `default` when absent."""
+def number(args: Mapping | Asked, field: str, default, low, high, kind: type = float):
+    """A parameter within [low, high], decimal or (`kind` int) whole; `default` when absent."""
     asked = _asked(args)
     value = asked.raw(field)
     if value is None:
         return default
     if isinstance(value, str):
         try:
-            value = float(value)
+            value = kind(value)
         except ValueError:
-            raise BadParameter(f"{asked.name(field)} must be a number, not {value!r}.") from None
+            what = "a whole number" if kind is int else "a number"
+            raise BadParameter(f"{asked.name(field)} must be {what}, not {value!r}.") from None
     if not low <= value <= high:  # NaN fails this too
-        raise BadParameter(f"{asked.name(field)} must be between {low:g} and {high:g}.")
+        raise BadParameter(
+            f"{asked.name(field)} must be between {_shown(low)} and {_shown(high)}, "
+            f"not {_shown(value)}."
+        )
     return value
+
+
+def _shown(value: float) -> str:
+    """A number as people write it: 1, not 1.0."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def flag(args: Mapping | Asked, field: str) -> bool | None:
@@ -159,13 +153,18 @@ def parse_filters(args: Mapping | Asked) -> Filters:
     )
 
 
-def parse_search(args: Mapping | Asked, upload: bytes | None = None, like: int | None = None):
+def parse_search(
+    args: Mapping | Asked,
+    upload: bytes | None = None,
+    like: int | None = None,
+    upload_name: str = "",
+):
     """A SearchRequest from the fields asked (the web's parameters, or an Asked naming them
     as a command line does); BadParameter for bad values, naming the field as asked."""
     asked = _asked(args)
     text = _text(asked, "q", MAX_TEXT)
     if like is None and asked.raw("like") is not None:
-        like = _integer(asked, "like", 0, 1, 2**63 - 1)
+        like = number(asked, "like", 0, 1, 2**63 - 1, int)
     place = _text(asked, "place")
     filters = parse_filters(asked)
     if sum(x is not None for x in (text, like, upload)) > 1:
@@ -184,8 +183,9 @@ def parse_search(args: Mapping | Asked, upload: bytes | None = None, like: int |
         text=text,
         like=like,
         upload=upload,
-        limit=_integer(asked, "limit", 40, 1, MAX_LIMIT),
-        offset=_integer(asked, "offset", 0, 0, MAX_OFFSET),
+        upload_name=upload_name,
+        limit=number(asked, "limit", 40, 1, MAX_LIMIT, int),
+        offset=number(asked, "offset", 0, 0, MAX_OFFSET, int),
         min_score=number(asked, "min_score", None, -1.0, 1.0),
         filters=filters,
         place=place,

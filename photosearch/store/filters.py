@@ -36,7 +36,10 @@ def conditions(filters: Filters) -> list:
         needle = filters.camera.lower()
         make, model = func.lower(PhotoRow.camera_make), func.lower(PhotoRow.camera_model)
         full = func.coalesce(make, "") + " " + func.coalesce(model, "")
-        found.append(or_(make.contains(needle), model.contains(needle), full.contains(needle)))
+        # autoescape: "%", "_" and backslashes in a name are those characters, not LIKE syntax
+        found.append(
+            or_(*(column.contains(needle, autoescape=True) for column in (make, model, full)))
+        )
     if filters.folder:
         low, high = path_range(filters.folder)
         found.append(and_(PhotoRow.path >= low, PhotoRow.path < high))

@@ -46,7 +46,7 @@ def search_by_upload():
     if indexed is not None:
         return jsonify(run_search(lib, parse_search(request.args, like=indexed.id)))
     data = checked_upload(lib, upload.read())
-    return jsonify(run_search(lib, parse_search(request.args, upload=data)))
+    return jsonify(run_search(lib, parse_search(request.args, upload=data, upload_name=path or "")))
 
 
 @blueprint.get("/photos/<int:photo_id>")

@@ -59,10 +59,14 @@ class Server:
 
     def __init__(self, app, host: str, port: int, threads: int):
         from waitress import create_server
+        from waitress.trigger import trigger
 
+        self._sockets: dict = {}  # waitress's socket map: the listeners, clients and triggers
         self._server = create_server(
-            RequestLog(app), host=host, port=port, threads=threads, ident="photosearch"
-        )
+            RequestLog(app), map=self._sockets, host=host, port=port, threads=threads,
+            ident="photosearch",
+        )  # fmt: skip
+        self._wake = trigger(self._sockets)  # runs a function on the loop's own thread
         # The first address it listens on (a server of several lists them, ports as text).
         listening = getattr(self._server, "effective_listen", None)
         server = self._server
@@ -70,7 +74,7 @@ class Server:
             listening[0][:2] if listening else (server.effective_host, server.effective_port)
         )
         self.host, self.port = host, int(port)
-        self._thread: threading.Thread | None = None
+        self._loop: threading.Thread | None = None  # the thread that polls its sockets
 
     @property
     def loopback_url(self) -> str:
@@ -79,19 +83,28 @@ class Server:
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     def serve(self) -> None:
-        """Serve on this thread until interrupted or stopped."""
+        """Serve on this thread until interrupted (Ctrl-C: quietly) or stopped."""
+        self._loop = threading.current_thread()
         try:
-            self._server.run()
+            self._server.run()  # waitress ends its loop on Ctrl-C and returns
         finally:
             self.stop()
 
     def start(self) -> Server:
         """Serve on a thread of its own."""
-        self._thread = threading.Thread(target=self._server.run, name="web-server", daemon=True)
-        self._thread.start()
+        self._loop = threading.Thread(target=self._server.run, name="web-server", daemon=True)
+        self._loop.start()
         return self
 
     def stop(self) -> None:
-        self._server.close()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
+        """Wait for the requests being handled (waitress gives them 5 s), then close every
+        socket on the loop's own thread: closed from another while the loop polls them, they
+        fail with tracebacks."""
+        from waitress.wasyncore import close_all
+
+        self._server.task_dispatcher.shutdown()
+        if self._loop is None or self._loop is threading.current_thread():
+            close_all(self._sockets)  # no loop polls them (any more)
+        elif self._loop.is_alive():
+            self._wake.pull_trigger(lambda: close_all(self._sockets))
+            self._loop.join()

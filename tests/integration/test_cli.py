@@ -162,3 +162,10 @@ def test_rebuild_index_command(run_cli, photo_tree):
     output = run_cli("rebuild-index", "--all").stdout
     assert "flat index of 25 vectors" in output
     assert json.loads(run_cli("check", "--json").stdout)["consistent"]
+
+
+def test_a_query_file_that_is_no_image_is_named_in_the_error(indexed_config, run_cli, photo_tree):
+    broken = photo_tree / "bad" / "truncated.jpg"
+    result = run_cli("search", "--like", str(broken), check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"Error: The query photo {broken} is not a usable image: ")

@@ -17,6 +17,7 @@ from photosearch.imaging import raw as raw_module
 from photosearch.imaging.decoder import DecodeError, decode
 from photosearch.library import PhotoLibrary
 from photosearch.metadata import PhotoMeta
+from photosearch.search.request import parse_search
 from photosearch.web import create_app
 
 pytest.importorskip("rawpy")
@@ -93,7 +94,9 @@ def test_dng_decodes_upright_with_camera_facts(tmp_path):
     assert error.value.kind == "too_large"
 
 
-def test_raw_files_are_indexed_paired_and_broken_ones_recorded(config, tiny_embedder, raw_tree):
+def test_raw_files_are_indexed_paired_and_broken_ones_recorded(
+    config, tiny_embedder, raw_tree, tmp_path
+):
     library = PhotoLibrary(
         dataclasses.replace(config, duplicate_threshold=0.9), embedder=tiny_embedder
     )
@@ -115,6 +118,16 @@ def test_raw_files_are_indexed_paired_and_broken_ones_recorded(config, tiny_embe
     query = {"q": "a photo", "type": "raw", "min_score": -1}
     found = client.get("/api/search", query_string=query).get_json()
     assert {hit["format"] for hit in found["results"]} == {"RAW"}
+
+    # A RAW file outside the index as the query (search --like FILE): read as RAW by its name.
+    outside = tmp_path / "elsewhere.dng"
+    outside.write_bytes((raw_tree / "IMG_0001.dng").read_bytes())
+    asked = parse_search({}, upload=outside.read_bytes(), upload_name=str(outside))
+    top = library.search(asked).hits[0]
+    assert top.photo.id == raw.id and top.score == pytest.approx(1.0, abs=1e-4)
+    sent = {"photo": (io.BytesIO(outside.read_bytes()), "query")}  # as the terminal sends it
+    answer = client.post(f"/api/search?like_path={outside}&min_score=-1", data=sent)
+    assert answer.status_code == 200 and answer.get_json()["results"][0]["id"] == raw.id
     library.close()
 
 

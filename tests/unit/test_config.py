@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,16 @@ def test_database_url_setting(tmp_path):
 def test_invalid_values_are_clear_errors(tmp_path, env):
     with pytest.raises(ConfigError, match="Setting"):
         Config.load(environ=env, data_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("name", "choices"),
+    [("device", "auto, cpu, cuda"), ("index_type", "auto, flat, ivf, ivfsq")],
+)
+def test_a_setting_of_a_few_words_names_them_and_the_wrong_one(tmp_path, name, choices):
+    message = f"Setting '{name}' must be one of {choices}, not 'hnsw'."
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Config.load(environ={f"PHOTOSEARCH_{name.upper()}": "hnsw"}, data_dir=tmp_path)
 
 
 def test_bad_config_file_names_the_file(tmp_path):

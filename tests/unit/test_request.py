@@ -10,7 +10,8 @@ import pytest
 from photosearch.errors import BadParameter
 from photosearch.search.request import Asked, parse_search
 
-FLAGS = {"date_from": "--from", "date_to": "--to", "min_score": "--min-score", "q": "QUERY"}
+FLAGS = {"date_from": "--from", "date_to": "--to", "min_score": "--min-score", "q": "QUERY",
+         "limit": "--limit"}  # fmt: skip
 
 
 def test_typed_options_and_strings_make_the_same_request():
@@ -31,6 +32,11 @@ def test_typed_options_and_strings_make_the_same_request():
         ({"date_from": "2020-01-02", "date_to": "2020-01-01"},
          "'date_from' is after 'date_to'", "--from is after --to"),
         ({"min_score": "high"}, "'min_score' must be a number", "--min-score must be a number"),
+        ({"min_score": "2"}, "'min_score' must be between -1 and 1, not 2.",
+         "--min-score must be between -1 and 1, not 2."),
+        ({"limit": "1.5"}, "'limit' must be a whole number, not '1.5'.",
+         "--limit must be a whole number, not '1.5'."),
+        ({"limit": "0"}, "'limit' must be between 1 and", "--limit must be between 1 and"),
         ({"q": "x" * 1001}, "'q' is too long", "QUERY is too long"),
     ],
 )  # fmt: skip

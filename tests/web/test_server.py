@@ -1,17 +1,35 @@
 """`serve` as a service runs it: waitress with several threads, one log line per request and
-the start-up facts on standard error; `--dev` keeps Flask's server."""
+the start-up facts on standard error, stopped cleanly by Ctrl-C; `--dev` keeps Flask's server.
+A server started in a process (benchmarks, `watch`) stops without tracebacks or threads left."""
 
 from __future__ import annotations
 
+import http.client
 import json
+import logging
 import shutil
+import signal
+import socket
 import subprocess
+import sys
+import threading
+import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ..serving import running_server, server_env
+from photosearch.web.server import Server
+
+from ..serving import REPO, free_port, running_server, server_env
+
+SERVE_HELLO = """
+import sys
+from photosearch.web.server import Server
+from tests.web.test_server import hello
+Server(hello, "127.0.0.1", int(sys.argv[1]), 4).serve()
+"""
 
 UNIT = """\
 [Unit]
@@ -59,6 +77,48 @@ def test_waitress_serves_concurrent_clients_and_logs_each_request(
     assert any("with waitress, 4 threads" in line for line in lines)
     requests = [line for line in lines if "photosearch.requests: GET /api/search?q=photo" in line]
     assert len(requests) == 24 and all(" 200 " in line and " ms " in line for line in requests)
+
+
+def hello(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"hello"]
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_started_server_stops_without_tracebacks_or_threads_left(caplog):
+    before = set(threading.enumerate())
+    for _ in range(10):  # closing sockets under the loop's feet failed one stop in ten
+        server = Server(hello, "127.0.0.1", 0, threads=4).start()
+        idle = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        idle.request("GET", "/")
+        assert idle.getresponse().read() == b"hello"  # and the connection is kept open
+        server.stop()
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        idle.close()
+    assert set(threading.enumerate()) <= before
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+def test_ctrl_c_stops_the_production_server_quietly():
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVE_HELLO, str(port)], cwd=REPO, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        while True:  # until it answers
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as answer:
+                    assert answer.read() == b"hello"
+                    break
+            except urllib.error.URLError:
+                assert process.poll() is None, process.stderr.read()
+                time.sleep(0.05)  # as tests/serving.py waits for a server to start
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        assert process.stderr.read() == ""  # no traceback, no warning
+    finally:
+        process.kill()
 
 
 def test_dev_flag_keeps_flasks_server(indexed, tiny_model_name, tmp_path):
