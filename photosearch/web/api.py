@@ -1,5 +1,5 @@
 """JSON API: /api/search, /api/photos/<id>, /api/photos/<id>/similar, /api/status,
-/api/duplicates, /api/facets."""
+/api/duplicates, /api/facets, /api/timeline, /api/timeline/months."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ..errors import BadParameter
 from ..library import PhotoLibrary
 from ..search.request import number, parse_search
 from .queries import checked_upload, photo_json, photo_page_json, run_search
+from .timeline import months_json, parse_timeline, timeline_json
 
 blueprint = Blueprint("api", __name__)
 
@@ -74,6 +75,16 @@ def status():
 def facets():
     lib = library()
     return jsonify({**lib.facets(), "places": lib.place_choices()})
+
+
+@blueprint.get("/timeline")
+def timeline():
+    return jsonify(timeline_json(library(), parse_timeline(request.args)))
+
+
+@blueprint.get("/timeline/months")
+def timeline_months():
+    return jsonify(months_json(library(), parse_timeline(request.args)))
 
 
 @blueprint.get("/duplicates")
