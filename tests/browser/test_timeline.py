@@ -86,3 +86,34 @@ def test_the_scrubber_jumps_to_an_older_month(page):
     )
     page.click("#newest-link")
     expect(page.locator("#timeline .month-header").first).to_have_text("March 2019")
+
+
+@pytest.mark.parametrize(("width", "fewest"), [(400, 3), (1024, 5), (1400, 4)])
+def test_rows_hold_enough_photos_at_a_phones_width_a_tablets_and_a_desktops(
+    indexed_config, tiny_model_name, tmp_path, width, fewest
+):
+    """The suite's 25 photos, most of them undated: one long day of rows. On a desktop rows
+    are 200 px high, four of the suite's 4:3 photos."""
+    from playwright.sync_api import sync_playwright
+
+    env = server_env(indexed_config.data_dir, tiny_model_name)
+    with running_server(env, tmp_path / "server.log", photos=25) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(base + "/")
+        rows = page.eval_on_selector_all(
+            "#timeline .day",
+            """days => days.map(day => {
+                const tiles = [...day.querySelectorAll('.tile')];
+                const tops = tiles.map(t => Math.round(t.getBoundingClientRect().top));
+                return tops.filter(top => top === tops[0]).length;
+            })""",
+        )
+        scrolls = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        if os.environ.get("PHOTOSEARCH_SCREENSHOT_DIR"):
+            page.screenshot(path=f"{os.environ['PHOTOSEARCH_SCREENSHOT_DIR']}/timeline-{width}.png")
+        browser.close()
+    longest = max(rows)
+    assert longest >= fewest and not scrolls
