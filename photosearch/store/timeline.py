@@ -48,6 +48,8 @@ class Cursor:
             )
             if cursor.id is not None and not 0 <= cursor.id < 2**63:
                 raise ValueError(photo_id)
+            if cursor.taken_at is not None and cursor.taken_at.tzinfo is not None:
+                raise ValueError(when)  # the column holds dates without a zone
         except (binascii.Error, UnicodeDecodeError, ValueError):
             raise BadParameter(
                 f"cursor {token[:40]!r} is not a timeline cursor: use a next_cursor as given."

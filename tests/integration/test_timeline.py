@@ -71,7 +71,17 @@ def test_a_cursor_survives_its_encoding(store):
     assert Cursor.decode(UNDATED.encode()) == UNDATED
 
 
-@pytest.mark.parametrize("token", ["", "!!!", "bm9wZQ", "MjAyMS0wMy0wNXwteA", "x" * 5000])
+HOSTILE = [  # empty; not base64; no "|"; "2021-03-05|-x"; too long; a date with a zone
+    "",
+    "!!!",
+    "bm9wZQ",
+    "MjAyMS0wMy0wNXwteA",
+    "x" * 5000,
+    "MjAyMS0wMS0wMVQwMDowMCswNTowMHwx",
+]
+
+
+@pytest.mark.parametrize("token", HOSTILE)
 def test_a_hostile_cursor_is_a_bad_parameter_naming_it(token):
     with pytest.raises(BadParameter, match="cursor"):
         Cursor.decode(token)

@@ -110,10 +110,12 @@
   // Infinite scroll: a screen ahead of the bottom, the next page is asked for.
   more.textContent = "";
   const watcher = new IntersectionObserver((entries) => {
-    if (entries.some((entry) => entry.isIntersecting)) load()?.then(() => {
-      // still in view (a short page, a tall screen): keep going
-      const box = more.getBoundingClientRect();
-      if (box.top < window.innerHeight * 2) watcher.unobserve(more) || watcher.observe(more);
+    if (!entries.some((entry) => entry.isIntersecting)) return;
+    load()?.then(() => {
+      // observed afresh: when the bottom is still near (a short page, a tall screen), the
+      // observer answers again at once and the next page follows
+      watcher.unobserve(more);
+      watcher.observe(more);
     });
   }, { rootMargin: "0px 0px 100% 0px" });
   watcher.observe(more);
