@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import url_for
 
@@ -54,7 +54,13 @@ def months_json(library: PhotoLibrary, asked: TimelineRequest) -> dict:
     found = library.timeline_months(asked.filters, asked.place)
     return {
         "months": [
-            {"year": year, "month": month, "photos": count, "cursor": cursor.encode()}
+            {
+                "year": year,
+                "month": month,
+                "label": f"{date(year, month, 1):%B %Y}",
+                "photos": count,
+                "cursor": cursor.encode(),
+            }
             for year, month, count, cursor in found.months
         ],
         "undated": {"photos": found.undated, "cursor": found.undated_cursor.encode()},

@@ -50,6 +50,7 @@ def test_months_count_every_dated_photo_and_jump_to_theirs(client):
     assert sum(month["photos"] for month in found["months"]) == len(dated)
     assert found["undated"]["photos"] == len(photos) - len(dated)
     oldest = found["months"][-1]
+    assert oldest["label"] == datetime(oldest["year"], oldest["month"], 1).strftime("%B %Y")
     page = client.get(f"/api/timeline?cursor={oldest['cursor']}").get_json()
     assert page["photos"][0]["taken_at"].startswith(f"{oldest['year']}-{oldest['month']:02}")
     assert len(page["photos"]) == oldest["photos"] + found["undated"]["photos"]
