@@ -368,6 +368,31 @@ class PhotoLibrary:
         ]
         return TimelineMonths(months, self.store.undated_count(filters), UNDATED)
 
+    def explore(self, words: int = 40) -> dict:
+        """The library summed up for browsing: its places (cities, and countries' photos with
+        no city near) and years with photo counts and a cover photo, and the words most often
+        found written in its photos. Each says how to ask for its photos (`filter`: the search
+        fields that show them)."""
+        from ..store.explore import Explore
+
+        explore = self.store.concern(Explore)
+        places = []
+        for country, code, city, photos, cover in explore.places():
+            label = f"{city}, {country}" if city else country
+            places.append({"label": label, "country": country, "country_code": code,
+                           "city": city, "photos": photos, "cover": cover,
+                           "filter": {"place": city or country}})  # fmt: skip
+        years = [
+            {"year": year, "photos": photos, "cover": cover,
+             "filter": {"date_from": f"{year}-01-01", "date_to": f"{year}-12-31"}}
+            for year, photos, cover in explore.years()
+        ]  # fmt: skip
+        written = [
+            {"word": word, "photos": photos, "filter": {"q": f'"{word}"', "sort": "newest"}}
+            for word, photos in explore.written_words(words)
+        ]
+        return {"places": places, "years": years, "words": written}
+
     def counts(self) -> dict[str, int]:
         """Photos indexed, and files that could not be."""
         return self.store.counts()

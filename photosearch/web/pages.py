@@ -9,7 +9,7 @@ from ..errors import ImageTooLarge, QueryError
 from ..search.request import parse_filters, parse_search
 from .api import duplicate_groups, get_photo, library
 from .auth import token_matches
-from .queries import checked_upload, photo_json, photo_page_json, run_search
+from .queries import checked_upload, explore_json, photo_json, photo_page_json, run_search
 from .timeline import home
 
 blueprint = Blueprint("pages", __name__)
@@ -105,3 +105,9 @@ def login():
 def logout():
     session.clear()
     return redirect(url_for("pages.login"))
+
+
+@blueprint.get("/explore")
+def explore():
+    """Places, years and written words, each opening the photos it stands for."""
+    return render_template("explore.html", explored=explore_json(library()))

@@ -52,7 +52,23 @@ def photo_json(photo: Photo) -> dict:
 
 
 def photo_urls(photo: Photo) -> dict[str, str]:
-    return {key: template.format(photo.id) for key, template in _url_templates().items()}
+    return photo_id_urls(photo.id)
+
+
+def photo_id_urls(photo_id: int) -> dict[str, str]:
+    """A photo's URLs from its id alone (a cover photo, say)."""
+    return {key: template.format(photo_id) for key, template in _url_templates().items()}
+
+
+def explore_json(library: PhotoLibrary) -> dict:
+    """The Explore page's data: each entry with its cover's URLs and the URL of its photos."""
+    explored = library.explore()
+    for kind in ("places", "years", "words"):
+        for entry in explored[kind]:
+            entry["url"] = url_for("pages.index", **entry["filter"])
+            if entry.get("cover") is not None:
+                entry["cover_urls"] = photo_id_urls(entry["cover"])
+    return explored
 
 
 PHOTO_URLS = {
