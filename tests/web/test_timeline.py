@@ -85,3 +85,13 @@ def test_a_filter_alone_shows_the_timeline_filtered(client):
     assert served and sorted(re.findall(r'data-photo-id="(\d+)"', page)) == sorted(
         str(hit["id"]) for hit in served
     )
+
+
+def test_explores_years_and_places_open_the_timeline_filtered_to_them(client):
+    explored = client.get("/api/explore").get_json()
+    entries = explored["years"] + explored["places"]
+    assert explored["years"]
+    for entry in entries:
+        page = client.get(entry["url"]).get_data(as_text=True)
+        assert 'class="gallery timeline"' in page
+        assert len(re.findall(r'data-photo-id="(\d+)"', page)) == entry["photos"]
