@@ -1,7 +1,7 @@
 // `npm run build`: copy the viewer library, as the lockfile installed it, into the static
-// folder the server sends. The copies are committed (pip users need no Node); CI runs this
-// after `npm ci` and fails when the committed copies differ.
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+// folder the server sends. The copies are committed (pip users need no Node); CI runs
+// `npm run check` after `npm ci`, which fails when the committed copies differ from it.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 
 const target = "photosearch/web/static/vendor/photoswipe";
 const files = {
@@ -10,6 +10,17 @@ const files = {
   "node_modules/photoswipe/LICENSE": "LICENSE",
 };
 
-rmSync(target, { recursive: true, force: true });
-mkdirSync(target, { recursive: true });
-for (const [from, to] of Object.entries(files)) copyFileSync(from, `${target}/${to}`);
+if (process.argv.includes("--check")) {
+  const present = existsSync(target) ? readdirSync(target).sort() : [];
+  const wanted = Object.values(files).sort();
+  const differ = Object.entries(files).filter(([from, to]) =>
+    !existsSync(`${target}/${to}`) || !readFileSync(from).equals(readFileSync(`${target}/${to}`)));
+  if (differ.length || present.join() !== wanted.join()) {
+    console.error(`${target} is not what package-lock.json installs: run npm ci && npm run build`);
+    process.exit(1);
+  }
+} else {
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  for (const [from, to] of Object.entries(files)) copyFileSync(from, `${target}/${to}`);
+}
