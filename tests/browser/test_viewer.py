@@ -93,6 +93,27 @@ def test_the_viewer_steps_through_results_shows_their_facts_and_closes_where_it_
         expect(viewer).to_have_count(0)
 
 
+def test_zoom_reads_the_original(server):
+    from playwright.sync_api import expect
+
+    with searched(server, QUERY) as page:
+        big = page.locator("#results .tile", has_text="big-12mp.jpg")  # 4000 x 3000
+        big.click()
+        expect(page.locator(OPEN)).to_be_visible()
+        shown = page.locator(CURRENT)
+        media = f"/media/{big.get_attribute('data-photo-id')}"
+        page.wait_for_function(
+            f"(i => i && i.complete && i.currentSrc.endsWith('{media}/preview'))"
+            f'(document.querySelector("{CURRENT}"))'
+        )
+        page.keyboard.press("z")  # zoom in: its pixels at 1:1
+        page.wait_for_function(
+            f"(i => i && i.complete && i.currentSrc.endsWith('{media}/original'))"
+            f'(document.querySelector("{CURRENT}"))'
+        )
+        assert shown.evaluate("i => i.naturalWidth") == 4000
+
+
 def test_a_link_to_a_photo_opens_the_viewer_and_more_like_this_searches(server):
     from playwright.sync_api import expect
 
