@@ -30,7 +30,7 @@ def test_the_viewer_steps_through_results_shows_their_facts_and_closes_where_it_
     from playwright.sync_api import expect
 
     with searched(server, QUERY) as page:
-        tiles = page.locator("#results .tile")
+        tiles = page.locator("#results [data-photo-id]")
         expect(tiles).to_have_count(25)
         ids = [tile.get_attribute("data-photo-id") for tile in tiles.all()]
         tiles.nth(12).scroll_into_view_if_needed()
@@ -97,7 +97,7 @@ def test_zoom_reads_the_original(server):
     from playwright.sync_api import expect
 
     with searched(server, QUERY) as page:
-        big = page.locator("#results .tile", has_text="big-12mp.jpg")  # 4000 x 3000
+        big = page.locator("#results [data-photo-id]", has_text="big-12mp.jpg")  # 4000 x 3000
         big.click()
         expect(page.locator(OPEN)).to_be_visible()
         shown = page.locator(CURRENT)
@@ -118,7 +118,7 @@ def test_a_link_to_a_photo_opens_the_viewer_and_more_like_this_searches(server):
     from playwright.sync_api import expect
 
     with searched(server, QUERY) as page:
-        tiles = page.locator("#results .tile")
+        tiles = page.locator("#results [data-photo-id]")
         expect(tiles).to_have_count(25)
         chosen = tiles.nth(20).get_attribute("data-photo-id")
         page.goto(f"{page.url}&photo={chosen}")  # a shared link, or a reload
@@ -138,7 +138,7 @@ def test_a_link_to_a_photo_opens_the_viewer_and_more_like_this_searches(server):
         page.keyboard.press("i")
         page.click("#viewer-more-like-this")
         page.wait_for_url(f"**/?like={chosen}")
-        expect(page.locator("#results .tile").first).to_be_visible()
+        expect(page.locator("#results [data-photo-id]").first).to_be_visible()
 
 
 def test_a_swipe_steps_on_a_touch_screen(server):
@@ -154,7 +154,7 @@ def test_a_swipe_steps_on_a_touch_screen(server):
             )
             page = context.new_page()
             page.goto(f"{server}/?q={QUERY.replace(' ', '+')}")
-            tiles = page.locator("#results .tile")
+            tiles = page.locator("#results [data-photo-id]")
             expect(tiles).to_have_count(25)
             ids = [tile.get_attribute("data-photo-id") for tile in tiles.all()]
             tiles.nth(0).tap()

@@ -44,7 +44,7 @@
 
   function card(photo) {
     const link = document.createElement("a");
-    link.className = "card tile";
+    link.className = "card";
     link.href = photo.url;
     link.title = photo.path;
     link.dataset.id = photo.id;

@@ -6,7 +6,7 @@
 // photo's page.
 import PhotoSwipe from "./vendor/photoswipe/photoswipe.esm.min.js";
 
-const TILES = "[data-gallery] a.tile[data-photo-id]";
+const TILES = "[data-gallery] a[data-photo-id]"; // the tiles, by the shared markup
 const PREVIEW = 1600; // the preview's long side (imaging/thumbnails.py SIZES)
 const DRAWN = new Set(["JPEG", "PNG", "WEBP", "GIF", "BMP"]); // originals a browser can show
 const details = new Map(); // photo id -> its /api/photos/ID, fetched once
