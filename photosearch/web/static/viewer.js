@@ -4,8 +4,6 @@
 // hands it the tiles, keeps ?photo=ID in the URL (so back, forward, reload and a shared link
 // open the same photo) and adds the info panel. Without JavaScript a tile is a link to the
 // photo's page.
-import PhotoSwipe from "./vendor/photoswipe/photoswipe.esm.min.js";
-
 const TILES = "[data-gallery] a[data-photo-id]"; // the tiles, by the shared markup
 const PREVIEW = 1600; // the preview's long side (imaging/thumbnails.py SIZES)
 const DRAWN = new Set(["JPEG", "PNG", "WEBP", "GIF", "BMP"]); // originals a browser can show
@@ -42,7 +40,10 @@ function urlWith(id) {
   return url;
 }
 
-function open(tiles, index, pushed) {
+async function open(tiles, index, pushed) {
+  // PhotoSwipe is fetched when a photo is first opened, not with every page.
+  const { default: PhotoSwipe } = await import("./vendor/photoswipe/photoswipe.esm.min.js");
+  if (viewer) return;
   source = tiles;
   viewer = new PhotoSwipe({
     dataSource: [], index, loop: false, bgOpacity: 0.96, secondaryZoomLevel: 1, maxZoomLevel: 4,
