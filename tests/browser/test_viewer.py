@@ -4,6 +4,7 @@ chromium against the real server: open, step, the info panel, close, and the URL
 from __future__ import annotations
 
 import json
+import os
 import re
 import urllib.request
 from urllib.parse import parse_qs, urlparse
@@ -75,6 +76,9 @@ def test_the_viewer_steps_through_results_shows_their_facts_and_closes_where_it_
         expect(page.locator("#viewer-more-like-this")).to_have_attribute(
             "href", f"/?like={ids[11]}"
         )
+        if os.environ.get("PHOTOSEARCH_VIEWER_SCREENSHOT"):  # docs/viewer.png
+            page.wait_for_function(f'document.querySelector("{CURRENT}").complete')
+            page.screenshot(path=os.environ["PHOTOSEARCH_VIEWER_SCREENSHOT"])
         page.keyboard.press("ArrowRight")  # the panel follows the photo
         expect(info.locator("h2")).to_have_text(photo_json(server, ids[12])["name"])
         page.click(".pswp__button--info-button")

@@ -5,6 +5,7 @@
 // open the same photo) and adds the info panel. Without JavaScript a tile is a link to the
 // photo's page.
 const TILES = "[data-gallery] a[data-photo-id]"; // the tiles, by the shared markup
+const PANEL = 352; // the info panel's width on a wide screen (viewer.css: 22rem)
 const PREVIEW = 1600; // the preview's long side (imaging/thumbnails.py SIZES)
 const DRAWN = new Set(["JPEG", "PNG", "WEBP", "GIF", "BMP"]); // originals a browser can show
 const details = new Map(); // photo id -> its /api/photos/ID, fetched once
@@ -46,7 +47,9 @@ async function open(tiles, index, pushed) {
   if (viewer) return;
   source = tiles;
   viewer = new PhotoSwipe({
-    dataSource: [], index, loop: false, bgOpacity: 0.96, secondaryZoomLevel: 1, maxZoomLevel: 4,
+    dataSource: [], index, loop: false, bgOpacity: 1, secondaryZoomLevel: 1, maxZoomLevel: 4,
+    // The open info panel takes the right of a wide screen: the photo fits beside it.
+    paddingFn: (size) => ({ top: 0, bottom: 0, left: 0, right: showInfo && size.x >= 720 ? PANEL : 0 }),
     closeTitle: "Close (Esc)", zoomTitle: "Zoom (z)", arrowPrevTitle: "Previous (←)",
     arrowNextTitle: "Next (→)", errorMsg: "This photo could not be loaded.",
   });
@@ -133,6 +136,7 @@ function toggleInfo(pswp) {
   pswp.element.querySelector(".pswp__button--info-button")
     .setAttribute("aria-expanded", String(showInfo));
   pswp.element.querySelector("#viewer-info").hidden = !showInfo;
+  pswp.updateSize(true); // the photo moves beside the panel, or back
   if (showInfo) fillInfo(pswp);
 }
 
