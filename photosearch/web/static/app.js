@@ -48,10 +48,15 @@
     link.href = photo.url;
     link.title = photo.path;
     link.dataset.id = photo.id;
+    Object.assign(link.dataset, {  // the tile a viewer opens (viewer.js), as _cards.html has it
+      photoId: photo.id, width: photo.width || "", height: photo.height || "", format: photo.format,
+      original: photo.original_url, preview: photo.preview_url,
+    });
     const image = document.createElement("img");
     image.src = photo.thumbnail_url;
     image.alt = photo.name;
     image.loading = "lazy";
+    if (photo.width && photo.height) Object.assign(image, { width: photo.width, height: photo.height });
     const caption = document.createElement("span");
     caption.className = "caption";
     caption.textContent = photo.name;
