@@ -41,6 +41,7 @@
     link.dataset.height = photo.height || "";
     link.dataset.original = photo.original_url;
     link.dataset.preview = photo.preview_url;
+    link.dataset.format = photo.format || "";
     const ratio = photo.width && photo.height ? photo.width / photo.height : 1;
     link.style.setProperty("--ratio", ratio.toFixed(4));
     const image = document.createElement("img");
