@@ -49,9 +49,14 @@
     link.title = photo.path;
     link.dataset.id = photo.id;
     const image = document.createElement("img");
-    image.src = photo.thumbnail_url;
-    image.alt = photo.name;
+    image.src = photo.thumbnail_url;  // as _cards.html makes it: alt, srcset, sizes, size
+    image.srcset = `${photo.thumbnail_url} 320w, ${photo.preview_url} 1600w`;
+    image.sizes = "(max-width: 640px) 34vw, 220px";
+    image.alt = photo.alt;
     image.loading = "lazy";
+    const scale = Math.min(1, 320 / Math.max(photo.width || 320, photo.height || 320));
+    image.width = Math.round((photo.width || 320) * scale);
+    image.height = Math.round((photo.height || 320) * scale);
     const caption = document.createElement("span");
     caption.className = "caption";
     caption.textContent = photo.name;
