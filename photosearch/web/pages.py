@@ -61,9 +61,10 @@ def _keep_urls(results: dict | None) -> list[str]:
 
 
 def _without(*names: str, **added: str) -> str:
-    """This page's URL without the named parameters (nor the offset), with `added` set."""
+    """This page's URL without the named parameters (nor the offset, nor the drawer's empty
+    fields), with `added` set."""
     args = request.args.copy()
-    for name in (*names, "offset"):
+    for name in (*names, "offset", *(key for key, value in request.args.items() if not value)):
         args.pop(name, None)
     args.update(added)
     return url_for("pages.index", **args.to_dict(flat=False))
@@ -102,15 +103,18 @@ WIDER = {"text": 0.05, "photo": 0.1}
 def _closeness(results: dict | None, config) -> dict | None:
     """ "Only close matches" (the configured minimum score) or "show more" (a lower one), as
     two links; `custom` holds a number set in the drawer that is neither. None for a search
-    without scores (filters alone)."""
+    without scores (filters alone) or without a cutoff."""
     if not results or results["min_score"] is None:
         return None
     kind = "text" if results["query"]["q"] else "photo"
     close = config.min_score if kind == "text" else config.min_score_photo
     more = round(max(-1.0, close - WIDER[kind]), 2)
-    asked = request.args.get("min_score")
-    chosen = "close" if asked is None else "more" if results["min_score"] == more else None
+    if more == close:  # no cutoff to lower (-1)
+        return None
+    asked = request.args.get("min_score", "").strip()  # empty: the drawer left it as it is
+    chosen = "close" if not asked else "more" if results["min_score"] == more else None
     return {
+        "close": close,
         "chosen": chosen,
         "close_url": _without("min_score"),
         "more_url": _without("min_score", min_score=f"{more:g}"),

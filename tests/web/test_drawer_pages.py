@@ -70,12 +70,13 @@ def test_close_matches_or_more_stand_for_the_minimum_score(album):
         "Show more": {"q": ["a cat"], "min_score": ["0.15"]},
     }
     assert re.search(r'id="only-close" aria-current=true', page)
-    assert 'value="0.2"' in page  # the number itself, in the drawer
+    assert 'value="" placeholder="0.2"' in page  # the number itself, in the drawer
 
     wider = client.get("/?q=a+cat&min_score=0.15").get_data(as_text=True)
     assert re.search(r'id="show-more" aria-current=true', wider)
     assert not re.search(r'id="only-close" aria-current', wider)
     assert 'data-filter="min_score"' not in wider
+    assert 'value="0.15" placeholder="0.2"' in wider
 
     custom = client.get("/?q=a+cat&min_score=0.3").get_data(as_text=True)
     assert "aria-current" not in custom

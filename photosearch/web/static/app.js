@@ -3,14 +3,9 @@
 (function () {
   "use strict";
 
-  const scoreInput = document.getElementById("min-score");
-  const scoreValue = document.getElementById("min-score-value");
   const filters = document.getElementById("filters");
-  if (scoreInput && scoreValue) {
-    scoreInput.addEventListener("input", () => { scoreValue.textContent = Number(scoreInput.value).toFixed(2); });
-  }
   if (filters) {
-    filters.querySelectorAll("select, input[type=range], input[type=date], input[type=checkbox]").forEach((control) => {
+    filters.querySelectorAll("select, input[type=date], input[type=checkbox]").forEach((control) => {
       control.addEventListener("change", () => filters.requestSubmit());
     });
   }
