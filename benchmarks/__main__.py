@@ -25,6 +25,7 @@ from . import (
     search,
     terminal,
     text_search,
+    timeline,
 )
 
 SUITES = {
@@ -41,6 +42,7 @@ SUITES = {
     "text": text_search.run,
     "decoding": decoding.run,
     "terminal": terminal.run,
+    "timeline": timeline.run,
 }
 
 

@@ -20,7 +20,17 @@ from ..imaging import budget as decode_budget
 from ..indexing import passes
 from ..model.loading import PRESETS, identity_key, parse_model
 from ..progress import Progress
-from ..store import Failure, ModelInfo, Photo, PhotoText, Store, VectorIndex
+from ..store import (
+    UNDATED,
+    Cursor,
+    Failure,
+    Filters,
+    ModelInfo,
+    Photo,
+    PhotoText,
+    Store,
+    VectorIndex,
+)
 from .status import decoding_status, presets, status_report
 
 if TYPE_CHECKING:  # the model's modules import torch: only the commands that use it load them
@@ -33,7 +43,6 @@ if TYPE_CHECKING:  # the model's modules import torch: only the commands that us
     from ..search.known_places import FoundPlace, KnownPlaces
     from ..search.request import SearchRequest
     from ..search.searcher import Searcher, SearchHit
-    from ..store import Filters
 
 
 @dataclass
@@ -61,6 +70,15 @@ class SearchResult:
             "sort": self.sort,
             "results": [hit.to_dict() for hit in self.hits],
         }
+
+
+@dataclass(frozen=True)
+class TimelineMonths:
+    """The timeline's scrubber: (year, month, photos, cursor) newest first, then the undated."""
+
+    months: list[tuple[int, int, int, Cursor]]
+    undated: int
+    undated_cursor: Cursor
 
 
 @dataclass(frozen=True)
@@ -276,14 +294,7 @@ class PhotoLibrary:
 
         searcher = self.searcher
         places = self.known_places() if request.text or request.place else None
-        place = None
-        if request.place:
-            if places is None:
-                raise BadParameter(
-                    f"No photo in this library was taken in {request.place!r}: none has a "
-                    "known place (photos need GPS positions for that)."
-                )
-            place = places.resolve(request.place)
+        place = self._place(request.place, places) if request.place else None
         interpretation, vector, written = None, None, Written()
         phrases: tuple[str, ...] = ()
         if request.text is not None:
@@ -322,6 +333,65 @@ class PhotoLibrary:
             vector, request.limit, request.offset, filters, min_score, sort, written
         )
         return SearchResult(hits, interpretation, place, filters, min_score, sort, phrases)
+
+    def _place(self, name: str, places: KnownPlaces | None):
+        """A place asked for by name, resolved against the library's own places."""
+        if places is None:
+            raise BadParameter(
+                f"No photo in this library was taken in {name!r}: none has a "
+                "known place (photos need GPS positions for that)."
+            )
+        return places.resolve(name)
+
+    def _placed(self, filters: Filters, place: str | None) -> Filters:
+        if not place:
+            return filters
+        terms = self._place(place, self.known_places()).terms
+        return dataclasses.replace(filters, places=terms)
+
+    def timeline(
+        self, filters: Filters, place: str | None, after: Cursor | None, limit: int
+    ) -> tuple[list[Photo], Cursor | None]:
+        """A page of the library newest first (undated photos last) that meets the filters
+        and is in the place, after the cursor, and the next page's cursor (None at the end)."""
+        ids, next_cursor = self.store.timeline_page(self._placed(filters, place), after, limit)
+        photos = self.store.photos(ids)
+        return [photos[photo_id] for photo_id in ids if photo_id in photos], next_cursor
+
+    def timeline_months(self, filters: Filters, place: str | None) -> TimelineMonths:
+        """The months that have photos, newest first, with their counts and the cursors that
+        jump to them, and the undated photos': the timeline's scrubber."""
+        filters = self._placed(filters, place)
+        months = [
+            (year, month, count, Cursor.month(year, month))
+            for year, month, count in self.store.timeline_months(filters)
+        ]
+        return TimelineMonths(months, self.store.undated_count(filters), UNDATED)
+
+    def explore(self, words: int = 40) -> dict:
+        """The library summed up for browsing: its places (cities, and countries' photos with
+        no city near) and years with photo counts and a cover photo, and the words most often
+        found written in its photos. Each says how to ask for its photos (`filter`: the search
+        fields that show them)."""
+        from ..store.explore import Explore
+
+        explore = self.store.concern(Explore)
+        places = []
+        for country, code, city, photos, cover in explore.places():
+            label = f"{city}, {country}" if city else country
+            places.append({"label": label, "country": country, "country_code": code,
+                           "city": city, "photos": photos, "cover": cover,
+                           "filter": {"place": city or country}})  # fmt: skip
+        years = [
+            {"year": year, "photos": photos, "cover": cover,
+             "filter": {"date_from": f"{year}-01-01", "date_to": f"{year}-12-31"}}
+            for year, photos, cover in explore.years()
+        ]  # fmt: skip
+        written = [
+            {"word": word, "photos": photos, "filter": {"q": f'"{word}"', "sort": "newest"}}
+            for word, photos in explore.written_words(words)
+        ]
+        return {"places": places, "years": years, "words": written}
 
     def counts(self) -> dict[str, int]:
         """Photos indexed, and files that could not be."""

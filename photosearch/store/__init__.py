@@ -15,10 +15,12 @@ from .records import (
     display_path,
 )
 from .store import Store, Writer
+from .timeline import UNDATED, Cursor
 from .vector_index import VectorIndex
 
 __all__ = [
     "Concern",
+    "Cursor",
     "Failure",
     "Filters",
     "KnownFile",
@@ -28,6 +30,7 @@ __all__ = [
     "PlaceTerm",
     "Store",
     "TextLine",
+    "UNDATED",
     "VectorIndex",
     "Writer",
     "display_path",

@@ -24,6 +24,7 @@ from .photos import Photos
 from .places import Places
 from .records import Failure, Filters, KnownFile, ModelInfo, Photo, PhotoText
 from .texts import Texts
+from .timeline import Cursor, Timeline
 from .vectors import Vectors
 from .writer import Writer
 
@@ -171,6 +172,19 @@ class Store:
 
     def facets(self) -> dict:
         return self.concern(Facets).facets()
+
+    # --- the timeline -------------------------------------------------------------------------
+
+    def timeline_page(
+        self, filters: Filters, after: Cursor | None, limit: int
+    ) -> tuple[list[int], Cursor | None]:
+        return self.concern(Timeline).page(filters, after, limit)
+
+    def timeline_months(self, filters: Filters) -> list[tuple[int, int, int]]:
+        return self.concern(Timeline).months(filters)
+
+    def undated_count(self, filters: Filters) -> int:
+        return self.concern(Timeline).undated_count(filters)
 
     # --- failures and recognised text ---------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """JSON API: /api/search, /api/photos/<id>, /api/photos/<id>/similar, /api/status,
-/api/duplicates, /api/facets."""
+/api/duplicates, /api/facets, /api/explore, /api/timeline, /api/timeline/months."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from werkzeug.exceptions import NotFound
 from ..errors import BadParameter
 from ..library import PhotoLibrary
 from ..search.request import number, parse_search
-from .queries import checked_upload, photo_json, photo_page_json, run_search
+from .queries import checked_upload, explore_json, photo_json, photo_page_json, run_search
+from .timeline import months_json, parse_timeline, timeline_json
 
 blueprint = Blueprint("api", __name__)
 
@@ -76,6 +77,16 @@ def facets():
     return jsonify({**lib.facets(), "places": lib.place_choices()})
 
 
+@blueprint.get("/timeline")
+def timeline():
+    return jsonify(timeline_json(library(), parse_timeline(request.args)))
+
+
+@blueprint.get("/timeline/months")
+def timeline_months():
+    return jsonify(months_json(library(), parse_timeline(request.args)))
+
+
 @blueprint.get("/duplicates")
 def duplicates():
     return jsonify(duplicate_groups())
@@ -86,3 +97,8 @@ def duplicate_groups() -> dict:
     threshold = number(request.args, "threshold", lib.config.duplicate_threshold, 0.5, 1.0)
     groups = lib.duplicate_groups(threshold)
     return {"threshold": threshold, "groups": [list(map(photo_json, group)) for group in groups]}
+
+
+@blueprint.get("/explore")
+def explore():
+    return jsonify(explore_json(library()))

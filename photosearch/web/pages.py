@@ -6,17 +6,17 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from ..errors import ImageTooLarge, QueryError
-from ..search.fields import FILTERS
 from ..search.request import parse_filters, parse_search
 from .api import duplicate_groups, get_photo, library
 from .auth import token_matches
-from .queries import checked_upload, photo_json, photo_page_json, run_search
+from .queries import checked_upload, explore_json, photo_json, photo_page_json, run_search
+from .timeline import home
 
 blueprint = Blueprint("pages", __name__)
-ASKED = ("q", "like", *FILTERS)  # any of them makes the page a search
+SEARCHED = ("q", "like", "sort", "min_score", "offset")  # any of them makes the page a search
 
 
-def _page(results=None, error=None, status=200):
+def _page(results=None, error=None, status=200, timeline=None):
     lib = library()
     try:
         filters = parse_filters(request.args)
@@ -38,6 +38,7 @@ def _page(results=None, error=None, status=200):
         "default_min_score": lib.config.min_score,
         "like_photo": None,
         "next_url": None,
+        "timeline": timeline,
     }
     if results and results["query"]["like"]:
         context["like_photo"] = photo_json(get_photo(results["query"]["like"]))
@@ -127,8 +128,11 @@ def index():
     upload = request.files.get("photo") if request.method == "POST" else None
     if request.method == "POST" and (upload is None or not upload.filename):
         return _page(error="Choose a photo to search with.", status=400)
-    if upload is None and not any(request.args.get(name, "").strip() for name in ASKED):
-        return _page()
+    if upload is None and not any(request.args.get(name, "").strip() for name in SEARCHED):
+        try:  # the library as a timeline, with the filters asked for
+            return _page(timeline=home(library(), request.args))
+        except QueryError as error:
+            return _page(error=error.message, status=400)
     try:
         data = checked_upload(library(), upload.read()) if upload else None
         search = parse_search(request.args, upload=data)
@@ -165,3 +169,9 @@ def login():
 def logout():
     session.clear()
     return redirect(url_for("pages.login"))
+
+
+@blueprint.get("/explore")
+def explore():
+    """Places, years and written words, each opening the photos it stands for."""
+    return render_template("explore.html", explored=explore_json(library()))

@@ -65,9 +65,26 @@ def photo_urls(photo: Photo) -> dict[str, str]:
     so browsers may keep them for good (see web/media.py)."""
     version = photo.content_hash[:VERSION_CHARS]
     return {
-        key: template.format(photo.id) + (f"?v={version}" if key in VERSIONED else "")
-        for key, template in _url_templates().items()
+        key: url + (f"?v={version}" if key in VERSIONED else "")
+        for key, url in photo_id_urls(photo.id).items()
     }
+
+
+def photo_id_urls(photo_id: int) -> dict[str, str]:
+    """A photo's URLs from its id alone (a cover photo, say): without its content's version,
+    browsers revalidate its images by ETag."""
+    return {key: template.format(photo_id) for key, template in _url_templates().items()}
+
+
+def explore_json(library: PhotoLibrary) -> dict:
+    """The Explore page's data: each entry with its cover's URLs and the URL of its photos."""
+    explored = library.explore()
+    for kind in ("places", "years", "words"):
+        for entry in explored[kind]:
+            entry["url"] = url_for("pages.index", **entry["filter"])
+            if entry.get("cover") is not None:
+                entry["cover_urls"] = photo_id_urls(entry["cover"])
+    return explored
 
 
 PHOTO_URLS = {

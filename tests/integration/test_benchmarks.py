@@ -5,7 +5,7 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-from benchmarks import compressed, negclip_synthetic, reindex, search
+from benchmarks import compressed, negclip_synthetic, reindex, search, timeline
 from benchmarks.common import clustered_vectors
 from benchmarks.negclip_measures import describes, shuffle_words, write_gallery
 from photosearch.audit.synthetic import RICH_WORLD
@@ -24,6 +24,13 @@ def test_search_benchmark_at_toy_size(tmp_path):
     rows = {row.figure: row for row in search.run_size(tmp_path, 2_000, 20)}
     assert rows["IVF recall@10 vs exact"].value > 0.5
     assert rows["exact (flat) p50"].value > 0
+
+
+def test_timeline_benchmark_at_toy_size(tmp_path):
+    """Its last page is reached by walking the cursors, and every page it times is full."""
+    rows = {row.figure: row for row in timeline.run_size(tmp_path, 1_000, 3)}
+    assert rows["last page (after 900) p50"].baseline == "OFFSET 900 (query and rows only)"
+    assert rows["first page p50"].value > 0
 
 
 def test_compressed_benchmark_at_toy_size(tmp_path):

@@ -72,9 +72,10 @@ def test_a_filter_alone_is_a_search_on_both(command_line, client):
     assert [hit["id"] for hit in printed] == [hit["id"] for hit in served]
 
 
-def test_any_filter_alone_makes_the_page_a_search_as_it_does_the_api(client):
-    """The filters are one list: the page once ignored a location asked for alone."""
+def test_any_filter_alone_filters_the_page_as_it_does_the_api(client):
+    """The filters are one list: the page once ignored a location asked for alone. Alone,
+    they filter the home page's timeline."""
     served = client.get("/api/search?has_location=true").get_json()["results"]
     page = client.get("/?has_location=true")
     assert page.status_code == 200 and served
-    assert page.data.count(b'class="card"') == len(served)
+    assert page.data.count(b'class="tile"') == len(served)

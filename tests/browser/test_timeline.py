@@ -1,0 +1,119 @@
+"""The home page's timeline in a real browser (Debian's chromium driven by Playwright) against
+the real server process, on the album of photos with known dates: month headers, the next page
+loading as the page scrolls, and the scrubber jumping to an older month."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from photosearch.library import PhotoLibrary
+
+from ..album import write_album
+from ..serving import running_server, server_env
+
+CHROMIUM = shutil.which("chromium")
+if CHROMIUM is None and not os.environ.get("CI"):
+    pytest.skip(
+        "Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True
+    )
+
+# The album newest first: its months, and its one undated photo last.
+MONTHS = ["2019-03", "2017-08", "2017-07", "2017-06", "2017-01", "undated"]
+
+
+@pytest.fixture
+def page(config, tiny_embedder, tiny_model_name, photo_tree, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    library = PhotoLibrary(config, embedder=tiny_embedder)
+    library.index([write_album(photo_tree, tmp_path / "Album")])
+    library.close()
+    env = server_env(config.data_dir, tiny_model_name)
+    with running_server(env, tmp_path / "server.log", photos=8) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 700})
+        page.base = base
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def months_shown(page) -> list[str]:
+    return page.eval_on_selector_all("#timeline section.month", "s => s.map(m => m.dataset.month)")
+
+
+def test_month_headers_and_more_photos_as_the_page_scrolls(page):
+    from playwright.sync_api import expect
+
+    page.goto(page.base + "/?limit=2")  # two photos a page: the rest come by scrolling
+    headers = page.locator("#timeline .month-header")
+    expect(headers.first).to_have_text("March 2019")
+    tiles = page.locator("#timeline a.tile[data-photo-id] img")
+    for _ in range(10):
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        if tiles.count() == 8:
+            break
+        page.wait_for_timeout(300)
+    expect(tiles).to_have_count(8)
+    assert months_shown(page) == MONTHS
+    expect(headers).to_have_text(
+        ["March 2019", "August 2017", "July 2017", "June 2017", "January 2017", "No date"]
+    )
+    expect(page.locator("#timeline .day-header").first).to_have_text("Tue 5 March")
+    assert "taken 5 March 2019 in Lisbon" in tiles.first.get_attribute("alt")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#timeline img')].every(i => i.complete && i.naturalWidth)"
+    )
+
+
+def test_the_scrubber_jumps_to_an_older_month(page):
+    from playwright.sync_api import expect
+
+    page.goto(page.base + "/?limit=2")
+    expect(page.locator("#timeline .month-header").first).to_have_text("March 2019")
+    page.click("#scrubber a[data-month='2017-01']")
+    expect(page.locator("#timeline .month-header").first).to_have_text("January 2017")
+    assert months_shown(page)[:2] == ["2017-01", "undated"]
+    assert "cursor=" in page.url
+    expect(page.locator("#timeline img").first).to_have_attribute(
+        "alt", "Photo taken 15 January 2017 in Sydney, Australia: sydney-astronaut.jpg"
+    )
+    page.click("#newest-link")
+    expect(page.locator("#timeline .month-header").first).to_have_text("March 2019")
+
+
+@pytest.mark.parametrize(("width", "fewest"), [(400, 3), (1024, 5), (1400, 4)])
+def test_rows_hold_enough_photos_at_a_phones_width_a_tablets_and_a_desktops(
+    indexed_config, tiny_model_name, tmp_path, width, fewest
+):
+    """The suite's 25 photos, most of them undated: one long day of rows. On a desktop rows
+    are 200 px high, four of the suite's 4:3 photos."""
+    from playwright.sync_api import sync_playwright
+
+    env = server_env(indexed_config.data_dir, tiny_model_name)
+    with running_server(env, tmp_path / "server.log", photos=25) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(base + "/")
+        rows = page.eval_on_selector_all(
+            "#timeline .day",
+            """days => days.map(day => {
+                const tiles = [...day.querySelectorAll('.tile')];
+                const tops = tiles.map(t => Math.round(t.getBoundingClientRect().top));
+                return tops.filter(top => top === tops[0]).length;
+            })""",
+        )
+        scrolls = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        if os.environ.get("PHOTOSEARCH_SCREENSHOT_DIR"):
+            page.screenshot(path=f"{os.environ['PHOTOSEARCH_SCREENSHOT_DIR']}/timeline-{width}.png")
+        browser.close()
+    longest = max(rows)
+    assert longest >= fewest and not scrolls
