@@ -1,12 +1,14 @@
 """Image bytes by photo id, never by path: thumbnails and previews (cached by content hash,
 upright, HEIC included; made within the decode budget, as every decode is) and the original
-file. ETags let browsers revalidate cheaply."""
+file. A thumbnail or preview asked with its content's version (`?v=`, the start of the
+content hash, as web/queries.py's URLs carry it) never changes: browsers keep it for a year
+without asking again. Without it, or with an old one, ETags let them revalidate cheaply."""
 
 from __future__ import annotations
 
 import os
 
-from flask import Blueprint, request, send_file
+from flask import Blueprint, current_app, request, send_file
 from werkzeug.exceptions import NotFound
 
 from ..imaging.decoder import DecodeError
@@ -28,13 +30,20 @@ def _cached(photo_id: int, size: int):
         raise NotFound(f"Photo {photo_id} is no longer readable on disk; re-index it.") from None
     except OSError:
         raise NotFound(f"Photo {photo_id} is no longer readable on disk; re-index it.") from None
-    return _send(path, "image/jpeg", f"{photo.content_hash}-{size}")
+    version = request.args.get("v", "")
+    immutable = len(version) >= 8 and photo.content_hash.startswith(version)
+    return _send(path, "image/jpeg", f"{photo.content_hash}-{size}", immutable)
 
 
-def _send(path, mimetype: str, etag: str):
+def _send(path, mimetype: str, etag: str, immutable: bool = False):
     response = send_file(path, mimetype=mimetype, etag=False, conditional=False)
     response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, max-age=86400"
+    if immutable:
+        # Behind an access token, no shared cache may keep the photos: only the browser.
+        shared = "private" if current_app.config["ACCESS_TOKEN"] else "public"
+        response.headers["Cache-Control"] = f"{shared}, max-age=31536000, immutable"
+    else:
+        response.headers["Cache-Control"] = "private, max-age=86400"
     return response.make_conditional(request)
 
 

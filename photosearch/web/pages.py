@@ -30,6 +30,8 @@ def _page(results=None, error=None, status=200, timeline=None):
         "facets": lib.facets(),
         "places": lib.place_choices(),
         "keep_urls": _keep_urls(results),
+        "filter_chips": _filter_chips(),
+        "closeness": _closeness(results, lib.config),
         "counts": lib.counts(),
         "text_counts": lib.text_counts() if results is None else None,
         "ocr": lib.config.ocr,
@@ -57,6 +59,68 @@ def _keep_urls(results: dict | None) -> list[str]:
         args.pop("offset", None)
         urls.append(url_for("pages.index", **args.to_dict(flat=False)))
     return urls
+
+
+def _without(*names: str, **added: str) -> str:
+    """This page's URL without the named parameters (nor the offset, nor the drawer's empty
+    fields), with `added` set."""
+    args = request.args.copy()
+    for name in (*names, "offset", *(key for key, value in request.args.items() if not value)):
+        args.pop(name, None)
+    args.update(added)
+    return url_for("pages.index", **args.to_dict(flat=False))
+
+
+CHIPS = {  # a parameter of the drawer, and how its chip reads
+    "date_from": "from {}",
+    "date_to": "to {}",
+    "camera": "camera: {}",
+    "folder": "folder: {}",
+    "type": "type: {}",
+    "place": "in {}",
+    "has_location": {"true": "with GPS", "false": "without GPS"},
+    "literal": {"true": "words as typed"},
+    "sort": {"newest": "newest first", "oldest": "oldest first"},
+}
+
+
+def _filter_chips() -> list[dict]:
+    """A chip for each filter set in the drawer, read from the URL as asked (a bad value too:
+    its chip removes it), each with the URL of this search without it."""
+    chips = []
+    for name, label in CHIPS.items():
+        value = request.args.get(name, "").strip()
+        shown = label.get(value) if isinstance(label, dict) else label.format(value)
+        if value and shown:
+            chips.append({"name": name, "label": shown, "url": _without(name)})
+    return chips
+
+
+# How far "show more" lowers the minimum score below the configured one: photo-to-photo
+# scores spread wider than text-to-photo ones (0.5 is a near copy; 0.2 is a fair text match).
+WIDER = {"text": 0.05, "photo": 0.1}
+
+
+def _closeness(results: dict | None, config) -> dict | None:
+    """ "Only close matches" (the configured minimum score) or "show more" (a lower one), as
+    two links; `custom` holds a number set in the drawer that is neither. None for a search
+    without scores (filters alone) or without a cutoff."""
+    if not results or results["min_score"] is None:
+        return None
+    kind = "text" if results["query"]["q"] else "photo"
+    close = config.min_score if kind == "text" else config.min_score_photo
+    more = round(max(-1.0, close - WIDER[kind]), 2)
+    if more == close:  # no cutoff to lower (-1)
+        return None
+    asked = request.args.get("min_score", "").strip()  # empty: the drawer left it as it is
+    chosen = "close" if not asked else "more" if results["min_score"] == more else None
+    return {
+        "close": close,
+        "chosen": chosen,
+        "close_url": _without("min_score"),
+        "more_url": _without("min_score", min_score=f"{more:g}"),
+        "custom": None if chosen else results["min_score"],
+    }
 
 
 @blueprint.route("/", methods=["GET", "POST"])

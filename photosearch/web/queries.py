@@ -35,7 +35,7 @@ def run_search(library: PhotoLibrary, request: SearchRequest) -> dict:
 def search_json(request: SearchRequest, result: SearchResult) -> dict:
     answer = result.to_dict()
     for hit, shown in zip(result.hits, answer["results"], strict=True):
-        shown.update(photo_urls(hit.photo))
+        shown.update(photo_urls(hit.photo), alt=alt_text(shown))
     full = len(result.hits) == request.limit
     return {
         "query": {"q": request.text, "like": request.like, "upload": request.upload is not None},
@@ -47,16 +47,32 @@ def search_json(request: SearchRequest, result: SearchResult) -> dict:
 
 
 def photo_json(photo: Photo) -> dict:
-    """A photo as every page and route gives it: its one shape, and its URLs."""
-    return {**photo_dict(photo), **photo_urls(photo)}
+    """A photo as every page and route gives it: its one shape, its URLs and its alt text."""
+    shown = {**photo_dict(photo), **photo_urls(photo)}
+    return {**shown, "alt": alt_text(shown)}
+
+
+def alt_text(shown: dict) -> str:
+    """What a screen reader says for a photo: its date, place and file name, as far as known
+    ("Photo taken 2019-08-03 in Lisbon, Portugal: IMG_2231.jpg")."""
+    taken = f" taken {shown['taken_at'][:10]}" if shown.get("taken_at") else ""
+    place = f" in {shown['place']}" if shown.get("place") else ""
+    return f"Photo{taken}{place}: {shown['name']}"
 
 
 def photo_urls(photo: Photo) -> dict[str, str]:
-    return photo_id_urls(photo.id)
+    """The images' URLs carry the start of the content hash: a URL never changes its bytes,
+    so browsers may keep them for good (see web/media.py)."""
+    version = photo.content_hash[:VERSION_CHARS]
+    return {
+        key: url + (f"?v={version}" if key in VERSIONED else "")
+        for key, url in photo_id_urls(photo.id).items()
+    }
 
 
 def photo_id_urls(photo_id: int) -> dict[str, str]:
-    """A photo's URLs from its id alone (a cover photo, say)."""
+    """A photo's URLs from its id alone (a cover photo, say): without its content's version,
+    browsers revalidate its images by ETag."""
     return {key: template.format(photo_id) for key, template in _url_templates().items()}
 
 
@@ -77,6 +93,8 @@ PHOTO_URLS = {
     "preview_url": "media.preview",
     "original_url": "media.original",
 }
+VERSIONED = {"thumbnail_url", "preview_url"}
+VERSION_CHARS = 12
 _SENTINEL = 918273645  # a photo id that stands for any: its routes are built once a request
 
 

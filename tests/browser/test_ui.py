@@ -80,6 +80,7 @@ def test_search_open_more_like_this_and_filter(server, tmp_path):
         tied = similar.filter(has=page.locator(".score", has_text=best)).all()
         assert opened in [card.get_attribute("data-id") for card in tied]
 
+        page.click("#drawer-button")  # the filters wait in a drawer
         page.select_option("#type", "png")  # applies on change
         page.wait_for_url("**type=png**")
         names = page.locator("#results .card .caption").all_inner_texts()
@@ -117,6 +118,7 @@ def test_chips_show_what_the_query_said_and_removing_one_widens_the_search(
             "lisbon-coffee.jpg",
             "undated-wall.jpg",
         ]
+        page.click("#drawer-button")
         page.select_option("#place", "Paris")  # the picker's place wins over the query's
         page.wait_for_url("**place=Paris**")
         expect(page.locator("#understood .chip")).to_have_count(0)

@@ -55,8 +55,8 @@ def test_search_json_and_the_api_give_a_hit_the_same_keys(command_line, client):
     served = client.get("/api/search?q=a+cat&limit=3&min_score=-1").get_json()["results"]
     assert code == 0 and len(printed) == len(served) == 3
     assert [hit["id"] for hit in printed] == [hit["id"] for hit in served]
-    urls = {"url", "thumbnail_url", "preview_url", "original_url"}
-    assert set(served[0]) == set(printed[0]) | urls
+    web = {"url", "thumbnail_url", "preview_url", "original_url", "alt"}  # what pages need
+    assert set(served[0]) == set(printed[0]) | web
     assert {"folder", "name", "camera", "text_match", "rank", "score"} <= set(printed[0])
     shared = set(printed[0])
     assert [{key: hit[key] for key in shared} for hit in served] == printed

@@ -3,14 +3,9 @@
 (function () {
   "use strict";
 
-  const scoreInput = document.getElementById("min-score");
-  const scoreValue = document.getElementById("min-score-value");
   const filters = document.getElementById("filters");
-  if (scoreInput && scoreValue) {
-    scoreInput.addEventListener("input", () => { scoreValue.textContent = Number(scoreInput.value).toFixed(2); });
-  }
   if (filters) {
-    filters.querySelectorAll("select, input[type=range], input[type=date], input[type=checkbox]").forEach((control) => {
+    filters.querySelectorAll("select, input[type=date], input[type=checkbox]").forEach((control) => {
       control.addEventListener("change", () => filters.requestSubmit());
     });
   }
@@ -53,10 +48,14 @@
       original: photo.original_url, preview: photo.preview_url,
     });
     const image = document.createElement("img");
-    image.src = photo.thumbnail_url;
-    image.alt = photo.name;
+    image.src = photo.thumbnail_url;  // as _cards.html makes it: alt, srcset, sizes, size
+    image.srcset = `${photo.thumbnail_url} 320w, ${photo.preview_url} 1600w`;
+    image.sizes = "(max-width: 640px) 34vw, 220px";
+    image.alt = photo.alt;
     image.loading = "lazy";
-    if (photo.width && photo.height) Object.assign(image, { width: photo.width, height: photo.height });
+    const scale = Math.min(1, 320 / Math.max(photo.width || 320, photo.height || 320));
+    image.width = Math.round((photo.width || 320) * scale);
+    image.height = Math.round((photo.height || 320) * scale);
     const caption = document.createElement("span");
     caption.className = "caption";
     caption.textContent = photo.name;
