@@ -64,7 +64,7 @@ def search(config: Config, like, as_json, open_, preview, here, **fields):
         return
     hits = answer["results"]
     if as_json:
-        click.echo(json.dumps([_without_urls(hit) for hit in hits], indent=2))
+        click.echo(json.dumps([_as_printed(hit) for hit in hits], indent=2))
         return
     understood = _understood_line(answer)
     if understood:
@@ -143,9 +143,10 @@ def _understood_line(answer: dict) -> str:
     return " · ".join(parts)
 
 
-def _without_urls(hit: dict) -> dict:
-    """A hit as `--json` prints it: a server's answer carries the web's URLs too."""
-    return {key: value for key, value in hit.items() if not key.endswith("url")}
+def _as_printed(hit: dict) -> dict:
+    """A hit as `--json` prints it: a server's answer carries what the web adds for its pages
+    too (URLs, alt text)."""
+    return {key: value for key, value in hit.items() if not key.endswith("url") and key != "alt"}
 
 
 def _example(library, like: str | None) -> dict:
