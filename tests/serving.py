@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -69,3 +70,24 @@ def server_process(
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@contextlib.contextmanager
+def watching(env: dict[str, str], folder: Path, stop: int = signal.SIGTERM):
+    """`manage.py watch FOLDER` as a user starts it, yielded once it says it is watching;
+    stopped with `stop` afterwards (SIGINT: as Ctrl-C)."""
+    watcher = subprocess.Popen(
+        [sys.executable, str(REPO / "manage.py"), "watch", str(folder)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        for line in watcher.stdout:
+            if line.startswith("Watching"):
+                break
+        yield watcher
+    finally:
+        watcher.send_signal(stop)
+        watcher.wait(timeout=30)

@@ -20,7 +20,7 @@ from photosearch.library import PhotoLibrary
 from photosearch.library import running as running_servers
 from photosearch.search.request import Asked, parse_search
 
-from ..serving import REPO, server_env, server_process
+from ..serving import server_env, server_process, watching
 
 pytestmark = pytest.mark.both_databases
 SETTINGS = {"runtime": "onnx", "precision": "fp32"}  # the kit runs the fp32 ONNX text tower
@@ -228,21 +228,8 @@ def test_a_server_of_another_model_or_library_is_not_asked(terminal_env):
 def test_a_watch_answers_the_terminal_while_it_runs(kit_config, run_cli, terminal_env, photo_tree):
     env = terminal_env
     here = run_cli("search", "a cat sitting on a sofa", "--here", env=env).stdout
-    watcher = subprocess.Popen(
-        [sys.executable, str(REPO / "manage.py"), "watch", str(photo_tree)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        for line in watcher.stdout:
-            if line.startswith("Watching"):
-                break
+    with watching(env, photo_tree, stop=signal.SIGINT):
         asked = run_cli("search", "a cat sitting on a sofa", "-v", env=env)
         assert "Answered by the watch" in asked.stderr
         assert asked.stdout == here
-    finally:
-        watcher.send_signal(signal.SIGINT)
-        watcher.wait(timeout=30)
     assert not list((kit_config.data_dir / "running").glob("*.json"))  # it said it is gone

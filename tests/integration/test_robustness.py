@@ -22,6 +22,7 @@ from photosearch.lock import DataDirBusy, FileLock
 
 from ..conftest import TEST_DATA
 from ..sample_data import make_hostile_tree
+from ..serving import watching
 
 REPO = Path(__file__).resolve().parents[2]
 COFFEE = (TEST_DATA / "photos/food/coffee-cup.jpg").read_bytes()
@@ -217,21 +218,8 @@ def test_cli_second_indexer_refuses_and_watch_follows_changes(run_cli, tmp_path)
     assert refused.returncode == 2 and f"pid {os.getpid()}" in refused.stderr
     assert "Traceback" not in refused.stderr
 
-    watcher = subprocess.Popen(
-        [sys.executable, str(REPO / "manage.py"), "watch", str(root)],
-        env=run_cli.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        for line in watcher.stdout:
-            if line.startswith("Watching"):
-                break
+    with watching(run_cli.env, root):
         (root / "album0" / "new.jpg").write_bytes(COFFEE + b"new")
         deadline = time.monotonic() + 60
         while json.loads(run_cli("status", "--json").stdout)["photos"] != 4:
             assert time.monotonic() < deadline, "the watcher did not index the new file"
-    finally:
-        watcher.terminate()
-        watcher.wait(timeout=30)
