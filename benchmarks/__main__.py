@@ -20,6 +20,7 @@ from . import (
     indexing,
     memory,
     ocr,
+    pages,
     places,
     reindex,
     search,
@@ -43,6 +44,7 @@ SUITES = {
     "decoding": decoding.run,
     "terminal": terminal.run,
     "timeline": timeline.run,
+    "pages": pages.run,
 }
 
 

@@ -62,7 +62,10 @@ async function open(tiles, index, pushed) {
     if (key.key === "ArrowRight") viewer.stepAsked = viewer.currIndex === source().length - 1;
   });
   // Busy while it opens: PhotoSwipe takes no Esc before its opening animation ends.
-  viewer.on("firstUpdate", () => viewer.element.setAttribute("aria-busy", "true"));
+  viewer.on("firstUpdate", () => {
+    viewer.element.setAttribute("aria-label", "Photo viewer"); // the dialog's name
+    viewer.element.setAttribute("aria-busy", "true");
+  });
   viewer.on("openingAnimationEnd", () => viewer.element.removeAttribute("aria-busy"));
   viewer.on("change", () => {
     history.replaceState(history.state, "", urlWith(viewer.currSlide.data.id));
