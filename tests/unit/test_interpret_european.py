@@ -6,9 +6,10 @@ from dataclasses import dataclass
 import pytest
 
 from photosearch.search.interpret import interpret, warm_up
+from photosearch.search.languages import LANGUAGES, words_of
 from photosearch.search.terms import parse
 
-from .test_interpret import TODAY, period
+from .test_interpret import TODAY, expect
 
 
 @dataclass(frozen=True)
@@ -193,15 +194,7 @@ CASES = {
 
 
 def check(query, text, place, when):
-    found = interpret(parse(query), places=Places(), today=TODAY)
-    assert found.text == text
-    assert (found.place.label if found.place else None) == place
-    if when is None:
-        assert found.when is None
-    else:
-        north, _, south = when.partition(" | ")
-        assert found.when.north == period(north)
-        assert found.when.south == period(south or north)
+    expect(interpret(parse(query), places=Places(), today=TODAY), text, place, when)
 
 
 @pytest.mark.parametrize(
@@ -257,3 +250,13 @@ def test_the_rules_of_english_hold_in_every_language():
         interpret(parse(f'"{query}"'), places=Places(), today=TODAY),
     ):
         assert literal.understood == () and literal.text == query
+
+
+@pytest.mark.parametrize("language", ["fr", "de", "es", "pt", "it", "nl"])
+def test_each_language_is_a_file_of_tables_each_said_what_it_is_for(language):
+    """A table of another language is one English has, or one its file says what it is for."""
+    tables = dict(words_of(language))
+    about = {**words_of("en")["about"], **tables.pop("about", {})}
+    assert tables and set(tables) <= set(about)
+    assert all(isinstance(words, list | dict) and words for words in tables.values())
+    assert language in LANGUAGES
