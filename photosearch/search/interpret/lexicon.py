@@ -117,17 +117,15 @@ _LABELS = ("season_labels", "holidays", "elisions")  # tables whose values are n
 @cache
 def merged_tables() -> dict:
     """The word tables of every language as one, words folded: lists joined, dictionaries
-    joined (English first, so its entry wins a clash). Joiners are kept as typed as well, as
-    they are matched in the query's own text."""
+    joined (English first, so its entry wins a clash)."""
     merged: dict = {}
     for language in TABLE_LANGUAGES:
         for table, value in words_of(language).items():
             if table in _NOT_MERGED:
                 continue
             if isinstance(value, list):
-                words = [word(each) for each in value]
-                if table.endswith("_joiners"):
-                    words = [*value, *words]
+                # Joiners are matched in the query's own text, so as typed: folded, "à" is "a".
+                words = value if table.endswith("_joiners") else [word(each) for each in value]
                 merged[table] = list(dict.fromkeys([*merged.get(table, ()), *words]))
                 continue
             into = merged.setdefault(table, {})

@@ -10,7 +10,7 @@ Rules, each one a choice the tests pin down:
   capitalised or after a preposition: "the dogs may swim" and "march of the penguins" stay text,
   "May" and "in march" are months. Other languages' month names need a day, a year or a
   preposition ("en juillet", "im Juli"); French "mars" a preposition of no English ("en mars",
-  not "in mars").
+  not "in mars"); so does a holiday that is a place too ("no Natal de 2019", not "Natal 2019").
 - A word's elided article or preposition counts as the word would: "l'été", "nell'estate".
 - Holidays need a year or "last": "Christmas 2019", "last Christmas", "Noël dernier";
   "Christmas" alone stays text, since it means every Christmas, which is what the words find.
@@ -71,7 +71,7 @@ class _Vocabulary:
     last_after: frozenset[str]  # after the name: "l'été dernier", "el verano pasado"
     this: frozenset[str]
     elisions: dict[str, str]  # "l'": "article", "nell'": "preposition", "quest'": "this"
-    foreign_prepositions: frozenset[str]  # date prepositions of no English: "en", "im"
+    foreign: frozenset[str]  # date prepositions and articles of no English: "en", "im", "o"
 
 
 @cache
@@ -91,8 +91,13 @@ def _vocabulary() -> _Vocabulary:
         words("last_after"),
         words("this"),
         dict(tables["elisions"]),
-        words("date_prepositions") - frozenset(words_of("en")["date_prepositions"]),
+        _foreign(words("date_prepositions") | words("articles")),
     )
+
+
+def _foreign(words: frozenset[str]) -> frozenset[str]:
+    english = words_of("en")
+    return words - frozenset(english["date_prepositions"]) - frozenset(english["articles"])
 
 
 def _span(length: int, when: When) -> Found:
@@ -291,7 +296,7 @@ class _Reading:
         if self.elided.get(index) == "preposition":
             return True
         if name in self.vocabulary.ambiguous:
-            return after_preposition and self.at(index - 1) in self.vocabulary.foreign_prepositions
+            return after_preposition and self.at(index - 1) in self.vocabulary.foreign
         return after_preposition
 
     def _season_or_holiday(self, index: int, after_preposition: bool) -> Found | None:
@@ -306,6 +311,9 @@ class _Reading:
         if name not in self.vocabulary.seasons and holiday is None:
             return None
         length = len(holiday.split()) if holiday else 1
+        foreign = self.at(index - 1) in self.vocabulary.foreign
+        if holiday in self.vocabulary.ambiguous and not foreign:
+            return None  # "no Natal de 2019" is Christmas, "in Natal 2019" the city
         year_at = index + length + (self.at(index + length) in self.lexicon.pertain)
         year = self._year(year_at)
         if year is not None:
