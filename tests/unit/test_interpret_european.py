@@ -78,6 +78,7 @@ CASES = {
         ("chiens à Lisbonne en été 2017", "chiens", "Lisbon", SUMMER_2017),
         ("plage au Portugal", "plage", "Portugal", None),
         ("il y a 3 jours", "", None, "2026-11-28"),
+        ("l'année dernière", "", None, "2025-01-01/2025-12-31"),
     ],
     "de": [
         ("Hunde am Strand Sommer 2017", "Hunde am Strand", None, SUMMER_2017),
@@ -102,6 +103,7 @@ CASES = {
         ("Ostern 2020", "", None, "2020-04-12/2020-04-13"),
         ("Hunde in Lissabon 2017", "Hunde", "Lisbon", "2017-01-01/2017-12-31"),
         ("vor 3 Tagen", "", None, "2026-11-28"),
+        ("letztes Jahr", "", None, "2025-01-01/2025-12-31"),
     ],
     "es": [
         ("perros en la playa verano 2017", "perros en la playa", None, SUMMER_2017),
@@ -128,6 +130,7 @@ CASES = {
         ("perros en Sydney en verano", "perros", "Sydney", SUMMER),
         ("gatos en Alemania 2017", "gatos", "Germany", "2017-01-01/2017-12-31"),
         ("hace 3 días", "", None, "2026-11-28"),
+        ("el año pasado", "", None, "2025-01-01/2025-12-31"),
     ],
     "pt": [
         ("cães na praia verão 2017", "cães na praia", None, SUMMER_2017),
@@ -149,6 +152,7 @@ CASES = {
         ("no Natal passado", "", None, LAST_CHRISTMAS),
         ("Páscoa 2019", "", None, "2019-04-21/2019-04-22"),
         ("cães em Lisboa", "cães", "Lisbon", None),
+        ("o ano passado", "", None, "2025-01-01/2025-12-31"),
         ("Lisboa no verão de 2017", "", "Lisbon", SUMMER_2017),
         ("fotos do Portugal 2017", "fotos do", "Portugal", "2017-01-01/2017-12-31"),
     ],
@@ -173,6 +177,8 @@ CASES = {
         ("cani a Roma", "cani a", "Rome", None),
         ("cani a Roma nell'estate 2017", "cani a", "Rome", SUMMER_2017),
         ("3 giorni fa", "", None, "2026-11-28"),
+        ("l'anno scorso", "", None, "2025-01-01/2025-12-31"),
+        ("il mese scorso", "", None, "2026-11-01/2026-11-30"),
     ],
     "nl": [
         ("honden op het strand zomer 2017", "honden op het strand", None, SUMMER_2017),
@@ -194,6 +200,7 @@ CASES = {
         ("Pasen 2019", "", None, "2019-04-21/2019-04-22"),
         ("honden in Lissabon", "honden", "Lisbon", None),
         ("3 dagen geleden", "", None, "2026-11-28"),
+        ("vorig jaar", "", None, "2025-01-01/2025-12-31"),
     ],
 }
 

@@ -369,12 +369,17 @@ class _Reading:
         return _span(length, calendar.latest(of_year, self.today, ended, f"{which} {label}"))
 
     def _relative_phrase(self, index: int, _: bool) -> Found | None:
-        """yesterday, last week, this year, gestern, la semaine dernière."""
-        for length in range(MAX_SPAN, 0, -1):
-            words = self.words.words[index : index + length]
-            found = len(words) == length and all(words) and self.lexicon.relative.get(key(words))
-            if found:
-                return _span(length, calendar.relative(*found, self.today))
+        """yesterday, last week, this year, gestern, la semaine dernière; another language's
+        article before one and elided ones count: o ano passado, l'anno scorso."""
+        article = self.at(index) in self.vocabulary.articles & self.vocabulary.foreign
+        for start in (index, index + 1) if article else (index,):
+            for length in range(MAX_SPAN, 0, -1):
+                for words in (self.words.words, self.bare):
+                    phrase = words[start : start + length]
+                    found = len(phrase) == length and all(phrase)
+                    if found and (units := self.lexicon.relative.get(key(phrase))):
+                        when = calendar.relative(*units, self.today)
+                        return _span(start - index + length, when)
         return None
 
     def _ago(self, index: int, _: bool) -> Found | None:
