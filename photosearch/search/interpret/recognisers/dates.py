@@ -72,6 +72,7 @@ class _Vocabulary:
     this: frozenset[str]
     elisions: dict[str, str]  # "l'": "article", "nell'": "preposition", "quest'": "this"
     foreign: frozenset[str]  # date prepositions and articles of no English: "en", "im", "o"
+    foreign_articles: frozenset[str]
 
 
 @cache
@@ -92,6 +93,7 @@ def _vocabulary() -> _Vocabulary:
         words("this"),
         dict(tables["elisions"]),
         _foreign(words("date_prepositions") | words("articles")),
+        _foreign(words("articles")),
     )
 
 
@@ -371,10 +373,11 @@ class _Reading:
     def _relative_phrase(self, index: int, _: bool) -> Found | None:
         """yesterday, last week, this year, gestern, la semaine dernière; another language's
         article before one and elided ones count: o ano passado, l'anno scorso."""
-        article = self.at(index) in self.vocabulary.articles & self.vocabulary.foreign
+        article = self.at(index) in self.vocabulary.foreign_articles
+        spellings = (self.words.words, self.bare) if self.elided else (self.words.words,)
         for start in (index, index + 1) if article else (index,):
             for length in range(MAX_SPAN, 0, -1):
-                for words in (self.words.words, self.bare):
+                for words in spellings:
                     phrase = words[start : start + length]
                     found = len(phrase) == length and all(phrase)
                     if found and (units := self.lexicon.relative.get(key(phrase))):
