@@ -66,6 +66,7 @@ CASES = {
         ("au printemps 2019", "", None, SPRING_2019),
         ("en juillet", "", None, "months 7"),
         ("en mars", "", None, "months 3"),
+        ("en mai", "", None, "months 5"),
         ("mars 2019", "", None, "2019-03-01/2019-03-31"),
         ("le 14 juillet 2019", "", None, "2019-07-14"),
         ("de 2015 à 2017", "", None, YEARS),
@@ -92,6 +93,7 @@ CASES = {
         ("Herbst 2016", "", None, AUTUMN_2016),
         ("Winter 2018", "", None, WINTER_2018),
         ("im Juli", "", None, "months 7"),
+        ("im Mai", "", None, "months 5"),
         ("Juli 2019", "", None, JULY_2019),
         ("am 15. März 2018", "", None, "2018-03-15"),
         ("von 2015 bis 2017", "", None, YEARS),
@@ -116,6 +118,7 @@ CASES = {
         ("otoño 2016", "", None, AUTUMN_2016),
         ("invierno de 2018", "", None, WINTER_2018),
         ("en julio", "", None, "months 7"),
+        ("perros a mayo", "perros", None, "months 5"),
         ("julio de 2019", "", None, JULY_2019),
         ("15 de julio de 2019", "", None, "2019-07-15"),
         ("de 2015 a 2017", "", None, YEARS),
@@ -167,7 +170,9 @@ CASES = {
         ("primavera 2019", "", None, SPRING_2019),
         ("autunno 2016", "", None, AUTUMN_2016),
         ("inverno 2018", "", None, WINTER_2018),
-        ("a luglio 2019", "a", None, JULY_2019),
+        ("a luglio 2019", "", None, JULY_2019),
+        ("cani a luglio", "cani", None, "months 7"),
+        ("ad agosto", "", None, "months 8"),
         ("in luglio", "", None, "months 7"),
         ("da 2015 a 2017", "", None, YEARS),
         ("tra 2015 e 2017", "", None, YEARS),
@@ -225,6 +230,7 @@ def test_at_least_a_hundred_cases_in_six_languages():
 @pytest.mark.parametrize(
     "query",
     [
+        "a mai tai",  # French and German May, but a cocktail: "en mai", "im Mai"
         "mars",  # a planet, a chocolate bar: the month needs a year, a day or "en"
         "in mars",  # English "in": the planet
         "rover on mars",

@@ -73,6 +73,7 @@ class _Vocabulary:
     elisions: dict[str, str]  # "l'": "article", "nell'": "preposition", "quest'": "this"
     foreign: frozenset[str]  # date prepositions and articles of no English: "en", "im", "o"
     foreign_articles: frozenset[str]
+    month_prepositions: frozenset[str]  # prepositions before another language's month alone
 
 
 @cache
@@ -94,6 +95,7 @@ def _vocabulary() -> _Vocabulary:
         dict(tables["elisions"]),
         _foreign(words("date_prepositions") | words("articles")),
         _foreign(words("articles")),
+        words("month_prepositions"),
     )
 
 
@@ -136,11 +138,20 @@ class _Reading:
 
     def when_at(self, index: int) -> Found | None:
         options = [self._range(index), self._simple(index, after_preposition=False)]
-        if self.at(index) in self.vocabulary.prepositions:
+        if self.at(index) in self.vocabulary.prepositions or self._before_a_month(index):
             for found in (self._range(index + 1), self._simple(index + 1, True)):
                 if found:
                     options.append(_span(found.length + 1, found.when))
         return max(filter(None, options), key=lambda found: found.length, default=None)
+
+    def _before_a_month(self, index: int) -> bool:
+        """ "a" before another language's month is a preposition: a luglio, a mayo."""
+        month = self.at(index + 1)
+        return (
+            self.at(index) in self.vocabulary.month_prepositions
+            and month in self.lexicon.other_months
+            and month not in self.vocabulary.ambiguous
+        )
 
     def _range(self, index: int) -> Found | None:
         opener = self.at(index)
