@@ -10,8 +10,6 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-import pycountry
-
 from ..text import fold
 
 # The query reader's languages (search/languages) and Chinese, simplified and traditional.
@@ -33,6 +31,8 @@ def region_names(regions: Iterable[RegionKey]) -> dict[RegionKey, tuple[str, ...
         wanted.setdefault(code, {})[fold(region)] = region
     if not wanted:
         return {}
+    import pycountry  # a tenth of a second: only when names are built
+
     catalogs = _catalogs("iso3166-2", ("en", *LOCALES))
     found: dict[RegionKey, tuple[str, ...]] = {}
     for code, by_folded in wanted.items():
@@ -46,6 +46,8 @@ def region_names(regions: Iterable[RegionKey]) -> dict[RegionKey, tuple[str, ...
 
 @cache
 def _countries() -> dict[str, tuple[str, ...]]:
+    import pycountry
+
     catalogs = _catalogs("iso3166-1", LOCALES)
     names: dict[str, tuple[str, ...]] = {}
     for country in pycountry.countries:
@@ -65,6 +67,8 @@ _NAME_KEYS = ("common_name", "official_name")
 def _catalogs(domain: str, locales: Iterable[str]) -> list[gettext.GNUTranslations]:
     """The domain's catalog of each locale that has one, read afresh (gettext.translation
     would keep every catalog it reads for the life of the process)."""
+    import pycountry
+
     catalogs = []
     for locale in locales:
         path = Path(pycountry.LOCALES_DIR, locale, "LC_MESSAGES", f"{domain}.mo")
