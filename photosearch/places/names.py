@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,6 +21,7 @@ from .alternates import CityKey, alternate_names
 from .gazetteer import VERSION, gazetteer
 
 Kind = Literal["city", "region", "country"]
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # kana, han
 _KIND_ORDER = {"city": 0, "region": 1, "country": 2}
 
 # A library place as stored, with its number of photos (a row of a GROUP BY over the photos):
@@ -90,7 +92,7 @@ class PlaceNames:
 
         self._index = {key: tuple(sorted(places, key=rank)) for key, places in index.items()}
         self._canonical = {" ".join(words(place.name)) for place in names}
-        self._longest = max((len(key.split()) for key in self._index), default=0)
+        self._longest = max(map(len, self._index), default=0)  # characters
 
     @classmethod
     def of_library(cls, places: Iterable[LibraryPlace], cache: Path | None = None) -> PlaceNames:
@@ -123,15 +125,14 @@ class PlaceNames:
         if start >= len(tokens) or not words(tokens[start]):
             return None
         found: Match | None = None
-        spelled: list[str] = []
+        key = ""
         for end in range(start, len(tokens)):
             token_words = words(tokens[end])
             if not token_words:
                 continue
-            spelled += token_words
-            if len(spelled) > self._longest:
+            key = _spelled(key, token_words)
+            if len(key) > self._longest:
                 break
-            key = " ".join(spelled)
             places = self._index.get(key)
             if places and not _too_short(key):
                 found = Match(start, end + 1, key, places, key in self._canonical)
@@ -146,6 +147,15 @@ class PlaceNames:
             matches += [match] if match else []
             start = match.end if match else start + 1
         return matches
+
+
+def _spelled(key: str, token_words: Sequence[str]) -> str:
+    """A name spelled on by a token's words: with a space between words, but none between two
+    Chinese or Japanese characters (a segmenter may cut 卡斯凯什 into 卡斯 and 凯什)."""
+    for word in token_words:
+        glued = key and _UNSPACED.match(key[-1]) and _UNSPACED.match(word)
+        key = f"{key}{word}" if glued or not key else f"{key} {word}"
+    return key
 
 
 def _names_of(rows: Sequence[LibraryPlace]) -> dict[PlaceRef, list[str]]:

@@ -16,6 +16,7 @@ from datetime import date
 from ..terms import Query
 from .lexicon import lexicon
 from .reader import Recogniser, read
+from .recognisers.chinese_dates import ChineseDateRecogniser
 from .recognisers.dates import DateRecogniser, relative_parser
 from .recognisers.places import PlaceMatcher, PlaceRecogniser
 from .results import DateSpan, Found, Interpretation, Understood, When
@@ -38,7 +39,7 @@ __all__ = [
 
 def search_recognisers(places: PlaceMatcher | None, today: date) -> list[Recogniser]:
     """The recognisers of a search, in the order they are asked: on a tie, a date wins."""
-    return [DateRecogniser(today), PlaceRecogniser(places)]
+    return [DateRecogniser(today), ChineseDateRecogniser(today), PlaceRecogniser(places)]
 
 
 def interpret(
