@@ -35,7 +35,7 @@ MAX_WORDS = 12  # words of one date looked at
 MAX_COUNT = 9999  # the largest count of an "N … 前" phrase read
 _DIGITS = r"\d{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九两]"  # 1 to 39
 # Words that may be part of a date: Chinese characters, digits, dashes and tildes.
-_DATE_WORD = re.compile(r"[\d\u3400-\u9fff〇○\-–—~]+")
+_DATE_WORD = re.compile(r"[\d\u3400-\u9fff〇○\-–—~～]+")
 
 
 class ChineseDateRecogniser:
@@ -98,6 +98,12 @@ class _Reading:
 
     def __init__(self, words: Words, today: date):
         self.words = words.words
+        # What a date is read from: the words, and the dashes the segmenter cut out between
+        # them (2015年-2017年), which are no words.
+        self.parts = [
+            token.word or (token.core if token.piece.glued and token.piece.kind == "word" else "")
+            for token in words.tokens[: len(words.words)]
+        ]
         self.today = today
         self.grammar = _grammar()
         self.tables = self.grammar.tables
@@ -107,10 +113,10 @@ class _Reading:
         if not words[index] or words[index][0] not in self.grammar.starts:
             return None
         end = index
-        while end < min(len(words), index + MAX_WORDS) and _DATE_WORD.fullmatch(words[end]):
+        while end < min(len(words), index + MAX_WORDS) and _DATE_WORD.fullmatch(self.parts[end]):
             end += 1
         for last in range(end, index, -1):
-            found = self.grammar.pattern.fullmatch("".join(words[index:last]))
+            found = self.grammar.pattern.fullmatch("".join(self.parts[index:last]))
             when = self._when(found) if found else None
             if when is not None:
                 return Found(last - index, when.label, None, when)
