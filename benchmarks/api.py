@@ -5,6 +5,9 @@ a separate row shows a repeated query, which it does."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +17,10 @@ from photosearch.library import PhotoLibrary
 from photosearch.model.embedder import Embedder
 from photosearch.model.loading import load_model, parse_model
 from photosearch.model.runtime.selection import select_engines
+from photosearch.search.interpret import interpret
+from photosearch.search.interpret import warm_up as warm_up_reader
+from photosearch.search.known_places import KnownPlaces
+from photosearch.search.terms import parse
 from photosearch.web import create_app, warm_up
 
 from .common import Row, config_for, latencies_ms, p50_p95, random_checkpoint
@@ -25,6 +32,16 @@ QUERIES = ["a dog on the beach", "snow + mountains - people", "a red car at nigh
 PLAIN_QUERIES = [query for query in QUERIES if " - " not in query]
 PLACES = ["in Lisbon", "in Paris", "Sydney", "near Tokyo", "in Portugal", "at Berlin"]
 WHEN = ["summer {year}", "{year}", "July {year}", "winter {year}", "from {year} to 2024"]
+
+
+# Queries written in Chinese, as people type them (no spaces), each with a place of the
+# benchmark's library or a date or both: read by the query reader alone, p95 per language.
+CHINESE_QUERIES = [
+    "海滩上的狗2017年夏天", "2019年在里斯本拍的猫", "去年春节的烟花",
+    "在巴黎拍的铁塔二〇一七年八月", "三年前在悉尼的海滩", "2015年到2017年东京的樱花",
+    "上个月的生日蛋糕", "伦敦的雪2019年冬天", "在纽约拍的2018年国庆节", "两个月前在柏林",
+    "罗马的晚饭8月15日", "去年中秋节的月亮",
+]  # fmt: skip
 
 
 def fresh_queries():
@@ -43,6 +60,32 @@ def fresh_place_and_date_queries():
         number += 1
         for query, place, when in zip(PLAIN_QUERIES, PLACES, WHEN, strict=False):
             yield f"{query} {number} {place} {when.format(year=2010 + number % 14)}"
+
+
+def reading_rows(places: KnownPlaces, repeats: int) -> list[Row]:
+    """Reading a query (places and dates, the words left) without searching it, per language:
+    every query new, the reader warm (its one-off loads are paid as `serve` starts)."""
+    today = date.today()
+    warm_up_reader()
+    english = fresh_place_and_date_queries()
+    queries = {"en": lambda: next(english), "zh": numbered(CHINESE_QUERIES)}
+    rows = []
+    for language, query in queries.items():
+
+        def read(query: Callable[[], str] = query) -> None:
+            assert interpret(parse(query()), places=places, today=today).understood
+
+        p50, p95 = p50_p95(latencies_ms(read, repeats))
+        name = f"(f) reading a query alone ({language}), {len(places.rows):,} places"
+        rows.append(Row(name, "p50", p50, "ms"))
+        rows.append(Row(name, "p95", p95, "ms", target="<= 5 ms", met=p95 <= 5))
+    return rows
+
+
+def numbered(queries: list[str]) -> Callable[[], str]:
+    """Endless distinct queries: these, numbered."""
+    endless = (f"{query} {number}" for number in itertools.count(1) for query in queries)
+    return lambda: next(endless)
 
 
 def served(work: Path, data: Path) -> tuple:
@@ -91,6 +134,7 @@ def run(quick: bool, work: Path) -> list[Row]:
             loaded.model.encode_text(loaded.tokenizer([next(queries)]))
 
     before50, before95 = p50_p95(latencies_ms(before, repeats))
+    reading = reading_rows(library.known_places(), repeats * 5)
     each = 8 * (repeats // 2)
     runs = concurrent_clients(
         create_app(config, library),
@@ -142,6 +186,7 @@ def run(quick: bool, work: Path) -> list[Row]:
             met=concurrent_placed["p50"] <= 50,
         ),  # fmt: skip
         Row(name, "8 concurrent, place and date: errors", concurrent_placed["errors"], "requests"),
+        *reading,
     ]
 
 
