@@ -4,8 +4,9 @@ caller brings the library's place names and today's date, so a query always read
 
 The parts: tokens (the parsed query's words, as the recognisers see them), the lexicon (words
 as data, by language), the tagger (spaCy, loaded lazily), calendar arithmetic, the results, and
-the recognisers (places, dates, dates written in Chinese), which one reader runs in order. A recogniser is a module of
-`recognisers` that knows nothing of the others (an import contract keeps it so)."""
+the recognisers (places, dates, dates written in Chinese), which one reader runs in order. A
+recogniser is a module of `recognisers` that knows nothing of the others (an import contract
+keeps it so)."""
 
 from __future__ import annotations
 
