@@ -5,7 +5,8 @@ search/languages/zh.json), not by dateparser, which takes "2019年" for 2019 yea
 The segmenter cuts these words finely and not always alike ("三年" "前", "2019" "年"), so a
 date is read from the characters of the words that follow one another and must end where a
 word ends. Rules, each one a choice the tests pin down, as in English where it has one:
-- A year is four digits before 年 (2019年, 二〇一九年) or a year counted back (去年, 前年).
+- A year is four digits before 年 (2019年, 二〇一九年) or a year counted back (去年, 前年); a
+  decade is 2010年代, 90年代 or 八十年代 (two digits: of this century once it has reached them).
 - A month or a season without a year (八月, 夏天) means those months of any year; a season of one
   character (夏) needs a year. A season of year Y is the one that begins in Y, and each side of
   the equator has its own, as in English.
@@ -72,12 +73,15 @@ def _grammar() -> _Grammar:
         _either(tables["units"]),
         _either(tables["ago"]),
     )
+    of, decades = _either(tables["of"]), _either(tables["decade_suffixes"])
 
     def simple(k: str) -> str:
         year = rf"(?:(?P<year{k}>\d{{4}}|[{numerals}]{{4}})年|(?P<ago_year{k}>{years}))"
         month = rf"(?P<month{k}>{_DIGITS})月(?:{suffix})?(?:(?P<day{k}>{_DIGITS})[日号])?"
-        return (
-            rf"(?:(?:{year})?(?:{month}|(?P<season{k}>{seasons})|(?P<holiday{k}>{holidays}))?"
+        return (  # 的 may join a year to what follows it: 2019年的夏天
+            rf"(?:(?:{year}(?:{of}(?=.))?)?"
+            rf"(?:{month}|(?P<season{k}>{seasons})|(?P<holiday{k}>{holidays}))?"
+            rf"|(?P<decade{k}>\d{{2}}|\d{{4}}|[{numerals}十]{{1,4}})(?:{decades})"
             rf"|(?P<ago_month{k}>{months})|(?P<relative{k}>{relative})"
             rf"|(?P<count{k}>\d{{1,4}}|[{numerals}十百千两]{{1,6}})(?P<unit{k}>{units})(?:{ago}))"
         )
@@ -146,6 +150,8 @@ class _Reading:
             return calendar.relative(self.tables["months"][group("ago_month")], "month", self.today)
         if group("count"):
             return self._ago(_number(group("count")), self.tables["units"][group("unit")])
+        if group("decade"):
+            return self._decade(group("decade"))
         year = self._year_number(group("year"), group("ago_year"))
         month = _number(group("month")) if group("month") else None
         day = _number(group("day")) if group("day") else None
@@ -175,6 +181,22 @@ class _Reading:
         if year is None:
             return None
         return calendar.same(str(year), DateSpan(date(year, 1, 1), date(year, 12, 31)))
+
+    def _decade(self, written: str) -> When | None:
+        """2010年代, 90年代, 八十年代, 八零年代: ten years; two digits are of this century when
+        it has begun that decade, else of the last."""
+        numerals = self.tables["numerals"]
+        if all(char in numerals for char in written):
+            written = "".join(str(numerals[char]) for char in written)
+        number = _number(written)
+        if number is None or number % 10:
+            return None
+        if number < 100:
+            number += 2000 if 2000 + number <= self.today.year else 1900
+        if not 1900 <= number <= self.today.year:
+            return None
+        span = DateSpan(date(number, 1, 1), date(number + 9, 12, 31))
+        return calendar.same(f"{number}s", span)
 
     def _month_or_day(self, year: int | None, month: int, day: int | None) -> When | None:
         if not 1 <= month <= 12:
