@@ -97,17 +97,17 @@ def rest(query: Query, tokens: Sequence[Token], used: Collection[int]) -> Query:
 def _with_little_words(tokens: Sequence[Token], used: Collection[int]) -> set[int]:
     """`used` and the runs of Chinese little words (在, 拍的, 时候) next to a word in it, in the
     same term; never all the words of a term of the algebra."""
-    little = _little_words()
+    little, used = _little_words(), set(used)
     taken = set(used)
     for step in (1, -1):  # the little words after taken ones, then those before
         order = range(len(tokens)) if step == 1 else range(len(tokens) - 1, -1, -1)
         for index in order:
-            before = index - step
+            neighbour = index - step  # the word before it, then the word after it
             if (
                 index not in taken
                 and tokens[index].word in little
-                and before in taken
-                and tokens[before].term == tokens[index].term
+                and neighbour in taken
+                and tokens[neighbour].term == tokens[index].term
             ):
                 taken.add(index)
     terms = {token.term for token in tokens}
@@ -118,8 +118,8 @@ def _with_little_words(tokens: Sequence[Token], used: Collection[int]) -> set[in
                 for index, token in enumerate(tokens)
                 if token.term == term and token.piece.kind != "operator"
             }
-            if own <= taken and not own <= set(used):
-                taken -= own - set(used)
+            if own <= taken and not own <= used:
+                taken -= own - used
     return taken
 
 
