@@ -224,13 +224,10 @@ CASES = [
 @pytest.mark.parametrize(("query", "text", "place", "when"), CASES)
 def test_chinese_queries(query, text, place, when):
     found = read(query)
-    assert found.text == text
-    assert (found.place.label if found.place else None) == place
-    if when is None:
-        assert found.when is None
-    else:
-        north, _, south = when.partition(" | ")
-        assert (found.when.north, found.when.south) == (period(north), period(south or north))
+    north, _, south = (when or "").partition(" | ")
+    expected = (period(north), period(south or north)) if when else None
+    sides = (found.when.north, found.when.south) if found.when else None
+    assert (found.text, found.place and found.place.label, sides) == (text, place, expected)
 
 
 def test_there_are_a_hundred_cases_and_more():
