@@ -98,6 +98,8 @@ def _with_little_words(tokens: Sequence[Token], used: Collection[int]) -> set[in
     """`used` and the runs of Chinese little words (在, 拍的, 时候) next to a word in it, in the
     same term; never all the words of a term of the algebra."""
     little, used = _little_words(), set(used)
+    if not used or not any(token.word in little for token in tokens):
+        return used
     taken = set(used)
     for step in (1, -1):  # the little words after taken ones, then those before
         order = range(len(tokens)) if step == 1 else range(len(tokens) - 1, -1, -1)

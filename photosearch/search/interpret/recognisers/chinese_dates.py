@@ -48,6 +48,8 @@ class ChineseDateRecogniser:
         self.today = today
 
     def reading(self, words: Words) -> Callable[[int], Found | None]:
+        if not any(map(words.unspaced, range(len(words.words)))):
+            return lambda index: None  # no Chinese: no Chinese date
         return _Reading(words, self.today).when_at
 
 
