@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache, lru_cache
 
+from ....text import fold
 from ...languages import words_of
 from .. import calendar
 from ..lexicon import lexicon
@@ -36,7 +37,7 @@ MAX_WORDS = 12  # words of one date looked at
 MAX_COUNT = 9999  # the largest count of an "N … 前" phrase read
 _DIGITS = r"\d{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九两]"  # 1 to 39
 # Words that may be part of a date: Chinese characters, digits, dashes and tildes.
-_DATE_WORD = re.compile(r"[\d\u3400-\u9fff〇○\-–—~～]+")
+_DATE_WORD = re.compile(r"[\d\u3400-\u9fff〇○\-–—~]+")
 
 
 class ChineseDateRecogniser:
@@ -70,11 +71,8 @@ def _grammar() -> _Grammar:
     years, numerals = _either(tables["years"]), "".join(tables["numerals"])
     months, suffix = _either(tables["months"]), _either(tables["month_suffixes"])
     seasons, holidays = _either(tables["seasons"]), _either(tables["holidays"])
-    relative, units, ago = (
-        _either(tables["relative"]),
-        _either(tables["units"]),
-        _either(tables["ago"]),
-    )
+    relative, units = _either(tables["relative"]), _either(tables["units"])
+    ago = _either(tables["ago"])
     of, decades = _either(tables["of"]), _either(tables["decade_suffixes"])
 
     def simple(k: str) -> str:
@@ -107,7 +105,8 @@ class _Reading:
         # What a date is read from: the words, and the dashes the segmenter cut out between
         # them (2015年-2017年), which are no words.
         self.parts = [
-            token.word or (token.core if token.piece.glued and token.piece.kind == "word" else "")
+            token.word
+            or (fold(token.core) if token.piece.glued and token.piece.kind == "word" else "")
             for token in words.tokens[: len(words.words)]
         ]
         self.today = today
