@@ -5,10 +5,12 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-from benchmarks import compressed, negclip_synthetic, reindex, search, timeline
-from benchmarks.common import clustered_vectors
+from benchmarks import api, compressed, negclip_synthetic, reindex, search, timeline
+from benchmarks.common import clustered_vectors, config_for
 from benchmarks.negclip_measures import describes, shuffle_words, write_gallery
 from photosearch.audit.synthetic import RICH_WORLD
+from photosearch.library import PhotoLibrary
+from photosearch.search.known_places import KnownPlaces
 
 
 def test_synthetic_vectors_are_unit_length_and_reproducible():
@@ -78,3 +80,18 @@ def test_negclip_synthetic_benchmark_at_toy_size(tmp_path):
     assert set(negclip_synthetic.targets(result)) and "precision@10" in negclip_synthetic.render(
         result, size, tmp_path
     )
+
+
+def test_reading_benchmark_understands_each_of_its_queries_in_each_language(tmp_path):
+    """Each query read must understand something (reading_rows asserts it), in the places of
+    the benchmark's library."""
+    search.build_store(tmp_path / "store", 1_000)[1].close()
+    library = PhotoLibrary(config_for(tmp_path / "store", "ViT-B-32:/nowhere.pt"))
+    library.name_places()
+    places = KnownPlaces(library.store.places())
+    library.close()
+    rows = api.reading_rows(places, 2 * len(api.CHINESE_QUERIES))
+    assert {row.benchmark.split(",")[0] for row in rows} == {
+        "(f) reading a query alone (en)",
+        "(f) reading a query alone (zh)",
+    }
