@@ -21,7 +21,6 @@ from .alternates import CityKey, alternate_names
 from .gazetteer import VERSION, gazetteer
 
 Kind = Literal["city", "region", "country"]
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # kana, han
 _KIND_ORDER = {"city": 0, "region": 1, "country": 2}
 
 # A library place as stored, with its number of photos (a row of a GROUP BY over the photos):
@@ -147,6 +146,9 @@ class PlaceNames:
             matches += [match] if match else []
             start = match.end if match else start + 1
         return matches
+
+
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # kana, han
 
 
 def _spelled(key: str, token_words: Sequence[str]) -> str:
