@@ -1,6 +1,7 @@
 """The date of a query written in Chinese: 2019年8月15日, 二〇一七年八月, 夏天, 去年夏天, 上个月,
-三年前, 2019年春节, 2015年到2017年, 2015-2017年. Read by a grammar of its own (the words in
-search/languages/zh.json), not by dateparser, which takes "2019年" for 2019 years ago.
+三年前, 2019年春节, 2015年到2017年, 2015-2017年 (and in traditional characters: 上個月, 國慶節).
+Read by a grammar of its own (the words in search/languages/zh.json), not by dateparser, which
+takes "2019年" for 2019 years ago.
 
 The segmenter cuts these words finely and not always alike ("三年" "前", "2019" "年"), so a
 date is read from the characters of the words that follow one another and must end where a
@@ -35,7 +36,7 @@ from ..tokens import Words
 
 MAX_WORDS = 12  # words of one date looked at
 MAX_COUNT = 9999  # the largest count of an "N … 前" phrase read
-_DIGITS = r"\d{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九两]"  # 1 to 39
+_DIGITS = r"\d{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九两兩]"  # 1 to 39
 # Words that may be part of a date: Chinese characters, digits, dashes and tildes.
 _DATE_WORD = re.compile(r"[\d\u3400-\u9fff〇○\-–—~]+")
 
@@ -83,7 +84,7 @@ def _grammar() -> _Grammar:
             rf"(?:{month}|(?P<season{k}>{seasons})|(?P<holiday{k}>{holidays}))?"
             rf"|(?P<decade{k}>\d{{2}}|\d{{4}}|[{numerals}十]{{1,4}})(?:{decades})"
             rf"|(?P<ago_month{k}>{months})|(?P<relative{k}>{relative})"
-            rf"|(?P<count{k}>\d{{1,4}}|[{numerals}十百千两]{{1,6}})(?P<unit{k}>{units})(?:{ago}))"
+            rf"|(?P<count{k}>\d{{1,4}}|[{numerals}十百千两兩]{{1,6}})(?P<unit{k}>{units})(?:{ago}))"
         )
 
     openers, joiners = _either(tables["range_openers"]), _either(tables["range_joiners"])
@@ -93,7 +94,7 @@ def _grammar() -> _Grammar:
     )
     words = [*tables["years"], *tables["months"], *tables["seasons"], *tables["relative"]]
     starts = {word[0] for word in [*words, *tables["holidays"], *tables["range_openers"]]}
-    starts |= set("0123456789十两") | set(tables["numerals"])
+    starts |= set("0123456789十两兩") | set(tables["numerals"])
     return _Grammar(pattern, frozenset(starts), tables)
 
 
