@@ -30,7 +30,7 @@ ENGLISH = [
     "cats {n} Rome",
     "summer {year}",
 ]
-# The European queries; the Chinese ones are a list of their own.
+# The European queries.
 EUROPEAN = {
     "fr": [
         "chiens sur la plage {n} à Lisbonne en été {year}",
@@ -81,6 +81,13 @@ EUROPEAN = {
         "zomer {year}",
     ],
 }
+# Chinese as people type it, without spaces, each with a place or a date or both.
+CHINESE = [
+    "海滩上的狗{year}年夏天 {n}", "{year}年在里斯本拍的猫 {n}", "去年春节的烟花 {n}",
+    "在巴黎拍的铁塔二〇一七年八月 {n}", "三年前在悉尼的海滩 {n}", "{year}年到2024年东京的樱花 {n}",
+    "上个月的生日蛋糕 {n}", "伦敦的雪{year}年冬天 {n}", "在纽约拍的{year}年国庆节 {n}",
+    "两个月前在柏林 {n}", "罗马的晚饭8月15日 {n}", "去年中秋节的月亮 {n}",
+]  # fmt: skip
 TARGET_MS = 5.0
 
 
@@ -108,7 +115,7 @@ def run(quick: bool, work: Path) -> list[Row]:
     name = "(f) reading a query (interpretation alone), every query new"
     rows = []
     english = None
-    for language, templates in {"en": ENGLISH, **EUROPEAN}.items():
+    for language, templates in {"en": ENGLISH, **EUROPEAN, "zh": CHINESE}.items():
         queries = fresh(templates)
         interpret(parse(next(queries)), places=places, today=TODAY)  # one-off costs
         wall, cpu = [], []

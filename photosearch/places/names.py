@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -93,7 +94,7 @@ class PlaceNames:
 
         self._index = {key: tuple(sorted(places, key=rank)) for key, places in index.items()}
         self._canonical = {" ".join(words(place.name)) for place in names}
-        self._longest = max((len(key.split()) for key in self._index), default=0)
+        self._longest = max(map(len, self._index), default=0)  # characters
 
     @classmethod
     def of_library(cls, places: Iterable[LibraryPlace], cache: Path | None = None) -> PlaceNames:
@@ -126,15 +127,14 @@ class PlaceNames:
         if start >= len(tokens) or not words(tokens[start]):
             return None
         found: Match | None = None
-        spelled: list[str] = []
+        key = ""
         for end in range(start, len(tokens)):
             token_words = words(tokens[end])
             if not token_words:
                 continue
-            spelled += token_words
-            if len(spelled) > self._longest:
+            key = _spelled(key, token_words)
+            if len(key) > self._longest:
                 break
-            key = " ".join(spelled)
             places = self._index.get(key)
             if places and not _too_short(key):
                 found = Match(start, end + 1, key, places, key in self._canonical)
@@ -149,6 +149,18 @@ class PlaceNames:
             matches += [match] if match else []
             start = match.end if match else start + 1
         return matches
+
+
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # kana, han
+
+
+def _spelled(key: str, token_words: Sequence[str]) -> str:
+    """A name spelled on by a token's words: with a space between words, but none between two
+    Chinese or Japanese characters (a segmenter may cut 卡斯凯什 into 卡斯 and 凯什)."""
+    for word in token_words:
+        glued = key and _UNSPACED.match(key[-1]) and _UNSPACED.match(word)
+        key = f"{key}{word}" if glued or not key else f"{key} {word}"
+    return key
 
 
 def _names_of(rows: Sequence[LibraryPlace]) -> dict[PlaceRef, list[str]]:
