@@ -160,7 +160,10 @@ CASES = {
         ("fotos do Portugal 2017", "fotos do", "Portugal", "2017-01-01/2017-12-31"),
     ],
     "it": [
-        ("cani in spiaggia estate 2017", "cani in spiaggia", None, SUMMER_2017),
+        ("cani in spiaggia in estate 2017", "cani in spiaggia", None, SUMMER_2017),
+        # "estate" is an English word too: without a preposition, the year alone is read
+        ("cani in spiaggia estate 2017", "cani in spiaggia estate", None, "2017-01-01/2017-12-31"),
+        ("real estate 2017", "real estate", None, "2017-01-01/2017-12-31"),
         ("nell'estate 2017", "", None, SUMMER_2017),
         ("in estate", "", None, SUMMER),
         ("d'estate", "", None, SUMMER),

@@ -74,6 +74,9 @@ class _Vocabulary:
     foreign: frozenset[str]  # date prepositions and articles of no English: "en", "im", "o"
     foreign_articles: frozenset[str]
     month_prepositions: frozenset[str]  # prepositions before another language's month alone
+    # Another language's season or holiday that is an English word too ("estate", "Natal"):
+    # read only after one of that language's prepositions or articles, even with a year.
+    borrowed: frozenset[str]
 
 
 @cache
@@ -96,6 +99,7 @@ def _vocabulary() -> _Vocabulary:
         _foreign(words("date_prepositions") | words("articles")),
         _foreign(words("articles")),
         words("month_prepositions"),
+        words("english_words"),
     )
 
 
@@ -324,9 +328,16 @@ class _Reading:
         if name not in self.vocabulary.seasons and holiday is None:
             return None
         length = len(holiday.split()) if holiday else 1
-        foreign = self.at(index - 1) in self.vocabulary.foreign
-        if holiday in self.vocabulary.ambiguous and not foreign:
+        before = self.at(index - 1)
+        foreign = (
+            before in self.vocabulary.foreign
+            or before in self.vocabulary.this
+            or self.elided.get(index) is not None
+        )
+        if holiday in self.vocabulary.borrowed and not foreign:
             return None  # "no Natal de 2019" is Christmas, "in Natal 2019" the city
+        if name in self.vocabulary.borrowed and not (foreign or after_preposition):
+            return None  # "nell'estate 2017", "in estate" are summer, "real estate 2017" not
         year_at = index + length + (self.at(index + length) in self.lexicon.pertain)
         year = self._year(year_at)
         if year is not None:
