@@ -56,7 +56,8 @@ class QueryEncoder:
         self.texts_embedded = 0
         self._lock = threading.Lock()
 
-    def embed_texts(self, texts: list[str]) -> np.ndarray:
+    def embed_texts(self, texts: list[str], language: str | None = None) -> np.ndarray:
+        """`language` is for models that read it; CLIP's tokenizer (the only kit's) does not."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         tokens = self._trimmed(self.tokenizer(texts))

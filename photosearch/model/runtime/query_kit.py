@@ -108,7 +108,7 @@ def _optimise(source: Path, directory: Path, graph: str) -> None:
 
 def _end(tower: TextTower) -> dict | None:
     """Where a caption ends, for trimming its tokens as TextTower.trim does."""
-    if not tower.truncatable:
+    if not tower.causal:
         return None
     model = tower.model
     if model.text_pool_type == "eos":
