@@ -19,6 +19,7 @@ from . import (
     gpu,
     indexing,
     memory,
+    multilingual,
     ocr,
     places,
     reindex,
@@ -42,6 +43,7 @@ SUITES = {
     "text": text_search.run,
     "decoding": decoding.run,
     "terminal": terminal.run,
+    "multilingual": multilingual.run,
     "timeline": timeline.run,
 }
 
