@@ -95,8 +95,6 @@ class FloresTokenizer:
     each text becomes `[code] pieces </s>`, padded, the code read from the text's front
     (`zho_Hans 海滩上的狗`, as `tagged` writes it) or detected."""
 
-    takes_language = True
-
     def __init__(self, tokenizer, codes: frozenset[str]):
         self.tokenizer = tokenizer  # open_clip's HFTokenizer: its cleaning and context length
         self.context_length = tokenizer.context_length

@@ -6,6 +6,7 @@ on ONNX Runtime; and, for NLLB models, the query's language as a FLORES-200 code
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -14,10 +15,13 @@ import pytest
 
 from photosearch.config import Config
 from photosearch.model import hf_parts
-from photosearch.model.embedder import load_embedder
+from photosearch.model.embedder import Embedder, load_embedder
 from photosearch.model.flores import FloresTokenizer, flores_code
+from photosearch.model.json_tokenizer import JsonTokenizer
 from photosearch.model.loading import PRESETS, TEST_HF_ARCH, get_open_clip
 from photosearch.model.runtime.engines import Choice, TorchEngine
+from photosearch.model.runtime.query_encoder import load_query_encoder
+from photosearch.model.runtime.query_kit import ensure_query_kit
 from photosearch.model.runtime.selection import _engine, _lowest_cosine
 from photosearch.model.runtime.towers import TextTower
 
@@ -133,9 +137,10 @@ def test_search_lang_reaches_an_nllb_model(run_cli, photo_tree, made, tmp_path, 
     assert wrong.returncode == 2 and "--lang must be a language" in wrong.stderr
 
 
-def test_hugging_face_text_tower_runs_on_onnx(made, tmp_path):
+def test_hugging_face_text_tower_runs_on_onnx_and_in_the_query_kit(made, tmp_path):
     """Exported with the attention mask derived from the pad id inside the graph, and its
-    padding columns trimmed: the same vectors as eager torch."""
+    padding columns trimmed: the same vectors as eager torch; and so does the query kit, its
+    tokenizer.json read by the `tokenizers` package alone."""
     install(made, tmp_path)
     config = Config.load(environ={}, data_dir=tmp_path, device="cpu", offline=True,
                          runtime="torch", precision="fp32")  # fmt: skip
@@ -152,6 +157,13 @@ def test_hugging_face_text_tower_runs_on_onnx(made, tmp_path):
     np.testing.assert_allclose(
         tower(trimmed).detach().numpy(), tower(tokens).detach().numpy(), atol=1e-5
     )
+    kit_config = dataclasses.replace(config, runtime="onnx")
+    ensure_query_kit(loaded, onnx, kit_config, "cpu")
+    encoder = load_query_encoder(kit_config, loaded.identity.key)
+    assert encoder is not None and isinstance(encoder.tokenizer, JsonTokenizer)
+    np.testing.assert_array_equal(encoder.tokenizer(texts), tokens.numpy())
+    embedder = Embedder(loaded, "cpu")
+    assert (encoder.embed_texts(texts) * embedder.embed_texts(texts)).sum(axis=1).min() > 0.9999
 
 
 def test_multilingual_presets_match_open_clip_and_say_what_they_read(run_cli):
