@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from photosearch.config import Config
+from photosearch.library import PhotoLibrary
 from photosearch.model import hf_parts
 from photosearch.model.embedder import Embedder, load_embedder
 from photosearch.model.flores import FloresTokenizer, flores_code
@@ -24,6 +25,7 @@ from photosearch.model.runtime.query_encoder import load_query_encoder
 from photosearch.model.runtime.query_kit import ensure_query_kit
 from photosearch.model.runtime.selection import _engine, _lowest_cosine
 from photosearch.model.runtime.towers import TextTower
+from photosearch.web import create_app
 
 from ..multilingual import hf_folder, save_multilingual_checkpoint
 
@@ -127,7 +129,9 @@ def test_flores_codes_from_language_tags():
 
 
 def test_search_lang_reaches_an_nllb_model(run_cli, photo_tree, made, tmp_path, database_url):
-    env = cli_env(install(made, tmp_path / "data", "nllb"), database_url)
+    """Through the CLI's --lang and the API's lang: given Chinese is what detection finds."""
+    name = install(made, tmp_path / "data", "nllb")
+    env = cli_env(name, database_url)
     run_cli("index", str(photo_tree), env=env)
     detected = searched(run_cli, env, "海滩上的狗")
     assert searched(run_cli, env, "海滩上的狗", "--lang", "zh") == detected
@@ -135,6 +139,23 @@ def test_search_lang_reaches_an_nllb_model(run_cli, photo_tree, made, tmp_path, 
     assert [h["score"] for h in french] != [h["score"] for h in detected]
     wrong = run_cli("search", "chien", "--lang", "klingon", "--here", env=env, check=False)
     assert wrong.returncode == 2 and "--lang must be a language" in wrong.stderr
+
+    config = Config.load(environ={}, data_dir=tmp_path / "data", database_url=database_url,
+                         model=name, device="cpu", offline=True, runtime="torch",
+                         precision="fp32", min_score=-1.0)  # fmt: skip
+    library = PhotoLibrary(config)
+    client = create_app(config, library).test_client()
+
+    def api(**lang) -> list[float]:
+        asked = {"q": "海滩上的狗", "literal": "true", "limit": 20, **lang}
+        response = client.get("/api/search", query_string=asked)
+        assert response.status_code == 200
+        return [hit["score"] for hit in response.get_json()["results"]]
+
+    assert api(lang="zh") == api() == [hit["score"] for hit in detected]
+    assert api(lang="fr") != api()
+    assert client.get("/api/search?q=chien&lang=klingon").status_code == 400
+    library.close()
 
 
 def test_hugging_face_text_tower_runs_on_onnx_and_in_the_query_kit(made, tmp_path):
