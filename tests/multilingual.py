@@ -1,8 +1,9 @@
 """A tiny multilingual CLIP for tests, made in the test and nothing downloaded: a random
 XLM-RoBERTa text tower of a few thousand weights and a tokenizer trained on a few sentences,
 saved as a Hugging Face folder where a user puts one (`<data dir>/models/hf/...`), and an
-open_clip checkpoint of `photosearch-test-tiny-xlmr` (or of its NLLB-like twin, whose
-tokenizer also has FLORES-200 language tokens) using them."""
+open_clip checkpoint of `photosearch-test-tiny-xlmr` using them; or of its NLLB-like twin:
+an M2M100 encoder-decoder (open_clip keeps its encoder, pooled at the first token, as
+nllb-clip does) and a tokenizer with FLORES-200 language tokens."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def write_hf_folder(folder: Path, flores: bool = False) -> Path:
     """A random tiny XLM-RoBERTa config and a trained tokenizer, saved as transformers does."""
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
     from tokenizers.processors import TemplateProcessing
-    from transformers import PreTrainedTokenizerFast, XLMRobertaConfig
+    from transformers import M2M100Config, PreTrainedTokenizerFast, XLMRobertaConfig
 
     special = SPECIAL + (FLORES_TOKENS if flores else [])
     tokenizer = Tokenizer(models.Unigram())
@@ -47,6 +48,14 @@ def write_hf_folder(folder: Path, flores: bool = False) -> Path:
     )  # fmt: skip
     folder.mkdir(parents=True, exist_ok=True)
     fast.save_pretrained(folder)
+    ids = {"pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2}
+    if flores:
+        M2M100Config(
+            vocab_size=tokenizer.get_vocab_size(), d_model=32, encoder_layers=2,
+            decoder_layers=1, encoder_attention_heads=2, decoder_attention_heads=2,
+            encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=80, **ids,
+        ).save_pretrained(folder)  # fmt: skip
+        return folder
     XLMRobertaConfig(
         vocab_size=tokenizer.get_vocab_size(),
         hidden_size=32,
@@ -54,9 +63,7 @@ def write_hf_folder(folder: Path, flores: bool = False) -> Path:
         num_attention_heads=2,
         intermediate_size=64,
         max_position_embeddings=80,
-        pad_token_id=1,
-        bos_token_id=0,
-        eos_token_id=2,
+        **ids,
     ).save_pretrained(folder)
     return folder
 

@@ -113,6 +113,14 @@ def test_nllb_query_language_detected_or_given(made, tmp_path):
     chinese = embedder.embed_texts(["dog"], "zh")
     assert not np.allclose(chinese, embedder.embed_texts(["dog"], "fr"))
     assert np.allclose(chinese, embedder.embed_texts(["zho_Hans dog"]))
+    # NLLB's encoder (of an encoder-decoder) also runs trimmed, and on ONNX Runtime
+    tower = TextTower(embedder.loaded.model)
+    tokens = tokenizer(["海滩上的狗", "des chiens sur la plage en été"])
+    eager = TorchEngine(tower, "cpu", "fp32", Choice("torch", "fp32"))
+    eager.trim = None
+    onnx = _engine(tower, "text", Choice("onnx", "fp32"), embedder.loaded, config, "cpu")
+    assert tower.trim(tokens).shape[1] < tokens.shape[1]
+    assert _lowest_cosine(onnx(tokens), eager(tokens)) > 0.9999
     # A tokenizer without language tokens is not wrapped, and ignores the language
     install(made, tmp_path, "xlmr")
     plain = load_embedder(made[1]["xlmr"], config)
