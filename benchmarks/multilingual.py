@@ -1,4 +1,4 @@
-"""(q) Text queries in Chinese, French and English through the JSON API at 100k photos with
+"""(r) Text queries in Chinese, French and English through the JSON API at 100k photos with
 xlm-roberta-base-ViT-B-32's text tower at its real size: random weights of the real
 architecture, XLM-RoBERTa base built from its default config (278M weights, 250k pieces), no
 download. A tokenizer trained here on the queries stands in for XLM-R's sentencepiece one: it
@@ -88,7 +88,7 @@ def run(quick: bool, work: Path) -> list[Row]:
     eager.trim = None  # before: the whole 77-token context, as open_clip encodes it
     reference = np.concatenate([eager(tokens) for tokens in probe])
     queries = fresh_queries(QUERIES)
-    name = f"(q) xlm-roberta-base-ViT-B-32 text tower, {count:,} photos"
+    name = f"(r) xlm-roberta-base-ViT-B-32 text tower, {count:,} photos"
 
     def timed(engine) -> float:
         return p50_p95(latencies_ms(lambda: engine(loaded.tokenizer([next(queries)])), repeats))[0]
