@@ -19,6 +19,7 @@ from . import (
     gpu,
     indexing,
     memory,
+    multilingual,
     ocr,
     pages,
     places,
@@ -45,6 +46,7 @@ SUITES = {
     "text": text_search.run,
     "decoding": decoding.run,
     "terminal": terminal.run,
+    "multilingual": multilingual.run,
     "timeline": timeline.run,
     "pages": pages.run,
 }

@@ -27,12 +27,12 @@ PLACES = ["in Lisbon", "in Paris", "Sydney", "near Tokyo", "in Portugal", "at Be
 WHEN = ["summer {year}", "{year}", "July {year}", "winter {year}", "from {year} to 2024"]
 
 
-def fresh_queries():
-    """Endless distinct queries: the five above, numbered."""
+def fresh_queries(queries: list[str] = QUERIES):
+    """Endless distinct queries: the five above (or those given), numbered."""
     number = 0
     while True:
         number += 1
-        for query in QUERIES:
+        for query in queries:
             yield f"{query} {number}"
 
 

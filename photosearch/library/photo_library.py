@@ -309,7 +309,7 @@ class PhotoLibrary:
             )
             place = place or interpretation.place
             if interpretation.text:
-                vector = searcher.query_vector(interpretation.rest)
+                vector = searcher.query_vector(interpretation.rest, request.lang)
             written = written_words(query, interpretation.rest)
         elif request.like is not None:
             if self.store.photo(request.like) is None:

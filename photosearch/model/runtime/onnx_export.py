@@ -143,10 +143,16 @@ def _export(tower: nn.Module, kind: str, target: str) -> None:
 
 
 def _example_tokens(tower: TextTower) -> torch.Tensor:
-    context = tower.model.positional_embedding.shape[0]
+    if tower.pad_id is not None:  # a Hugging Face tower: a caption, then padding
+        longest = min(512, tower.model.text.config.max_position_embeddings - 2)
+        tokens = torch.full((2, longest), tower.pad_id, dtype=torch.long)
+        tokens[:, :4] = torch.arange(4) + tower.pad_id + 1
+        return tokens
+    text = getattr(tower.model, "text", tower.model)  # CustomTextCLIP keeps its tower in .text
+    context = text.positional_embedding.shape[0]
     tokens = torch.zeros(2, context, dtype=torch.long)
     tokens[:, 0] = 1
-    tokens[:, 5] = tokens.new_tensor(tower.model.token_embedding.num_embeddings - 1)  # an end
+    tokens[:, 5] = tokens.new_tensor(text.token_embedding.num_embeddings - 1)  # an end
     return tokens
 
 

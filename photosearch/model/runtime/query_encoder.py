@@ -56,7 +56,8 @@ class QueryEncoder:
         self.texts_embedded = 0
         self._lock = threading.Lock()
 
-    def embed_texts(self, texts: list[str]) -> np.ndarray:
+    def embed_texts(self, texts: list[str], language: str | None = None) -> np.ndarray:
+        """`language` is for models that read it; CLIP's tokenizer (the only kit's) does not."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         tokens = self._trimmed(self.tokenizer(texts))
@@ -72,6 +73,9 @@ class QueryEncoder:
         end token, so those columns cannot change the output (towers.TextTower.trim)."""
         if self.end is None:
             return tokens
+        if self.end["kind"] == "pad":
+            used = np.flatnonzero((tokens != self.end["token"]).any(axis=0))
+            return np.ascontiguousarray(tokens[:, : max(2, int(used.max()) + 1)])
         if self.end["kind"] == "eos":
             ends = (tokens == self.end["token"]).argmax(axis=-1)
         else:
@@ -96,7 +100,7 @@ def load_query_encoder(config: Config, model_key: str) -> QueryEncoder | None:
         if source_stamp(config.models_dir / kit["source"]) != kit["source_stamp"]:
             return None  # the model was exported again since: its kit is rebuilt on next load
         graph = kit_dir(config, model_key) / kit["graph"]
-        tokenizer = _tokenizer(kit["tokenizer"], config)
+        tokenizer = _tokenizer(kit["tokenizer"], kit_dir(config, model_key))
         session = _session(graph)
     except Exception as exc:  # noqa: BLE001 - onnxruntime and a hand-edited file raise anything
         log.info("The query kit %s cannot be used (%s); loading the model", path, exc)
@@ -104,9 +108,14 @@ def load_query_encoder(config: Config, model_key: str) -> QueryEncoder | None:
     return QueryEncoder(session, tokenizer, kit["end"], model_key, int(kit["dim"]))
 
 
-def _tokenizer(description: dict, config: Config):
+def _tokenizer(description: dict, directory: Path):
     from ..clip_tokenizer import ClipTokenizer
 
+    if description.get("kind") == "hf-json":
+        from ..json_tokenizer import JsonTokenizer
+
+        file = directory / description["file"]
+        return JsonTokenizer(file, int(description["context_length"]), int(description["pad"]))
     if description.get("kind") != "clip-bpe":
         raise ValueError(f"unknown tokenizer {description.get('kind')!r}")
     return ClipTokenizer(int(description["context_length"]))

@@ -35,11 +35,6 @@ def ensure_query_kit(loaded, text_engine, config: Config, device: str) -> None:
 
 
 def _ensure(loaded, text_engine, config: Config) -> None:
-    from ..clip_tokenizer import ClipTokenizer
-
-    tokenizer = ClipTokenizer(getattr(loaded.tokenizer, "context_length", 0))
-    if not tokenizer.matches(loaded.tokenizer):
-        return  # Hugging Face and SigLIP tokenizers: those models' searches load them whole
     key = loaded.identity.key
     precision = text_engine.choice.precision if text_engine.choice.runtime == "onnx" else "fp32"
     tower = TextTower(loaded.model)
@@ -51,6 +46,10 @@ def _ensure(loaded, text_engine, config: Config) -> None:
     if _current(path, key, source.relative_to(config.models_dir), stamp):
         return
     graph = f"text-{precision}-{machine_fingerprint()}.onnx"
+    kit_dir(config, key).mkdir(parents=True, exist_ok=True)
+    tokenizer = _light_tokenizer(loaded.tokenizer, kit_dir(config, key))
+    if tokenizer is None:
+        return  # SigLIP's and NLLB's tokenizers: those models' searches load them whole
     _optimise(source, kit_dir(config, key), graph)
     kit = {
         "format": KIT_FORMAT,
@@ -58,12 +57,24 @@ def _ensure(loaded, text_engine, config: Config) -> None:
         "source": str(source.relative_to(config.models_dir)),
         "source_stamp": stamp,
         "graph": graph,
-        "tokenizer": {"kind": "clip-bpe", "context_length": tokenizer.context_length},
+        "tokenizer": tokenizer,
         "end": _end(tower),
         "dim": loaded.identity.dim,
     }
     atomic_write(path, lambda temporary: Path(temporary).write_text(json.dumps(kit, indent=1)))
     log.info("Wrote the query kit of %s for fast searches: %s", key, path)
+
+
+def _light_tokenizer(tokenizer, directory: Path) -> dict | None:
+    """How the kit tokenizes without torch: CLIP's own tokenizer, or a Hugging Face one's
+    tokenizer.json saved in the kit; None when neither gives the model's rows."""
+    from ..clip_tokenizer import ClipTokenizer
+    from ..json_tokenizer import save_light
+
+    clip = ClipTokenizer(getattr(tokenizer, "context_length", 0))
+    if clip.matches(tokenizer):
+        return {"kind": "clip-bpe", "context_length": clip.context_length}
+    return save_light(tokenizer, directory / "tokenizer.json")
 
 
 def _current(path: Path, key: str, source: Path, stamp: dict | None) -> bool:
@@ -108,7 +119,9 @@ def _optimise(source: Path, directory: Path, graph: str) -> None:
 
 def _end(tower: TextTower) -> dict | None:
     """Where a caption ends, for trimming its tokens as TextTower.trim does."""
-    if not tower.truncatable:
+    if tower.pad_id is not None:  # a Hugging Face tower: its last column of any caption
+        return {"kind": "pad", "token": tower.pad_id}
+    if not tower.causal:
         return None
     model = tower.model
     if model.text_pool_type == "eos":
