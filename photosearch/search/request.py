@@ -5,6 +5,7 @@ user wrote it: the web's `date_from`, the CLI's `--from`."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +22,7 @@ FORMATS = {
     "webp": "WEBP", "gif": "GIF", "tiff": "TIFF", "tif": "TIFF", "bmp": "BMP", "raw": "RAW",
 }  # fmt: skip
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class SearchRequest:
     sort: str | None = None  # None: by relevance, or newest first when only filters are left
     literal: bool = False  # the words as typed: no place or date read out of them
     keep: tuple[str, ...] = ()  # words understood once, kept as text since
+    # The asker's language (BCP 47: "zh-Hans", the web page's): for a model that is told the
+    # query's language, and for what was understood, told in it. None: not said.
+    lang: str | None = None
 
 
 class Asked:
@@ -192,4 +197,12 @@ def parse_search(
         sort=sort,
         literal=bool(flag(asked, "literal")),
         keep=keep[:20],
+        lang=_language(asked),
     )
+
+
+def _language(asked: Asked) -> str | None:
+    tag = _text(asked, "lang", 35)
+    if tag is not None and not LANGUAGE_TAG.fullmatch(tag):
+        raise BadParameter(f"{asked.name('lang')} must be a language tag (zh-Hans), not {tag!r}.")
+    return tag

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from ..errors import ImageTooLarge, PhotosearchError, QueryError
@@ -38,4 +39,6 @@ def install(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         log.exception("Unexpected error on %s", request.path)
-        return _respond(500, "Something went wrong on the server; the log has the details.")
+        return _respond(
+            500, gettext("Something went wrong on the server; the log has the details.")
+        )
