@@ -63,32 +63,22 @@ def names() -> dict[str, str]:
     return {tag: Locale.parse(tag, sep="-").language_name for tag in LANGUAGES}
 
 
-def month_label(day: date) -> str:
-    """As "August 2019" or "2019年8月"."""
+# A date as the pages write it: in English as they always have, in another language by its
+# CLDR skeleton ("August 2019", "2019年8月").
+DATES = {
+    "month": ("{0:%B %Y}", "yMMMM"),  # "August 2019", "2019年8月"
+    "month_short": ("{0:%b}", "MMM"),  # the scrubber's "Aug", "8月"
+    "day": ("{0:%a} {0.day} {0:%B}", "MMMMEd"),  # "Sat 3 August", "8月3日周六"
+    "date": ("{0.day} {0:%B %Y}", "yMMMMd"),  # "3 August 2019", "2019年8月3日"
+}
+
+
+def written(day: date, kind: str) -> str:
+    """`day` as the page's language writes a date of this `kind` (a key of DATES)."""
+    english, skeleton = DATES[kind]
     if page_language() == DEFAULT:
-        return f"{day:%B %Y}"
-    return format_skeleton("yMMMM", day, locale=_babel_locale())
-
-
-def day_label(day: date) -> str:
-    """As "Sat 3 August" or "8月3日周六"."""
-    if page_language() == DEFAULT:
-        return f"{day:%a} {day.day} {day:%B}"
-    return format_skeleton("MMMMEd", day, locale=_babel_locale())
-
-
-def month_short(day: date) -> str:
-    """The scrubber's "Aug", "8月"."""
-    if page_language() == DEFAULT:
-        return f"{day:%b}"
-    return format_skeleton("MMM", day, locale=_babel_locale())
-
-
-def long_date(day: date) -> str:
-    """As "3 August 2019" or "2019年8月3日"."""
-    if page_language() == DEFAULT:
-        return f"{day.day} {day:%B %Y}"
-    return format_skeleton("yMMMMd", day, locale=_babel_locale())
+        return english.format(day)
+    return format_skeleton(skeleton, day, locale=_babel_locale())
 
 
 def script_messages() -> dict[str, str]:

@@ -16,7 +16,7 @@ from ..library import PhotoLibrary
 from ..search.request import number, parse_filters
 from ..store import Cursor, Filters
 from . import queries
-from .language import day_label, long_date, month_label, month_short
+from .language import written
 from .queries import photo_json
 
 PAGE = 100  # photos a page, the home page's and the API's default
@@ -60,8 +60,8 @@ def months_json(library: PhotoLibrary, asked: TimelineRequest) -> dict:
             {
                 "year": year,
                 "month": month,
-                "label": month_label(date(year, month, 1)),
-                "short": month_short(date(year, month, 1)),
+                "label": written(date(year, month, 1), "month"),
+                "short": written(date(year, month, 1), "month_short"),
                 "photos": count,
                 "cursor": cursor.encode(),
             }
@@ -81,11 +81,11 @@ def grouped(photos: list[dict]) -> list[dict]:
         month_key = taken.strftime("%Y-%m") if taken else "undated"
         day_key = taken.strftime("%Y-%m-%d") if taken else "undated"
         if not months or months[-1]["key"] != month_key:
-            label = month_label(taken) if taken else gettext("No date")
+            label = written(taken, "month") if taken else gettext("No date")
             months.append({"key": month_key, "label": label, "days": []})
         days = months[-1]["days"]
         if not days or days[-1]["key"] != day_key:
-            label = day_label(taken) if taken else ""
+            label = written(taken, "day") if taken else ""
             days.append({"key": day_key, "label": label, "photos": []})
         days[-1]["photos"].append(photo)
     return months
@@ -93,7 +93,9 @@ def grouped(photos: list[dict]) -> list[dict]:
 
 def alt_text(photo: dict) -> str:
     """What a photo shows to someone who cannot see it: its date, place and name."""
-    taken = long_date(datetime.fromisoformat(photo["taken_at"])) if photo["taken_at"] else None
+    taken = (
+        written(datetime.fromisoformat(photo["taken_at"]), "date") if photo["taken_at"] else None
+    )
     return queries.alt_text(photo, taken)
 
 

@@ -9,11 +9,6 @@ import shutil
 
 import pytest
 
-from photosearch.library import PhotoLibrary
-
-from ..album import write_album
-from ..serving import running_server, server_env
-
 CHROMIUM = shutil.which("chromium")
 if CHROMIUM is None and not os.environ.get("CI"):
     pytest.skip(
@@ -21,16 +16,11 @@ if CHROMIUM is None and not os.environ.get("CI"):
     )
 
 
-def test_chinese_pages_switch_and_understood_chips(
-    config, tiny_embedder, tiny_model_name, photo_tree, tmp_path
-):
+def test_chinese_pages_switch_and_understood_chips(album_server):
     from playwright.sync_api import expect, sync_playwright
 
-    library = PhotoLibrary(config, embedder=tiny_embedder)
-    library.index([write_album(photo_tree, tmp_path / "Album")])
-    library.close()
-    env = server_env(config.data_dir, tiny_model_name, min_score="-1")
-    with running_server(env, tmp_path / "server.log", photos=8) as base, sync_playwright() as pw:
+    base = album_server
+    with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_context(locale="zh-CN").new_page()
         page.goto(base + "/")
