@@ -3,6 +3,7 @@ compiled into the .mo files that Flask-Babel reads, with Babel, by every build (
 a wheel) and by `pip install -e .` (in place, beside the .po files, which git ignores)."""
 
 from pathlib import Path
+from string import Formatter
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -38,6 +39,11 @@ def compile_catalog(po: Path, mo: Path) -> None:
         for message in catalog
         if message.fuzzy and message.id
     ]
+    errors += [
+        f"{po}: {msg.id!r}: its translation names other {{placeholders}}"
+        for msg in catalog
+        if msg.id and msg.string and _fields(msg.string) != _fields(msg.id)
+    ]
     if errors:
         raise SystemExit("\n".join(errors))
     mo.parent.mkdir(parents=True, exist_ok=True)
@@ -45,4 +51,11 @@ def compile_catalog(po: Path, mo: Path) -> None:
         write_mo(target, catalog)
 
 
-setup(cmdclass={"build_py": build_py_with_translations})
+def _fields(text: str | tuple[str, ...]) -> set[str]:
+    """The {names} a message fills in (str.format's), over all its plural forms."""
+    texts = text if isinstance(text, tuple) else (text,)
+    return {name for each in texts for _, name, _, _ in Formatter().parse(each) if name}
+
+
+if __name__ == "__main__":  # as setuptools runs it; a test imports compile_catalog alone
+    setup(cmdclass={"build_py": build_py_with_translations})

@@ -19,6 +19,15 @@ def _respond(status: int, message: str):
     return render_template("error.html", status=status, message=message), status
 
 
+def _said_for(status: int | None) -> str | None:
+    """The pages' own words for an HTTP error that no code of ours described."""
+    return {
+        404: gettext("Nothing here: no page or photo has this address."),
+        405: gettext("This address does not take that kind of request."),
+        413: gettext("The upload is too large."),
+    }.get(status)
+
+
 def install(app: Flask) -> None:
     @app.errorhandler(ImageTooLarge)
     def too_large(error: ImageTooLarge):
@@ -34,6 +43,8 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.description == type(error).description:  # werkzeug's own words: ours instead
+            return _respond(error.code or 500, _said_for(error.code) or error.description)
         return _respond(error.code or 500, error.description or error.name)
 
     @app.errorhandler(Exception)

@@ -25,11 +25,12 @@ def checked_upload(library: PhotoLibrary, data: bytes) -> bytes:
     size = decoded_size(data, min_side=library.embedder.image_size) if limit else None
     if size is not None and size[0] * size[1] > limit:
         width, height = size
-        raise ImageTooLarge(
-            f"The uploaded photo has {width}x{height} = {width * height / 1e6:.0f} MP to "
-            f"decode; a query photo may have at most {limit / 1e6:g} MP (max_upload_pixels). "
-            "Upload a smaller copy of it."
+        said = gettext(
+            "The uploaded photo has {width}x{height} = {pixels} MP to decode; a query photo "
+            "may have at most {limit} MP (max_upload_pixels). Upload a smaller copy of it."
         )
+        pixels, most = f"{width * height / 1e6:.0f}", f"{limit / 1e6:g}"
+        raise ImageTooLarge(said.format(width=width, height=height, pixels=pixels, limit=most))
     return data
 
 

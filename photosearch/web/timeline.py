@@ -35,7 +35,7 @@ def parse_timeline(args: Mapping) -> TimelineRequest:
     """The search's filters, `place`, `cursor` (a next_cursor, opaque) and `limit`."""
     place = (args.get("place") or "").strip() or None
     if place and len(place) > 200:
-        raise BadParameter("place must be at most 200 characters.")
+        raise BadParameter(gettext("place must be at most 200 characters."))
     token = args.get("cursor")
     return TimelineRequest(
         filters=parse_filters(args),

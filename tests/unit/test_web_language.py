@@ -3,6 +3,7 @@ understood told in Chinese, and the catalogs: every word of the pages translated
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from datetime import date
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from babel.support import Translations
 
 from photosearch.errors import BadParameter
 from photosearch.search.interpret import interpret
@@ -140,3 +142,24 @@ def test_every_word_of_the_pages_is_translated(tmp_path):
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
             assert all(strings) and not message.fuzzy, f"{language}: {message.id!r}"
         assert [errors for _, errors in catalog.check()] == []  # placeholders kept
+
+
+def test_the_build_compiles_each_catalog_and_refuses_a_broken_one(tmp_path):
+    """setup.py's step of every build (pip install ., -e, a wheel): .po to the .mo that
+    Flask-Babel reads; a translation that loses a placeholder stops the build."""
+    spec = importlib.util.spec_from_file_location("photosearch_setup", REPO / "setup.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    po = TRANSLATIONS / "zh_Hans" / "LC_MESSAGES" / "messages.po"
+    build.compile_catalog(po, tmp_path / "zh_Hans" / "LC_MESSAGES" / "messages.mo")
+    compiled = Translations.load(str(tmp_path), ["zh_Hans"])
+    assert compiled.gettext("Search") == "搜索"
+    assert compiled.ngettext("%(num)d photo", "%(num)d photos", 3) == "%(num)d 张照片"
+
+    broken = tmp_path / "broken" / "zh_Hans" / "LC_MESSAGES" / "messages.po"
+    broken.parent.mkdir(parents=True)
+    broken.write_text(
+        po.read_text(encoding="utf-8").replace('"在{place}"', '"在{地方}"'), encoding="utf-8"
+    )
+    with pytest.raises(SystemExit, match="'in {place}': its translation names other"):
+        build.compile_catalog(broken, tmp_path / "broken.mo")

@@ -62,3 +62,9 @@ def test_errors_and_empty_pages_in_chinese(client):
     page = client.get("/?q=a+cat&type=jpeg&min_score=0.99", headers=CHINESE)
     assert "在这些筛选条件下，没有照片得分高于 0.99。" in page.get_data(as_text=True)
     assert "请选择一张用来搜索的照片。" in client.post("/", headers=CHINESE).get_data(as_text=True)
+    missing = client.get("/no/such/page", headers=CHINESE)
+    assert missing.status_code == 404 and "这里什么都没有" in missing.get_data(as_text=True)
+    error = client.get("/api/photos/999999", headers=CHINESE).get_json()["error"]
+    assert error == {"status": 404, "message": "没有编号为 999999 的已索引照片。"}
+    english = client.get("/api/photos/999999").get_json()["error"]
+    assert english["message"] == "No indexed photo has id 999999."
