@@ -20,7 +20,9 @@ from . import (
     indexing,
     memory,
     ocr,
+    pages,
     places,
+    reading,
     reindex,
     search,
     terminal,
@@ -38,11 +40,13 @@ SUITES = {
     "compressed": compressed.run,
     "cluster": cluster.run,
     "places": places.run,
+    "reading": reading.run,
     "ocr": ocr.run,
     "text": text_search.run,
     "decoding": decoding.run,
     "terminal": terminal.run,
     "timeline": timeline.run,
+    "pages": pages.run,
 }
 
 

@@ -99,6 +99,7 @@ def script_messages() -> dict[str, str]:
         "alt_named": gettext("{about}: {name}"),
         "newest_photos": gettext("Newest photos"),
         "text_failed": gettext("could not be read: {reason}"),
+        "viewer": gettext("Photo viewer"),
         "close": gettext("Close (Esc)"),
         "zoom": gettext("Zoom (z)"),
         "previous": gettext("Previous (←)"),

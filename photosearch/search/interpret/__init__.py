@@ -13,6 +13,7 @@ import gc
 from collections.abc import Collection
 from datetime import date
 
+from ..query_language import language_of
 from ..terms import Query
 from .lexicon import lexicon
 from .reader import Recogniser, read
@@ -55,13 +56,15 @@ def interpret(
 
 
 def warm_up() -> None:
-    """Pays the one-off costs of a first query (dateparser's languages, spaCy's model: a second
-    or more) now, e.g. while a server starts, rather than during someone's search. What is
-    loaded by then lives as long as the process, so it is frozen out of the garbage collector's
-    full passes: walking it takes a quarter to half a second, which a search would wait for."""
+    """Pays the one-off costs of a first query (dateparser's languages, spaCy's model, the
+    detector of a query's language: a second or more) now, e.g. while a server starts, rather
+    than during someone's search. What is loaded by then lives as long as the process, so it
+    is frozen out of the garbage collector's full passes: walking it takes a quarter to half a
+    second, which a search would wait for."""
     parser = relative_parser(date.today())
     for phrase in lexicon().samples:  # dateparser compiles a language's rules on first use
         parser.get_date_data(phrase)
     TAGGER.tags("warm up")
+    language_of("warm up")  # the written words' detector
     gc.collect()  # what is garbage already is not kept
     gc.freeze()
