@@ -17,9 +17,11 @@ DEVICES = ("auto", "cpu", "cuda")
 RUNTIMES = ("auto", "torch", "onnx")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8")
 INDEX_TYPES = ("auto", "flat", "ivf", "ivfsq")
+WEB_LANGUAGES = ("auto", "en", "zh-Hans")  # auto: the browser's Accept-Language
 # The settings that take one of a few words.
 CHOICES = {
     "device": DEVICES, "runtime": RUNTIMES, "precision": PRECISIONS, "index_type": INDEX_TYPES,
+    "web_language": WEB_LANGUAGES,
 }  # fmt: skip
 
 
@@ -53,6 +55,7 @@ class Config:
     offline: bool = False  # never try to download weights
     viewer: str = ""  # search --open: image viewer command given the paths; empty: the desktop's
     access_token: str = ""  # required by the web server on non-loopback addresses
+    web_language: str = "auto"  # the web pages' language: auto (the browser's), en or zh-Hans
     min_score: float = 0.2  # text queries: weaker matches are not shown
     min_score_photo: float = 0.5  # photo queries ("more like this"): same, for image-image scores
     duplicate_threshold: float = 0.95  # cosine at or above which photos are near-duplicates

@@ -83,7 +83,8 @@ class PlaceNames:
 
     def __init__(self, names: Mapping[PlaceRef, Iterable[str]], photos: Mapping[PlaceRef, int]):
         index: dict[str, set[PlaceRef]] = {}
-        for place, place_names in names.items():
+        self._names = {place: tuple(place_names) for place, place_names in names.items()}
+        for place, place_names in self._names.items():
             for name in place_names:
                 key = " ".join(words(name))
                 if key:
@@ -115,6 +116,10 @@ class PlaceNames:
             for key in identities(city, region, code):
                 photos[refs[key]] += count
         return cls(names, photos)
+
+    def names_of(self, place: PlaceRef) -> tuple[str, ...]:
+        """Every name of a place, its own first: 里斯本 among Lisbon's, to show it in Chinese."""
+        return self._names.get(place, ())
 
     def resolve(self, text: str) -> frozenset[PlaceRef]:
         """The library places a whole text names ("Lisboa", "LISBON", "Portugal"), or none."""

@@ -24,6 +24,7 @@ class FoundPlace:
     label: str
     terms: tuple[PlaceTerm, ...]
     latitude: float | None  # where its photos are, for the seasons of "summer 2017"
+    names: tuple[str, ...] = ()  # its names in every language known, to show it in one
 
 
 class KnownPlaces:
@@ -88,7 +89,7 @@ class KnownPlaces:
         keys = [identity(ref) for ref in refs]
         latitudes = [self._latitude[key] for key in keys if key in self._latitude]
         latitude = sum(latitudes) / len(latitudes) if latitudes else None
-        return FoundPlace(refs[0].name, terms, latitude)
+        return FoundPlace(refs[0].name, terms, latitude, self.names.names_of(refs[0]))
 
 
 def _shortened(text: str, limit: int = 200) -> str:

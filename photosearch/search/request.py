@@ -5,6 +5,7 @@ user wrote it: the web's `date_from`, the CLI's `--from`."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +22,7 @@ FORMATS = {
     "webp": "WEBP", "gif": "GIF", "tiff": "TIFF", "tif": "TIFF", "bmp": "BMP", "raw": "RAW",
 }  # fmt: skip
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}")
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,9 @@ class SearchRequest:
     sort: str | None = None  # None: by relevance, or newest first when only filters are left
     literal: bool = False  # the words as typed: no place or date read out of them
     keep: tuple[str, ...] = ()  # words understood once, kept as text since
-    lang: str | None = None  # the query's language (`zh`, `fr-FR`), for models that read it
+    # The asker's language (BCP 47: "zh-Hans", the web page's; or a FLORES-200 code): for a
+    # model that is told the query's language (NLLB), and for what was understood, told in it.
+    lang: str | None = None
 
 
 class Asked:
@@ -198,13 +202,14 @@ def parse_search(
 
 
 def _language(asked: Asked) -> str | None:
-    """The query's language as a language tag; models that read it (NLLB) get its FLORES-200
-    code, others ignore it."""
+    """The asker's language: a language tag (zh, zh-Hans, fr-FR) or a FLORES-200 code
+    (fra_Latn). Models that read it (NLLB) get its FLORES-200 code, others ignore it; the web
+    tells what was understood in it."""
     from ..model.flores import flores_code
 
-    lang = _text(asked, "lang", 20)
-    if lang is not None and flores_code(lang) is None:
+    tag = _text(asked, "lang", 35)
+    if tag is not None and not LANGUAGE_TAG.fullmatch(tag) and flores_code(tag) is None:
         raise BadParameter(
-            f"{asked.name('lang')} must be a language such as zh, zh-Hant, fr or en, not {lang!r}."
+            f"{asked.name('lang')} must be a language such as zh, zh-Hans, fr or en, not {tag!r}."
         )
-    return lang
+    return tag

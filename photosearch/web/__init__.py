@@ -23,7 +23,7 @@ def templates_dir() -> str:
 
 def create_app(config: Config, library: PhotoLibrary | None = None) -> Flask:
     """Build the app; the library (and its model) is created once and shared by all requests."""
-    from . import api, auth, errors, media, pages
+    from . import api, auth, errors, language, media, pages
 
     app = Flask(__name__, template_folder=templates_dir(), static_folder="static")
     app.config["LIBRARY"] = library or PhotoLibrary(config)
@@ -37,6 +37,7 @@ def create_app(config: Config, library: PhotoLibrary | None = None) -> Flask:
     app.json.sort_keys = False  # a hit reads rank and score first, as `search --json` prints it
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
+    language.install(app, config.web_language)
     auth.install(app)
     errors.install(app)
     app.register_blueprint(pages.blueprint)

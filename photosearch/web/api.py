@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext
 from werkzeug.exceptions import NotFound
 
 from ..errors import BadParameter
@@ -24,7 +25,7 @@ def library() -> PhotoLibrary:
 def get_photo(photo_id: int):
     photo = library().photo(photo_id)
     if photo is None:
-        raise NotFound(f"No indexed photo has id {photo_id}.")
+        raise NotFound(gettext("No indexed photo has id {id}.").format(id=photo_id))
     return photo
 
 
@@ -40,7 +41,7 @@ def search_by_upload():
     is searched with, as `like` would, and the upload is not decoded."""
     upload = request.files.get("photo")
     if upload is None:
-        raise BadParameter("Send the query photo as a multipart file field named 'photo'.")
+        raise BadParameter(gettext("Send the query photo as a multipart file field named 'photo'."))
     lib = library()
     path = request.args.get("like_path")
     indexed = lib.indexed_photo(path) if path and os.path.isabs(path) else None

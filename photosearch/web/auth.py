@@ -6,8 +6,9 @@ from __future__ import annotations
 import hmac
 
 from flask import Flask, current_app, jsonify, redirect, request, session, url_for
+from flask_babel import gettext
 
-OPEN_ENDPOINTS = {"pages.login", "static"}
+OPEN_ENDPOINTS = {"pages.login", "static", "language"}
 
 
 def token_matches(candidate: str | None) -> bool:
@@ -30,6 +31,7 @@ def install(app: Flask) -> None:
         if session.get("authenticated") or token_matches(_presented_token()):
             return None
         if request.path.startswith("/api/"):
-            response = jsonify(error={"status": 401, "message": "An access token is required."})
+            message = gettext("An access token is required.")
+            response = jsonify(error={"status": 401, "message": message})
             return response, 401
         return redirect(url_for("pages.login", next=request.full_path))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from ..errors import ImageTooLarge, PhotosearchError, QueryError
@@ -16,6 +17,15 @@ def _respond(status: int, message: str):
     if request.path.startswith("/api/"):
         return jsonify(error={"status": status, "message": message}), status
     return render_template("error.html", status=status, message=message), status
+
+
+def _said_for(status: int | None) -> str | None:
+    """The pages' own words for an HTTP error that no code of ours described."""
+    return {
+        404: gettext("Nothing here: no page or photo has this address."),
+        405: gettext("This address does not take that kind of request."),
+        413: gettext("The upload is too large."),
+    }.get(status)
 
 
 def install(app: Flask) -> None:
@@ -33,9 +43,13 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.description == type(error).description:  # werkzeug's own words: ours instead
+            return _respond(error.code or 500, _said_for(error.code) or error.description)
         return _respond(error.code or 500, error.description or error.name)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         log.exception("Unexpected error on %s", request.path)
-        return _respond(500, "Something went wrong on the server; the log has the details.")
+        return _respond(
+            500, gettext("Something went wrong on the server; the log has the details.")
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from flask import Blueprint, current_app, request, send_file
+from flask_babel import gettext
 from werkzeug.exceptions import NotFound
 
 from ..imaging.decoder import DecodeError
@@ -26,13 +27,18 @@ def _cached(photo_id: int, size: int):
         path = thumbnail(photo, size, library().config)
     except DecodeError as error:
         if error.kind == "too_large":  # e.g. decode_memory_mb was lowered since it was indexed
-            raise NotFound(f"Photo {photo_id} cannot be shown: {error.message}.") from None
-        raise NotFound(f"Photo {photo_id} is no longer readable on disk; re-index it.") from None
+            shown = gettext("Photo {id} cannot be shown: {reason}.")
+            raise NotFound(shown.format(id=photo_id, reason=error.message)) from None
+        raise NotFound(_unreadable(photo_id)) from None
     except OSError:
-        raise NotFound(f"Photo {photo_id} is no longer readable on disk; re-index it.") from None
+        raise NotFound(_unreadable(photo_id)) from None
     version = request.args.get("v", "")
     immutable = len(version) >= 8 and photo.content_hash.startswith(version)
     return _send(path, "image/jpeg", f"{photo.content_hash}-{size}", immutable)
+
+
+def _unreadable(photo_id: int) -> str:
+    return gettext("Photo {id} is no longer readable on disk; re-index it.").format(id=photo_id)
 
 
 def _send(path, mimetype: str, etag: str, immutable: bool = False):
@@ -61,6 +67,7 @@ def preview(photo_id: int):
 def original(photo_id: int):
     photo = get_photo(photo_id)
     if not os.path.isfile(photo.path):
-        raise NotFound(f"Photo {photo_id} is no longer on disk; re-index to update.")
+        gone = gettext("Photo {id} is no longer on disk; re-index to update.")
+        raise NotFound(gone.format(id=photo_id))
     mimetype = MIMETYPES.get(photo.format or "", "application/octet-stream")
     return _send(photo.path, mimetype, photo.content_hash)

@@ -4,6 +4,7 @@ same data that its JSON twin under /api returns."""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 
 from ..errors import ImageTooLarge, QueryError
 from ..search.request import parse_filters, parse_search
@@ -71,26 +72,31 @@ def _without(*names: str, **added: str) -> str:
     return url_for("pages.index", **args.to_dict(flat=False))
 
 
-CHIPS = {  # a parameter of the drawer, and how its chip reads
-    "date_from": "from {}",
-    "date_to": "to {}",
-    "camera": "camera: {}",
-    "folder": "folder: {}",
-    "type": "type: {}",
-    "place": "in {}",
-    "has_location": {"true": "with GPS", "false": "without GPS"},
-    "literal": {"true": "words as typed"},
-    "sort": {"newest": "newest first", "oldest": "oldest first"},
-}
+def _chip_labels() -> dict:
+    """Each parameter of the drawer, and how its chip reads in the page's language."""
+    return {
+        "date_from": gettext("from {value}"),
+        "date_to": gettext("to {value}"),
+        "camera": gettext("camera: {value}"),
+        "folder": gettext("folder: {value}"),
+        "type": gettext("type: {value}"),
+        "place": gettext("in {place}"),
+        "has_location": {"true": gettext("with GPS"), "false": gettext("without GPS")},
+        "literal": {"true": gettext("words as typed")},
+        "sort": {"newest": gettext("newest first"), "oldest": gettext("oldest first")},
+    }
 
 
 def _filter_chips() -> list[dict]:
     """A chip for each filter set in the drawer, read from the URL as asked (a bad value too:
     its chip removes it), each with the URL of this search without it."""
     chips = []
-    for name, label in CHIPS.items():
+    for name, label in _chip_labels().items():
         value = request.args.get(name, "").strip()
-        shown = label.get(value) if isinstance(label, dict) else label.format(value)
+        if isinstance(label, dict):
+            shown = label.get(value)
+        else:
+            shown = label.format(value=value, place=value)
         if value and shown:
             chips.append({"name": name, "label": shown, "url": _without(name)})
     return chips
@@ -127,7 +133,7 @@ def _closeness(results: dict | None, config) -> dict | None:
 def index():
     upload = request.files.get("photo") if request.method == "POST" else None
     if request.method == "POST" and (upload is None or not upload.filename):
-        return _page(error="Choose a photo to search with.", status=400)
+        return _page(error=gettext("Choose a photo to search with."), status=400)
     if upload is None and not any(request.args.get(name, "").strip() for name in SEARCHED):
         try:  # the library as a timeline, with the filters asked for
             return _page(timeline=home(library(), request.args))
@@ -161,7 +167,8 @@ def login():
             session["authenticated"] = True
             session.permanent = True
             return redirect(target)
-        return render_template("login.html", error="That token is not right.", next=target), 401
+        error = gettext("That token is not right.")
+        return render_template("login.html", error=error, next=target), 401
     return render_template("login.html", error=None, next=target)
 
 

@@ -3,14 +3,19 @@ every page has a JSON twin."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import g, url_for
+from flask_babel import gettext
 
 from ..errors import ImageTooLarge
 from ..imaging.decoder import decoded_size
 from ..library import PhotoLibrary, SearchResult
+from ..search.interpret.describe import describe
 from ..search.request import SearchRequest
 from ..search.searcher import photo_dict
 from ..store import Photo
+from .language import DEFAULT, LANGUAGES, page_language
 
 
 def checked_upload(library: PhotoLibrary, data: bytes) -> bytes:
@@ -20,20 +25,29 @@ def checked_upload(library: PhotoLibrary, data: bytes) -> bytes:
     size = decoded_size(data, min_side=library.embedder.image_size) if limit else None
     if size is not None and size[0] * size[1] > limit:
         width, height = size
-        raise ImageTooLarge(
-            f"The uploaded photo has {width}x{height} = {width * height / 1e6:.0f} MP to "
-            f"decode; a query photo may have at most {limit / 1e6:g} MP (max_upload_pixels). "
-            "Upload a smaller copy of it."
+        said = gettext(
+            "The uploaded photo has {width}x{height} = {pixels} MP to decode; a query photo "
+            "may have at most {limit} MP (max_upload_pixels). Upload a smaller copy of it."
         )
+        pixels, most = f"{width * height / 1e6:.0f}", f"{limit / 1e6:g}"
+        raise ImageTooLarge(said.format(width=width, height=height, pixels=pixels, limit=most))
     return data
 
 
 def run_search(library: PhotoLibrary, request: SearchRequest) -> dict:
+    """The search in the asker's language: `lang` when given (the pages give theirs)."""
+    if request.lang is None:
+        request = dataclasses.replace(request, lang=page_language())
     return search_json(request, library.search(request))
 
 
 def search_json(request: SearchRequest, result: SearchResult) -> dict:
     answer = result.to_dict()
+    if result.interpretation is not None:
+        language = request.lang if request.lang in LANGUAGES else page_language()
+        told = answer["interpretation"]["understood"]
+        for item, shown in zip(result.interpretation.understood, told, strict=True):
+            shown.update(told_in(item, language))
     for hit, shown in zip(result.hits, answer["results"], strict=True):
         shown.update(photo_urls(hit.photo), alt=alt_text(shown))
     full = len(result.hits) == request.limit
@@ -46,18 +60,35 @@ def search_json(request: SearchRequest, result: SearchResult) -> dict:
     }
 
 
+def told_in(item, language: str) -> dict:
+    """What was understood as the page shows it: `shown` on its chip, `detail` in its title.
+    English keeps the reader's own label ("taken 2017-06-01 to 2017-08-31")."""
+    if language == DEFAULT:
+        return {"shown": item.label, "detail": ""}
+    described = describe(item, language, gettext)
+    return {"shown": described.label, "detail": described.detail}
+
+
 def photo_json(photo: Photo) -> dict:
     """A photo as every page and route gives it: its one shape, its URLs and its alt text."""
     shown = {**photo_dict(photo), **photo_urls(photo)}
     return {**shown, "alt": alt_text(shown)}
 
 
-def alt_text(shown: dict) -> str:
-    """What a screen reader says for a photo: its date, place and file name, as far as known
-    ("Photo taken 2019-08-03 in Lisbon, Portugal: IMG_2231.jpg")."""
-    taken = f" taken {shown['taken_at'][:10]}" if shown.get("taken_at") else ""
-    place = f" in {shown['place']}" if shown.get("place") else ""
-    return f"Photo{taken}{place}: {shown['name']}"
+def alt_text(shown: dict, taken: str | None = None) -> str:
+    """What a screen reader says for a photo: its date (`taken`, as written; its day by
+    default), place and file name, as far as known, in the page's language ("Photo taken
+    2019-08-03 in Lisbon, Portugal: IMG_2231.jpg")."""
+    taken, place = taken or (shown.get("taken_at") or "")[:10], shown.get("place")
+    if taken and place:
+        about = gettext("Photo taken {date} in {place}").format(date=taken, place=place)
+    elif taken:
+        about = gettext("Photo taken {date}").format(date=taken)
+    elif place:
+        about = gettext("Photo in {place}").format(place=place)
+    else:
+        about = gettext("Photo")
+    return gettext("{about}: {name}").format(about=about, name=shown["name"])
 
 
 def photo_urls(photo: Photo) -> dict[str, str]:

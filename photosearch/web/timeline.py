@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import url_for
+from flask_babel import gettext
 
 from ..errors import BadParameter
 from ..library import PhotoLibrary
 from ..search.request import number, parse_filters
 from ..store import Cursor, Filters
+from . import queries
+from .language import written
 from .queries import photo_json
 
 PAGE = 100  # photos a page, the home page's and the API's default
@@ -34,10 +37,10 @@ def parse_timeline(args: Mapping) -> TimelineRequest:
     previous_cursor: the page before it), and `limit`."""
     place = (args.get("place") or "").strip() or None
     if place and len(place) > 200:
-        raise BadParameter("place must be at most 200 characters.")
+        raise BadParameter(gettext("place must be at most 200 characters."))
     after, before = args.get("cursor"), args.get("before")
     if after is not None and before is not None:
-        raise BadParameter("give cursor or before, not both.")
+        raise BadParameter(gettext("give cursor or before, not both."))
     return TimelineRequest(
         filters=parse_filters(args),
         place=place,
@@ -74,7 +77,8 @@ def months_json(library: PhotoLibrary, asked: TimelineRequest) -> dict:
             {
                 "year": year,
                 "month": month,
-                "label": f"{date(year, month, 1):%B %Y}",
+                "label": written(date(year, month, 1), "month"),
+                "short": written(date(year, month, 1), "month_short"),
                 "photos": count,
                 "cursor": cursor.encode(),
             }
@@ -94,11 +98,11 @@ def grouped(photos: list[dict]) -> list[dict]:
         month_key = taken.strftime("%Y-%m") if taken else "undated"
         day_key = taken.strftime("%Y-%m-%d") if taken else "undated"
         if not months or months[-1]["key"] != month_key:
-            label = taken.strftime("%B %Y") if taken else "No date"
+            label = written(taken, "month") if taken else gettext("No date")
             months.append({"key": month_key, "label": label, "days": []})
         days = months[-1]["days"]
         if not days or days[-1]["key"] != day_key:
-            label = f"{taken:%a} {taken.day} {taken:%B}" if taken else ""
+            label = written(taken, "day") if taken else ""
             days.append({"key": day_key, "label": label, "photos": []})
         days[-1]["photos"].append(photo)
     return months
@@ -106,13 +110,10 @@ def grouped(photos: list[dict]) -> list[dict]:
 
 def alt_text(photo: dict) -> str:
     """What a photo shows to someone who cannot see it: its date, place and name."""
-    parts = []
-    if photo["taken_at"]:
-        taken = datetime.fromisoformat(photo["taken_at"])
-        parts.append(f"taken {taken.day} {taken:%B %Y}")
-    if photo.get("place"):
-        parts.append(f"in {photo['place']}")
-    return " ".join(["Photo", *parts]) + f": {photo['name']}"
+    taken = (
+        written(datetime.fromisoformat(photo["taken_at"]), "date") if photo["taken_at"] else None
+    )
+    return queries.alt_text(photo, taken)
 
 
 def filter_args(args: Mapping) -> dict:

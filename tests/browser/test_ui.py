@@ -14,7 +14,6 @@ import pytest
 
 from photosearch.library import PhotoLibrary
 
-from ..album import write_album
 from ..serving import REPO, running_server, server_env
 from ..text_photos import WRITTEN, font, write_photos
 
@@ -88,19 +87,10 @@ def test_search_open_more_like_this_and_filter(server, tmp_path):
         page.screenshot(path=str(tmp_path / "filtered.png"))
 
 
-def test_chips_show_what_the_query_said_and_removing_one_widens_the_search(
-    config, tiny_embedder, tiny_model_name, photo_tree, tmp_path
-):
+def test_chips_show_what_the_query_said_and_removing_one_widens_the_search(album_server, tmp_path):
     from playwright.sync_api import expect
 
-    library = PhotoLibrary(config, embedder=tiny_embedder)
-    library.index([write_album(photo_tree, tmp_path / "Album")])
-    library.close()
-    env = server_env(config.data_dir, tiny_model_name, min_score="-1")
-    with (
-        running_server(env, tmp_path / "server.log", photos=8) as base,
-        searched(base, "a photo in Lisbon summer 2017") as page,
-    ):
+    with searched(album_server, "a photo in Lisbon summer 2017") as page:
         chips = page.locator("#understood .chip")
         expect(chips).to_have_count(2)
         expect(chips.nth(0)).to_have_text("in Lisbon×")

@@ -81,7 +81,8 @@ def relative(units_ago: int, unit: str, today: date) -> When:
         start, end = date(today.year - units_ago, 1, 1), date(today.year - units_ago, 12, 31)
     names = {"day": ("today", "yesterday")}.get(unit, (f"this {unit}", f"last {unit}"))
     label = names[units_ago] if units_ago < 2 else f"{units_ago} {unit}s ago"
-    return same(label, DateSpan(start, min(end, today)))
+    span = DateSpan(start, min(end, today))
+    return When(span, span, label, relative=(units_ago, unit))
 
 
 def units_between(day: date, unit: str, today: date) -> int:

@@ -40,6 +40,9 @@ class When:
     north: DateSpan  # for photos north of the equator, or without GPS
     south: DateSpan  # equal to north except for seasons: south of the equator summer is Dec-Feb
     label: str  # "summer 2017", "July 2019", "2015 to 2017", "yesterday"
+    # "last month", "3 years ago": (units back, "day" | "week" | "month" | "year"), so that it
+    # can be told so in another language (describe.py); None for a date of the calendar.
+    relative: tuple[int, str] | None = None
 
     def describe(self, hemisphere: str | None = None) -> str:
         """As "taken 2017-06-01 to 2017-08-31"; both sides when they differ and none is given."""

@@ -2,6 +2,8 @@
 // without page loads, and filter controls apply as soon as they change.
 (function () {
   "use strict";
+  // The page's words, in its language (base.html: language.script_messages).
+  const T = JSON.parse(document.getElementById("page-messages").textContent);
 
   const filters = document.getElementById("filters");
   if (filters) {
@@ -72,8 +74,8 @@
       link.classList.add("written");
       const badge = document.createElement("span");
       badge.className = "badge";
-      badge.title = "The searched words are written in this photo";
-      badge.textContent = "Text";
+      badge.title = T.text_badge_title;
+      badge.textContent = T.text_badge;
       link.append(badge);
       const written = photo.text_match.lines.map((line) => line.text).join(" · ");
       if (written) {
@@ -93,16 +95,17 @@
     loading = true;
     const params = new URLSearchParams(window.location.search);
     params.set("offset", nextOffset);
-    more.textContent = "Loading…";
+    if (!params.has("lang")) params.set("lang", document.documentElement.lang);  // the page's
+    more.textContent = T.loading;
     try {
       const response = await fetch("/api/search?" + params.toString(), { credentials: "same-origin" });
       const page = await response.json();
       if (!response.ok) throw new Error(page.error ? page.error.message : response.statusText);
       page.results.forEach((photo) => grid.append(card(photo)));
       nextOffset = page.next_offset === null ? "" : String(page.next_offset);
-      more.textContent = nextOffset ? "" : "No more results above the minimum score.";
+      more.textContent = nextOffset ? "" : T.no_more_results;
     } catch (error) {
-      more.textContent = "Could not load more results: " + error.message;
+      more.textContent = T.more_results_failed.replace("{error}", error.message);
       nextOffset = "";
     } finally {
       loading = false;

@@ -5,6 +5,8 @@
 // at a time.
 (function () {
   "use strict";
+  // The page's words, in its language (base.html: language.script_messages).
+  const T = JSON.parse(document.getElementById("page-messages").textContent);
 
   const timeline = document.getElementById("timeline");
   const more = document.getElementById("timeline-more");
@@ -14,6 +16,14 @@
   const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
     "September", "October", "November", "December"];
   const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  const language = document.documentElement.lang;
+  // Other languages than English: their dates as the browser writes them, as Babel does.
+  const written = (options) => new Intl.DateTimeFormat(language, { timeZone: "UTC", ...options });
+  const IN_LANGUAGE = language === "en" ? null : {
+    month: written({ year: "numeric", month: "long" }),
+    day: written({ month: "long", day: "numeric", weekday: "short" }),
+    taken: written({ year: "numeric", month: "long", day: "numeric" }),
+  };
   const api = timeline.dataset.api;
   let nextCursor = timeline.dataset.nextCursor || null;
   let previousCursor = timeline.dataset.previousCursor || null;
@@ -25,14 +35,21 @@
 
   // Headers as the server writes them: "March 2021", "Fri 5 March"; undated: "No date".
   function keys(photo) {
-    if (!photo.taken_at) return { month: "undated", monthLabel: "No date", day: "undated", dayLabel: "" };
+    if (!photo.taken_at) return { month: "undated", monthLabel: T.no_date, day: "undated", dayLabel: "" };
     const [date] = photo.taken_at.split("T");
     const [year, month, day] = date.split("-").map(Number);
-    const weekday = DAYS[new Date(Date.UTC(year, month - 1, day)).getUTCDay()];
+    const utc = new Date(Date.UTC(year, month - 1, day));
+    if (IN_LANGUAGE) {
+      return {
+        month: `${year}-${pad(month)}`, monthLabel: IN_LANGUAGE.month.format(utc),
+        day: date, dayLabel: IN_LANGUAGE.day.format(utc), taken: IN_LANGUAGE.taken.format(utc),
+      };
+    }
+    const weekday = DAYS[utc.getUTCDay()];
     return {
       month: `${year}-${pad(month)}`, monthLabel: `${MONTHS[month - 1]} ${year}`,
       day: date, dayLabel: `${weekday} ${day} ${MONTHS[month - 1]}`,
-      taken: `taken ${day} ${MONTHS[month - 1]} ${year}`,
+      taken: `${day} ${MONTHS[month - 1]} ${year}`,
     };
   }
 
@@ -52,10 +69,16 @@
     image.src = photo.thumbnail_url;
     image.loading = "lazy";
     if (photo.width && photo.height) { image.width = photo.width; image.height = photo.height; }
-    const words = ["Photo", found.taken, photo.place ? `in ${photo.place}` : null].filter(Boolean);
-    image.alt = `${words.join(" ")}: ${photo.name}`;
+    image.alt = altText(photo, found.taken);
     link.append(image);
     return link;
+  }
+
+  // As web/queries.py's alt_text: "Photo taken 5 March 2021 in Lisbon, Portugal: IMG_1.jpg".
+  function altText(photo, taken) {
+    const key = taken && photo.place ? "alt_taken_place" : taken ? "alt_taken" : photo.place ? "alt_place" : "alt";
+    const about = T[key].replace("{date}", taken).replace("{place}", photo.place);
+    return T.alt_named.replace("{about}", about).replace("{name}", photo.name);
   }
 
   // The day's row a photo goes in, made with its headers when new: at the end of the
@@ -101,7 +124,7 @@
 
   function load() {
     if (loading || !nextCursor) return loading;
-    more.textContent = "Loading…";
+    more.textContent = T.loading;
     const asked = generation;
     const first = !timeline.querySelector("a.tile");
     loading = fetchPage("cursor", nextCursor)
@@ -119,7 +142,7 @@
         more.textContent = "";
         timeline.dispatchEvent(new CustomEvent("gallery:grown", { bubbles: true }));
       })
-      .catch((error) => { more.textContent = `Could not load more photos (${error.message}).`; })
+      .catch((error) => { more.textContent = T.more_photos_failed.replace("{error}", error.message); })
       .finally(() => { if (asked === generation) loading = null; });
     return loading;
   }
@@ -229,7 +252,8 @@
           newest.searchParams.delete("cursor");
           const line = document.createElement("p");
           line.className = "newest";
-          line.innerHTML = '<a id="newest-link">Newest photos</a>';
+          line.innerHTML = '<a id="newest-link"></a>';
+          line.firstChild.textContent = T.newest_photos;
           line.firstChild.href = newest.pathname + newest.search;
           timeline.prepend(line);
         }

@@ -9,6 +9,8 @@ const PANEL = 352; // the info panel's width on a wide screen (viewer.css: 22rem
 const PREVIEW = 1600; // the preview's long side (imaging/thumbnails.py SIZES)
 const DRAWN = new Set(["JPEG", "PNG", "WEBP", "GIF", "BMP"]); // originals a browser can show
 const details = new Map(); // photo id -> its /api/photos/ID, fetched once
+// The page's words, in its language (base.html: language.script_messages).
+const T = JSON.parse(document.getElementById("page-messages").textContent);
 
 let viewer = null; // the open PhotoSwipe
 let source = () => []; // the tiles it steps through
@@ -50,8 +52,8 @@ async function open(tiles, index, pushed) {
     dataSource: [], index, loop: false, bgOpacity: 1, secondaryZoomLevel: 1, maxZoomLevel: 4,
     // The open info panel takes the right of a wide screen: the photo fits beside it.
     paddingFn: (size) => ({ top: 0, bottom: 0, left: 0, right: showInfo && size.x >= 720 ? PANEL : 0 }),
-    closeTitle: "Close (Esc)", zoomTitle: "Zoom (z)", arrowPrevTitle: "Previous (←)",
-    arrowNextTitle: "Next (→)", errorMsg: "This photo could not be loaded.",
+    closeTitle: T.close, zoomTitle: T.zoom, arrowPrevTitle: T.previous,
+    arrowNextTitle: T.next, errorMsg: T.photo_failed,
   });
   viewer.addFilter("numItems", () => source().length);
   viewer.knownEnd = source().length; // where the slides ended when last looked at
@@ -63,7 +65,7 @@ async function open(tiles, index, pushed) {
   });
   // Busy while it opens: PhotoSwipe takes no Esc before its opening animation ends.
   viewer.on("firstUpdate", () => {
-    viewer.element.setAttribute("aria-label", "Photo viewer"); // the dialog's name
+    viewer.element.setAttribute("aria-label", T.viewer); // the dialog's name
     viewer.element.setAttribute("aria-busy", "true");
   });
   viewer.on("openingAnimationEnd", () => viewer.element.removeAttribute("aria-busy"));
@@ -119,7 +121,7 @@ function photoDetails(id) {
 // The info panel: a button in the top bar and the key i show it; it follows the photo.
 function registerInfo(pswp) {
   pswp.ui.registerElement({
-    name: "info-button", order: 9, isButton: true, title: "Photo information (i)",
+    name: "info-button", order: 9, isButton: true, title: T.info_button,
     html: '<svg aria-hidden="true" class="pswp__icn" viewBox="0 0 32 32" width="32" height="32">'
       + '<circle cx="16" cy="16" r="9" fill="none" stroke="currentColor" stroke-width="2"/>'
       + '<path d="M16 14.5v7M16 10.5v1.5" stroke="currentColor" stroke-width="2.4"/></svg>',
@@ -130,7 +132,7 @@ function registerInfo(pswp) {
     name: "info", appendTo: "root", tagName: "aside",
     onInit: (panel) => {
       panel.id = "viewer-info";
-      panel.setAttribute("aria-label", "Photo information");
+      panel.setAttribute("aria-label", T.info);
       panel.setAttribute("aria-live", "polite");
       panel.hidden = !showInfo;
     },
@@ -154,7 +156,7 @@ async function fillInfo(pswp) {
   const panel = pswp.element && pswp.element.querySelector("#viewer-info");
   const id = pswp.currSlide.data.id;
   if (!panel) return;
-  panel.replaceChildren(element("p", "Loading…"));
+  panel.replaceChildren(element("p", T.loading));
   let photo;
   try {
     photo = await photoDetails(id);
@@ -162,31 +164,31 @@ async function fillInfo(pswp) {
     photo = null;
   }
   if (!pswp.currSlide || pswp.currSlide.data.id !== id) return; // stepped on meanwhile
-  if (!photo) return panel.replaceChildren(element("p", "Could not load this photo's details."));
+  if (!photo) return panel.replaceChildren(element("p", T.details_failed));
   const rows = [
-    ["Taken", photo.taken_at ? photo.taken_at.replace("T", " ") : "unknown"],
-    ["Place", photo.place ? photo.place + (photo.place_region ? ` (${photo.place_region})` : "") : "unknown"],
-    ["Camera", photo.camera || "unknown"],
-    ["Size", `${photo.width} × ${photo.height} px, ${(photo.size / 1e6).toFixed(2)} MB ${photo.format || ""}`.trim()],
-    ["Folder", photo.folder],
-    ["Text", writtenText(photo.text)],
+    [T.taken, photo.taken_at ? photo.taken_at.replace("T", " ") : T.unknown],
+    [T.place, photo.place ? photo.place + (photo.place_region ? ` (${photo.place_region})` : "") : T.unknown],
+    [T.camera, photo.camera || T.unknown],
+    [T.size, `${photo.width} × ${photo.height} px, ${(photo.size / 1e6).toFixed(2)} MB ${photo.format || ""}`.trim()],
+    [T.folder, photo.folder],
+    [T.text, writtenText(photo.text)],
   ];
   const list = element("dl");
   for (const [name, value] of rows) list.append(element("dt", name), element("dd", value));
   const links = element("p");
   links.className = "links";
   links.append(
-    link(`/?like=${photo.id}`, "More like this", "viewer-more-like-this"),
-    link(photo.url, "Photo page"),
-    link(photo.original_url, "Original"),
+    link(`/?like=${photo.id}`, T.more_like_this, "viewer-more-like-this"),
+    link(photo.url, T.photo_page),
+    link(photo.original_url, T.original),
   );
   panel.replaceChildren(element("h2", photo.name), list, links);
 }
 
 function writtenText(text) {
-  if (!text) return "not read";
-  if (text.failure) return `could not be read: ${text.failure.message || text.failure.kind}`;
-  return text.lines.length ? text.lines.map((line) => line.text).join(" · ") : "none found";
+  if (!text) return T.not_read;
+  if (text.failure) return T.text_failed.replace("{reason}", text.failure.message || text.failure.kind);
+  return text.lines.length ? text.lines.map((line) => line.text).join(" · ") : T.none_found;
 }
 
 function element(tag, text) {
