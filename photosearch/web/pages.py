@@ -3,6 +3,8 @@ same data that its JSON twin under /api returns."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
@@ -10,6 +12,7 @@ from ..errors import ImageTooLarge, QueryError
 from ..search.request import parse_filters, parse_search
 from .api import duplicate_groups, get_photo, library
 from .auth import token_matches
+from .language import page_language
 from .queries import checked_upload, explore_json, photo_json, photo_page_json, run_search
 from .timeline import home
 
@@ -142,6 +145,7 @@ def index():
     try:
         data = checked_upload(library(), upload.read()) if upload else None
         search = parse_search(request.args, upload=data)
+        search = dataclasses.replace(search, lang=search.lang or page_language())
         return _page(results=run_search(library(), search))
     except QueryError as error:
         return _page(error=error.message, status=413 if isinstance(error, ImageTooLarge) else 400)

@@ -3,8 +3,6 @@ every page has a JSON twin."""
 
 from __future__ import annotations
 
-import dataclasses
-
 from flask import g, url_for
 from flask_babel import gettext
 
@@ -35,9 +33,8 @@ def checked_upload(library: PhotoLibrary, data: bytes) -> bytes:
 
 
 def run_search(library: PhotoLibrary, request: SearchRequest) -> dict:
-    """The search in the asker's language: `lang` when given (the pages give theirs)."""
-    if request.lang is None:
-        request = dataclasses.replace(request, lang=page_language())
+    """The search, in the language asked for (`lang`): the pages give theirs; through the API
+    without one, a model that reads the query's language detects it."""
     return search_json(request, library.search(request))
 
 
