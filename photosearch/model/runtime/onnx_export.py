@@ -124,7 +124,7 @@ def _export(tower: nn.Module, kind: str, target: str) -> None:
         example = _example_tokens(tower)
         name = "tokens"
         shapes = {0: batch}
-        if tower.truncatable:  # trimmed queries vary in length
+        if tower.trimmable:  # trimmed queries vary in length
             shapes[1] = torch.export.Dim("length", min=2, max=example.shape[1])
             example = example[:, :8]
     with _quiet(), torch.inference_mode(False), torch.no_grad():
@@ -143,6 +143,8 @@ def _export(tower: nn.Module, kind: str, target: str) -> None:
 
 
 def _example_tokens(tower: TextTower) -> torch.Tensor:
+    if hasattr(tower.model, "example_tokens"):  # a family's model knows its own
+        return tower.model.example_tokens()
     context = tower.model.positional_embedding.shape[0]
     tokens = torch.zeros(2, context, dtype=torch.long)
     tokens[:, 0] = 1

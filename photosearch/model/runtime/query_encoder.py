@@ -24,6 +24,7 @@ from .memory import machine_fingerprint
 
 log = logging.getLogger(__name__)
 KIT_FORMAT = 1  # bump when the kit's files change meaning: older kits are then rebuilt
+VOCABULARY = "vocab.txt"  # a word-piece tokenizer's vocabulary, copied into the kit
 
 
 def kit_dir(config: Config, model_key: str) -> Path:
@@ -74,6 +75,8 @@ class QueryEncoder:
             return tokens
         if self.end["kind"] == "eos":
             ends = (tokens == self.end["token"]).argmax(axis=-1)
+        elif self.end["kind"] == "pad":  # padding is masked after the last token
+            ends = (tokens != self.end["token"]).sum(axis=-1) - 1
         else:
             ends = tokens.argmax(axis=-1)
         return np.ascontiguousarray(tokens[:, : int(ends.max()) + 1])
@@ -96,7 +99,7 @@ def load_query_encoder(config: Config, model_key: str) -> QueryEncoder | None:
         if source_stamp(config.models_dir / kit["source"]) != kit["source_stamp"]:
             return None  # the model was exported again since: its kit is rebuilt on next load
         graph = kit_dir(config, model_key) / kit["graph"]
-        tokenizer = _tokenizer(kit["tokenizer"], config)
+        tokenizer = _tokenizer(kit["tokenizer"], graph.parent)
         session = _session(graph)
     except Exception as exc:  # noqa: BLE001 - onnxruntime and a hand-edited file raise anything
         log.info("The query kit %s cannot be used (%s); loading the model", path, exc)
@@ -104,12 +107,16 @@ def load_query_encoder(config: Config, model_key: str) -> QueryEncoder | None:
     return QueryEncoder(session, tokenizer, kit["end"], model_key, int(kit["dim"]))
 
 
-def _tokenizer(description: dict, config: Config):
+def _tokenizer(description: dict, directory: Path):
     from ..clip_tokenizer import ClipTokenizer
+    from ..wordpiece_tokenizer import WordPieceTokenizer
 
-    if description.get("kind") != "clip-bpe":
-        raise ValueError(f"unknown tokenizer {description.get('kind')!r}")
-    return ClipTokenizer(int(description["context_length"]))
+    context = int(description["context_length"])
+    if description.get("kind") == "clip-bpe":
+        return ClipTokenizer(context)
+    if description.get("kind") == "wordpiece":
+        return WordPieceTokenizer(directory / VOCABULARY, context, bool(description["lowercase"]))
+    raise ValueError(f"unknown tokenizer {description.get('kind')!r}")
 
 
 def _session(graph: Path):

@@ -2,7 +2,8 @@
 CPU, the ONNX file of its text tower that this machine runs (or, when torch runs the text
 tower, the fp32 one its measurement exported) is optimised once by ONNX Runtime and saved
 with its weights in a file of their own, so that a search can load it in a fraction of the
-time. A model whose tokenizer the light one does not reproduce gets no kit."""
+time. A model whose tokenizer the light ones (CLIP's BPE, BERT's word pieces) do not reproduce
+gets no kit."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from ...config import Config
 from ...files import atomic_write
 from .memory import machine_fingerprint
 from .onnx_export import fresh_file
-from .query_encoder import KIT_FORMAT, kit_dir, kit_file, source_stamp
+from .query_encoder import KIT_FORMAT, VOCABULARY, kit_dir, kit_file, source_stamp
 from .towers import TextTower
 
 log = logging.getLogger(__name__)
@@ -35,10 +36,8 @@ def ensure_query_kit(loaded, text_engine, config: Config, device: str) -> None:
 
 
 def _ensure(loaded, text_engine, config: Config) -> None:
-    from ..clip_tokenizer import ClipTokenizer
-
-    tokenizer = ClipTokenizer(getattr(loaded.tokenizer, "context_length", 0))
-    if not tokenizer.matches(loaded.tokenizer):
+    description = _tokenizer_description(loaded.tokenizer)
+    if description is None:
         return  # Hugging Face and SigLIP tokenizers: those models' searches load them whole
     key = loaded.identity.key
     precision = text_engine.choice.precision if text_engine.choice.runtime == "onnx" else "fp32"
@@ -52,18 +51,41 @@ def _ensure(loaded, text_engine, config: Config) -> None:
         return
     graph = f"text-{precision}-{machine_fingerprint()}.onnx"
     _optimise(source, kit_dir(config, key), graph)
+    vocabulary = description.pop("vocabulary", None)
+    if vocabulary is not None:  # the kit keeps its own copy: the model's folder may move
+        copy = kit_dir(config, key) / VOCABULARY
+        atomic_write(copy, lambda temporary: shutil.copyfile(vocabulary, temporary))
     kit = {
         "format": KIT_FORMAT,
         "model": key,
         "source": str(source.relative_to(config.models_dir)),
         "source_stamp": stamp,
         "graph": graph,
-        "tokenizer": {"kind": "clip-bpe", "context_length": tokenizer.context_length},
+        "tokenizer": description,
         "end": _end(tower),
         "dim": loaded.identity.dim,
     }
     atomic_write(path, lambda temporary: Path(temporary).write_text(json.dumps(kit, indent=1)))
     log.info("Wrote the query kit of %s for fast searches: %s", key, path)
+
+
+def _tokenizer_description(tokenizer) -> dict | None:
+    """How query_encoder rebuilds this tokenizer without torch, or None when it cannot."""
+    from ..clip_tokenizer import ClipTokenizer
+    from ..wordpiece_tokenizer import WordPieceTokenizer
+
+    light = getattr(tokenizer, "light", None)
+    if isinstance(light, WordPieceTokenizer):
+        return {
+            "kind": "wordpiece",
+            "context_length": light.context_length,
+            "lowercase": light.lowercase,
+            "vocabulary": light.vocabulary,
+        }
+    clip = ClipTokenizer(getattr(tokenizer, "context_length", 0))
+    if clip.matches(tokenizer):
+        return {"kind": "clip-bpe", "context_length": clip.context_length}
+    return None
 
 
 def _current(path: Path, key: str, source: Path, stamp: dict | None) -> bool:
@@ -108,9 +130,11 @@ def _optimise(source: Path, directory: Path, graph: str) -> None:
 
 def _end(tower: TextTower) -> dict | None:
     """Where a caption ends, for trimming its tokens as TextTower.trim does."""
+    model = tower.model
+    if hasattr(model, "end_positions"):
+        return {"kind": "pad", "token": int(model.pad_id)}
     if not tower.truncatable:
         return None
-    model = tower.model
     if model.text_pool_type == "eos":
         return {"kind": "eos", "token": int(model.text_eos_id)}
     return {"kind": "argmax"}

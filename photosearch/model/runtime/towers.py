@@ -1,5 +1,6 @@
-"""The two halves of an open_clip model as plain modules: what the torch runtime runs and what
-is exported to ONNX. The text tower stops at the longest caption's end-of-text token."""
+"""The two halves of an open_clip model (or of a family's model in its shape) as plain modules:
+what the torch runtime runs and what is exported to ONNX. The text tower stops at the longest
+caption's end-of-text token."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ class TextTower(nn.Module):
         super().__init__()
         self.model = model
         self.truncatable = truncatable(model)
+        # A family's tower that says where its captions end (masking what follows) is cut too.
+        self.trimmable = self.truncatable or hasattr(model, "end_positions")
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         if not self.truncatable:
@@ -53,7 +56,7 @@ class TextTower(nn.Module):
 
     def trim(self, tokens: torch.Tensor) -> torch.Tensor:
         """The tokens without the padding columns that cannot change the output."""
-        if not self.truncatable or tokens.numel() == 0:
+        if not self.trimmable or tokens.numel() == 0:
             return tokens
         ends = end_positions(tokens, self.model)
         return tokens[:, : int(ends.max()) + 1]
@@ -69,6 +72,8 @@ def truncatable(model: nn.Module) -> bool:
 
 
 def end_positions(tokens: torch.Tensor, model: nn.Module) -> torch.Tensor:
+    if hasattr(model, "end_positions"):
+        return model.end_positions(tokens)
     if model.text_pool_type == "eos":
         return (tokens == model.text_eos_id).int().argmax(dim=-1)
     return tokens.argmax(dim=-1)
