@@ -166,13 +166,23 @@ def training_architecture(name: str, config: Config) -> str:
     (random weights need no weights file), or the architecture of any model name."""
     name = name.strip()
     if name in PRESETS or ":" in name:
-        return parse_model(name, config).arch
+        return require_trainable(parse_model(name, config)).arch
     if name not in get_open_clip().list_models():
         raise ConfigError(
             f"Unknown model or architecture '{name}'. Training from scratch takes an open_clip "
             "architecture (such as ViT-B-32 or photosearch-synthetic-small) or any model name."
         )
     return name
+
+
+def require_trainable(spec: ModelSpec) -> ModelSpec:
+    """The spec, if training can start from it: the trainer and its checkpoints are open_clip's."""
+    if spec.family != "open_clip":
+        raise ConfigError(
+            f"Model '{spec.name}' is a {spec.arch} model, run through Hugging Face transformers: "
+            "training (NegCLIP) starts from open_clip models only, such as clip or clip-laion."
+        )
+    return spec
 
 
 def _looks_like_path(source: str) -> bool:

@@ -16,10 +16,16 @@ from PIL import Image
 
 from photosearch.audit.run import run_audit, synthetic_dir
 from photosearch.config import Config
-from photosearch.errors import WeightsUnavailable
+from photosearch.errors import ConfigError, WeightsUnavailable
 from photosearch.model.embedder import Embedder, load_embedder
 from photosearch.model.families import chinese_clip
-from photosearch.model.loading import PRESETS, load_model, parse_model, resolve_weights
+from photosearch.model.loading import (
+    PRESETS,
+    load_model,
+    parse_model,
+    resolve_weights,
+    training_architecture,
+)
 from photosearch.model.runtime.query_encoder import load_query_encoder
 from photosearch.model.runtime.selection import select_engines
 from photosearch.model.wordpiece_tokenizer import WordPieceTokenizer
@@ -165,3 +171,13 @@ def test_the_audit_runs(embedder, tmp_path):
     report = run_audit(["synthetic-relation"], suite, [("chinese-clip", embedder)], limit=10)
     assert report.models[0].key == embedder.identity.key
     assert report.models[0].results["synthetic-relation"].items == 10
+
+
+def test_training_is_refused_clearly(embedder, folder, tmp_path):
+    from photosearch.negclip.train import Trainer, TrainSettings
+
+    config = Config.load(environ={}, data_dir=tmp_path, offline=True)
+    with pytest.raises(ConfigError, match="open_clip models only"):
+        training_architecture(f"{chinese_clip.ARCH}:{folder}", config)
+    with pytest.raises(ConfigError, match="open_clip models only"):
+        Trainer(embedder.loaded, [], TrainSettings(), "cpu")
