@@ -65,12 +65,16 @@ def models(library: PhotoLibrary, as_json):
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
+    width = max(len(row["name"]) for row in rows)
     for row in rows:
         mark = "*" if row["selected"] else " "
         where = row["location"] if row["available"] else "not found locally"
-        click.echo(f"{mark} {row['name']:<11} {row['description']}")
-        click.echo(f"  {'':<11} {row['arch']} / {row['weights']}: {where}")
-    click.echo("Also: any open_clip ARCH:TAG or ARCH:/path/to/checkpoint (see docs/models.md).")
+        click.echo(f"{mark} {row['name']:<{width}} {row['description']}")
+        click.echo(f"  {'':<{width}} {row['arch']} / {row['weights']}: {where}")
+    click.echo(
+        "Also: any open_clip ARCH:TAG or ARCH:/path/to/checkpoint, or a Chinese-CLIP folder as "
+        "ChineseCLIP-ViT-B-16:/path/to/folder (see docs/models.md)."
+    )
 
 
 @click.command()

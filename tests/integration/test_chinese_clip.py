@@ -113,6 +113,10 @@ def test_the_query_kit_tokenizes_without_torch_and_agrees(folder, tmp_path):
     assert kit is not None and isinstance(kit.tokenizer, WordPieceTokenizer)
     assert kit.tokenizer.vocabulary.parent != full.loaded.tokenizer.light.vocabulary.parent
     assert cosines(kit.embed_texts(QUERIES), full.embed_texts(QUERIES)).min() > 0.99999
+    kit.tokenizer.vocabulary.unlink()  # its copy of vocab.txt gone: no kit, until the next load
+    assert load_query_encoder(config, full.identity.key) is None
+    load_embedder(model_name, config)
+    assert load_query_encoder(config, full.identity.key) is not None
 
 
 def test_the_preset_loads_from_the_hugging_face_cache_offline(folder, tmp_path, monkeypatch):

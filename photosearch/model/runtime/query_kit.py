@@ -93,12 +93,14 @@ def _current(path: Path, key: str, source: Path, stamp: dict | None) -> bool:
         kit = json.loads(path.read_text())
     except (OSError, ValueError):
         return False
+    word_pieces = kit.get("tokenizer", {}).get("kind") == "wordpiece"
     return (
         kit.get("format") == KIT_FORMAT
         and kit.get("model") == key
         and kit.get("source") == str(source)
         and kit.get("source_stamp") == stamp
         and (path.parent / kit.get("graph", "-")).is_file()
+        and (not word_pieces or (path.parent / VOCABULARY).is_file())
     )
 
 
