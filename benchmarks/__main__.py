@@ -20,8 +20,11 @@ from . import (
     gpu,
     indexing,
     memory,
+    multilingual,
     ocr,
+    pages,
     places,
+    reading,
     reindex,
     search,
     terminal,
@@ -40,11 +43,14 @@ SUITES = {
     "compressed": compressed.run,
     "cluster": cluster.run,
     "places": places.run,
+    "reading": reading.run,
     "ocr": ocr.run,
     "text": text_search.run,
     "decoding": decoding.run,
     "terminal": terminal.run,
+    "multilingual": multilingual.run,
     "timeline": timeline.run,
+    "pages": pages.run,
 }
 
 

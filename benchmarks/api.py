@@ -28,7 +28,7 @@ WHEN = ["summer {year}", "{year}", "July {year}", "winter {year}", "from {year} 
 
 
 def fresh_queries(queries: list[str] = QUERIES):
-    """Endless distinct queries: these (the five above), numbered."""
+    """Endless distinct queries: the five above (or those given), numbered."""
     number = 0
     while True:
         number += 1

@@ -16,9 +16,7 @@ SETTING_OPTIONS = {
     "data_dir": click.option(
         "--data-dir", type=click.Path(path_type=Path), help="Where the index lives."
     ),
-    "model": click.option(
-        "--model", help="Preset (clip, clip-laion, negclip), ARCH:TAG or ARCH:/file."
-    ),
+    "model": click.option("--model", help="Preset (see: models), ARCH:TAG or ARCH:/file."),
     "device": click.option(
         "--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where to run."
     ),

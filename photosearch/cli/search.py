@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 @click.option("--min-score", metavar="SCORE", help="Hide matches scoring below (-1 to 1).")
 @click.option("--sort", type=click.Choice(SORTS), help="By relevance (default), or date taken.")
 @click.option("--literal", is_flag=True, help="Search the words as typed: no places or dates.")
+@click.option("--lang", metavar="LANG", help="The query's language (zh, fr ...) for NLLB models.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as a JSON list.")
 @click.option("--open", "open_", is_flag=True, help="Show the results in an image viewer.")
 @click.option(

@@ -27,6 +27,7 @@ def status(library: PhotoLibrary, as_json):
         *((p.name, p.status_line(report[p.name])) for p in passes.registered()),
         ("model", f"{report['model']} ({report['model_key'] or 'weights not found'})"),
         ("why", report["model_reason"]),
+        *([("reads", report["languages"])] if report["languages"] else []),
         ("weights", report["weights"] or "not found locally (see: photosearch models)"),
         ("vectors", report["vectors"]),
         ("device", report["device"]),
@@ -71,10 +72,27 @@ def models(library: PhotoLibrary, as_json):
         where = row["location"] if row["available"] else "not found locally"
         click.echo(f"{mark} {row['name']:<{width}} {row['description']}")
         click.echo(f"  {'':<{width}} {row['arch']} / {row['weights']}: {where}")
+        for repository, found in _hugging_face(row["hugging_face"]).items():
+            click.echo(f"  {'':<{width}} Hugging Face {repository}: {found}")
+        figures = f"; {row['figures_line']}" if row["figures_line"] else ""
+        click.echo(f"  {'':<{width}} reads {row['languages']}{figures}")
     click.echo(
         "Also: any open_clip ARCH:TAG or ARCH:/path/to/checkpoint, or a Chinese-CLIP folder as "
         "ChineseCLIP-ViT-B-16:/path/to/folder (see docs/models.md)."
     )
+    sources = dict.fromkeys(row["figures_source"] for row in rows if row["figures_source"])
+    for source in sources:
+        click.echo(f"Figures: {source}.")
+
+
+def _hugging_face(parts: dict) -> dict[str, str]:
+    """Each repository once: `config.json, tokenizer: /its/folder` or `... not found locally`."""
+    shown: dict[str, list[str]] = {}
+    for part, where in parts.items():
+        shown.setdefault(where["repository"], []).append(
+            f"{'config.json' if part == 'model' else part}: {where['folder'] or 'not found'}"
+        )
+    return {repository: "; ".join(found) for repository, found in shown.items()}
 
 
 @click.command()

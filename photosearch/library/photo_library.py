@@ -309,7 +309,7 @@ class PhotoLibrary:
             )
             place = place or interpretation.place
             if interpretation.text:
-                vector = searcher.query_vector(interpretation.rest)
+                vector = searcher.query_vector(interpretation.rest, request.lang)
             written = written_words(query, interpretation.rest)
         elif request.like is not None:
             if self.store.photo(request.like) is None:
@@ -350,13 +350,24 @@ class PhotoLibrary:
         return dataclasses.replace(filters, places=terms)
 
     def timeline(
-        self, filters: Filters, place: str | None, after: Cursor | None, limit: int
+        self,
+        filters: Filters,
+        place: str | None,
+        cursor: Cursor | None,
+        limit: int,
+        newer: bool = False,
     ) -> tuple[list[Photo], Cursor | None]:
         """A page of the library newest first (undated photos last) that meets the filters
-        and is in the place, after the cursor, and the next page's cursor (None at the end)."""
-        ids, next_cursor = self.store.timeline_page(self._placed(filters, place), after, limit)
+        and is in the place, after the cursor, and the next page's cursor (None at the end).
+        `newer`: the page just before the cursor instead, and the cursor before it (None at
+        the newest photo)."""
+        filters = self._placed(filters, place)
+        if newer:
+            ids, found = self.store.timeline_page_before(filters, cursor, limit)
+        else:
+            ids, found = self.store.timeline_page(filters, cursor, limit)
         photos = self.store.photos(ids)
-        return [photos[photo_id] for photo_id in ids if photo_id in photos], next_cursor
+        return [photos[photo_id] for photo_id in ids if photo_id in photos], found
 
     def timeline_months(self, filters: Filters, place: str | None) -> TimelineMonths:
         """The months that have photos, newest first, with their counts and the cursors that

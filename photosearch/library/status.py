@@ -9,7 +9,15 @@ from pathlib import Path
 from ..config import Config
 from ..imaging import budget as decode_budget
 from ..indexing import passes
-from ..model.loading import PRESETS, device_hint, identity_key, local_weights, parse_model
+from ..model.hf_parts import local_part
+from ..model.loading import (
+    PRESETS,
+    device_hint,
+    figures_line,
+    identity_key,
+    local_weights,
+    parse_model,
+)
 from ..model.runtime import runtime_status
 from ..places.gazetteer import VERSION as PLACES_VERSION
 from ..store import ModelInfo, Store, VectorIndex
@@ -33,6 +41,7 @@ def status_report(config: Config, store: Store, model_reason: str) -> dict:
         "vectors": counts.get("vectors", 0),
         "model": config.model,
         "model_reason": model_reason,
+        "languages": _reads(config.model),
         "model_key": key,
         "weights": str(weights) if weights else None,
         "device": device_hint(config.device),
@@ -66,18 +75,36 @@ def presets(config: Config) -> list[dict]:
     for name, preset in PRESETS.items():
         spec = parse_model(name, config)
         weights = local_weights(spec)
+        hf = {part: local_part(repo, part, config) for part, repo in preset.hf_parts.items()}
         rows.append(
             {
                 "name": name,
                 "arch": preset.arch,
                 "weights": preset.tag or f"checkpoint file {spec.checkpoint}",
                 "description": preset.description,
-                "available": weights is not None,
+                "available": weights is not None and None not in hf.values(),
                 "location": str(weights) if weights else None,
+                "hugging_face": {
+                    part: {"repository": preset.hf_parts[part], "folder": folder and str(folder)}
+                    for part, folder in hf.items()
+                },
                 "selected": name == config.model,
+                "languages": preset.languages,
+                "figures": preset.figures,
+                "figures_line": figures_line(preset),
+                "figures_source": preset.figures_source,
             }
         )
     return rows
+
+
+def _reads(model: str) -> str | None:
+    """What a preset reads and how well, as `status` says it; None for other models."""
+    preset = PRESETS.get(model)
+    if preset is None:
+        return None
+    figures = figures_line(preset)
+    return preset.languages + (f" ({figures}; source: {preset.figures_source})" if figures else "")
 
 
 def _size(path: Path) -> int:

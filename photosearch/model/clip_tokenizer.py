@@ -77,15 +77,17 @@ def shipped_vocabulary() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / VOCABULARY_FILE
 
 
-def clean(text: str) -> str:
+def clean(text: str, lower: bool = True) -> str:
     """open_clip's default ("lower") cleaning: ftfy's repairs, HTML entities unescaped twice,
-    whitespace runs made one space, lower case. Printable ASCII without `&` is already what
-    ftfy and unescaping would make of it, so it skips importing ftfy (about 50 ms)."""
+    whitespace runs made one space, lower case (without `lower`: its "whitespace" cleaning).
+    Printable ASCII without `&` is already what ftfy and unescaping would make of it, so it
+    skips importing ftfy (about 50 ms)."""
     if not (text.isascii() and text.isprintable() and "&" not in text):
         import ftfy
 
         text = html.unescape(html.unescape(ftfy.fix_text(text)))
-    return " ".join(text.split()).lower()
+    text = " ".join(text.split())
+    return text.lower() if lower else text
 
 
 class _Vocabulary:

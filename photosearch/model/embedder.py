@@ -80,8 +80,11 @@ class Embedder:
             return np.zeros((0, self.identity.dim), dtype=np.float32)
         return self.embed_pixels(torch.stack([self.preprocess(image) for image in images]))
 
-    def embed_texts(self, texts: list[str]) -> np.ndarray:
-        """Encode texts; those asked for recently come from a small cache, not the model."""
+    def embed_texts(self, texts: list[str], language: str | None = None) -> np.ndarray:
+        """Encode texts; those asked for recently come from a small cache, not the model. A
+        model that reads the query's language (NLLB) takes `language`, or detects it."""
+        if language and hasattr(self.loaded.tokenizer, "tagged"):
+            return self.embed_texts([self.loaded.tokenizer.tagged(t, language) for t in texts])
         if not texts:
             return np.zeros((0, self.identity.dim), dtype=np.float32)
         with self._queries_lock:

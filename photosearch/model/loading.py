@@ -9,7 +9,7 @@ import json
 import logging
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -17,11 +17,16 @@ from ..config import Config
 from ..errors import ConfigError, ModelLoadError, WeightsUnavailable
 from ..files import atomic_write
 from .families import chinese_clip
+from .flores import FloresTokenizer
+from .hf_parts import resolve_parts
 
 log = logging.getLogger(__name__)
 
 # Tests only: a tiny architecture that runs in milliseconds on a CPU. Not a preset.
 TEST_ARCH = "photosearch-test-tiny"
+# Tests only: the same with a Hugging Face XLM-RoBERTa text tower, its config and tokenizer
+# read from the Hugging Face folder the test writes (models/hf/photosearch-test--tiny-xlm-roberta).
+TEST_HF_ARCH = "photosearch-test-tiny-xlmr"
 # The synthetic benchmark's model, trained from scratch: a small ResNet whose attention
 # pooling keeps where things are, and a causal text tower pooled at the end. Not a preset.
 SYNTHETIC_ARCH = "photosearch-synthetic-small"
@@ -44,7 +49,18 @@ class Preset:
     # `status` and `models` answer without importing torch; a test keeps them in step).
     hf_hub: str = ""
     url: str = ""
+    # Hugging Face repositories the architecture's config names for its text tower and
+    # tokenizer (open_clip's model config, copied for `status`; a test keeps them in step).
+    hf_parts: dict[str, str] = field(default_factory=dict)
+    languages: str = "English"  # what its text tower was trained to read
+    # Published retrieval figures, e.g. Crossmodal-3600 recall@1 per language, and their source.
+    figures: dict[str, float] = field(default_factory=dict)
+    figures_source: str = ""
     family: str = "open_clip"  # or chinese_clip.FAMILY: the tag is then a Hugging Face repository
+
+
+# open_clip's multilingual benchmark (Crossmodal-3600, image retrieval from a caption).
+XM3600 = "open_clip's docs/openclip_multilingual_retrieval_results.csv"
 
 
 PRESETS: dict[str, Preset] = {
@@ -54,6 +70,8 @@ PRESETS: dict[str, Preset] = {
         "OpenAI CLIP ViT-B/32 (default)",
         hf_hub="timm/vit_base_patch32_clip_224.openai/",
         url="https://openaipublic.azureedge.net/clip/models/40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af/ViT-B-32.pt",
+        figures={"Chinese": 0.0036},
+        figures_source=XM3600,
     ),
     "clip-laion": Preset(
         "ViT-B-32",
@@ -65,10 +83,44 @@ PRESETS: dict[str, Preset] = {
     "negclip": Preset(
         "ViT-B-32-quickgelu", None, "NegCLIP (ARO authors' fine-tune of CLIP ViT-B/32)"
     ),
+    "multilingual": Preset(
+        "xlm-roberta-base-ViT-B-32",
+        "laion5b_s13b_b90k",
+        "OpenCLIP ViT-B/32 with an XLM-RoBERTa text tower, LAION-5B",
+        hf_hub="laion/CLIP-ViT-B-32-xlm-roberta-base-laion5B-s13B-b90k/",
+        hf_parts={"model": "xlm-roberta-base", "tokenizer": "xlm-roberta-base"},
+        languages="about 100 languages (XLM-RoBERTa's), Chinese included",
+        figures={"Chinese": 0.537, "all languages": 0.426},
+        figures_source=XM3600,
+    ),
+    "nllb": Preset(
+        "nllb-clip-base-siglip",
+        "mrl",
+        "NLLB-CLIP: SigLIP ViT-B/16 with NLLB's text encoder; the query's language is given",
+        hf_hub="visheratin/nllb-siglip-mrl-base/",
+        hf_parts={
+            "model": "facebook/nllb-200-distilled-600M",
+            "tokenizer": "facebook/nllb-200-distilled-600M",
+        },
+        languages="the 200 languages of NLLB (FLORES-200), Chinese included",
+        figures={"Chinese": 0.535, "all languages": 0.554},
+        figures_source=XM3600,
+    ),
+    "siglip-i18n": Preset(
+        "ViT-B-16-SigLIP-i18n-256",
+        "webli",
+        "Google SigLIP ViT-B/16, 256 px, multilingual WebLI",
+        hf_hub="timm/ViT-B-16-SigLIP-i18n-256/",
+        hf_parts={"tokenizer": "timm/ViT-B-16-SigLIP-i18n-256"},  # its own text tower
+        languages="the languages of multilingual WebLI (about 100), Chinese included",
+        figures={"Chinese": 0.474, "all languages": 0.441},
+        figures_source=XM3600,
+    ),
     "chinese-clip": Preset(
         chinese_clip.ARCH,
         chinese_clip.REPOSITORIES[chinese_clip.ARCH],
         "Chinese-CLIP ViT-B/16 (OFA-Sys), for queries in Chinese",
+        languages="Chinese",
         family=chinese_clip.FAMILY,
     ),
 }
@@ -323,6 +375,14 @@ def _missing_weights_message(spec: ModelSpec, config: Config, tried: list[str]) 
     return f"Could not load the weights of {what}. Tried: {'; '.join(tried)}. {how}"
 
 
+def figures_line(preset: Preset) -> str:
+    """`XM3600 image R@1: Chinese 0.537, all languages 0.426`, or empty."""
+    if not preset.figures:
+        return ""
+    figures = ", ".join(f"{what} {value:g}" for what, value in preset.figures.items())
+    return f"XM3600 image R@1: {figures}"
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -397,6 +457,15 @@ def load_model(spec: ModelSpec, config: Config, device: str) -> LoadedModel:
         return _load_family_model(spec, config, device, weights)
     open_clip = get_open_clip()
     tag_cfg = open_clip.get_pretrained_cfg(spec.arch, spec.tag) if spec.tag else {}
+    text_cfg = open_clip.get_model_config(spec.arch).get("text_cfg", {})
+    hf_folders = resolve_parts(text_cfg, config, spec.name, _offline(config))
+    try:
+        tokenizer = _tokenizer(open_clip, spec.arch, text_cfg, hf_folders.get("tokenizer"))
+    except Exception as exc:  # noqa: BLE001 - transformers raises many types for bad files
+        raise ModelLoadError(
+            f"The tokenizer in {hf_folders['tokenizer']} could not be loaded for model "
+            f"'{spec.name}': {_first_line(exc)}."
+        ) from None
     try:
         model, _, preprocess = open_clip.create_model_and_transforms(
             spec.arch,
@@ -407,6 +476,7 @@ def load_model(spec: ModelSpec, config: Config, device: str) -> LoadedModel:
             image_std=tag_cfg.get("std"),
             image_interpolation=tag_cfg.get("interpolation"),
             image_resize_mode=tag_cfg.get("resize_mode"),
+            **_local_text_cfg(text_cfg, hf_folders.get("model")),
         )
     except Exception as exc:  # noqa: BLE001 - open_clip raises many types for a bad file
         raise ModelLoadError(
@@ -415,7 +485,6 @@ def load_model(spec: ModelSpec, config: Config, device: str) -> LoadedModel:
             "of that architecture."
         ) from None
     model.eval()
-    tokenizer = open_clip.get_tokenizer(spec.arch)
     sha = checkpoint_sha256(weights, config) if spec.checkpoint else None
     identity = ModelIdentity(
         key=identity_key(spec, config, sha),
@@ -445,6 +514,30 @@ def _load_family_model(spec: ModelSpec, config: Config, device: str, folder: Pat
     dim = _embedding_dim(model, tokenizer, device)
     identity = ModelIdentity(identity_key(spec, config, sha), spec.arch, spec.tag, sha, dim)
     return LoadedModel(spec, identity, model, preprocess, tokenizer, model.visual.image_size)
+
+
+def _local_text_cfg(text_cfg: dict, folder: Path | None) -> dict:
+    """The text tower's config naming its Hugging Face folder instead of the hub's name; the
+    checkpoint holds its weights, so transformers builds it from the config alone."""
+    if folder is None:
+        return {}
+    return {"text_cfg": {**text_cfg, "hf_model_name": str(folder), "hf_model_pretrained": False}}
+
+
+def _tokenizer(open_clip, arch: str, text_cfg: dict, folder: Path | None):
+    """open_clip's tokenizer for the architecture, a Hugging Face one read from its folder;
+    with FLORES-200 language tokens (NLLB), one that puts the query's language in front."""
+    if folder is None:
+        return open_clip.get_tokenizer(arch)
+    from open_clip.tokenizer import DEFAULT_CONTEXT_LENGTH, HFTokenizer
+
+    tokenizer = HFTokenizer(
+        str(folder),
+        context_length=text_cfg.get("context_length", DEFAULT_CONTEXT_LENGTH),
+        tokenizer_mode=text_cfg.get("tokenizer_mode"),
+        **text_cfg.get("tokenizer_kwargs", {}),
+    )
+    return FloresTokenizer.wrapping(tokenizer) or tokenizer
 
 
 def identity_key(spec: ModelSpec, config: Config, sha256: str | None = None) -> str:

@@ -1,12 +1,14 @@
 """The names people type for the places of a library: a city's own name and its GeoNames
-alternates (Lisboa, Lissabon, 里斯本), region names, country names; compared folded (case,
-accents and spacing ignored). Only the library's places are named, so "Lisboa" means nothing
-to a library without photos from Lisbon, and an ambiguous name means each of its places."""
+alternates (Lisboa, Lissabon, 里斯本), region and country names in English and other languages
+(Bayern, Deutschland, Alemania, 德国); compared folded (case, accents and spacing ignored).
+Only the library's places are named, so "Lisboa" means nothing to a library without photos
+from Lisbon, and an ambiguous name means each of its places."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,9 +20,11 @@ from ..files import atomic_write
 from ..text import fold
 from .alternates import CityKey, alternate_names
 from .gazetteer import VERSION, gazetteer
+from .translated import country_names, region_names
 
 Kind = Literal["city", "region", "country"]
 _KIND_ORDER = {"city": 0, "region": 1, "country": 2}
+NAMES_VERSION = 2  # bump when the names given to places change: cached names are then rebuilt
 
 # A library place as stored, with its number of photos (a row of a GROUP BY over the photos):
 # city, region, country, country code, photos.
@@ -90,7 +94,7 @@ class PlaceNames:
 
         self._index = {key: tuple(sorted(places, key=rank)) for key, places in index.items()}
         self._canonical = {" ".join(words(place.name)) for place in names}
-        self._longest = max((len(key.split()) for key in self._index), default=0)
+        self._longest = max(map(len, self._index), default=0)  # characters
 
     @classmethod
     def of_library(cls, places: Iterable[LibraryPlace], cache: Path | None = None) -> PlaceNames:
@@ -99,7 +103,7 @@ class PlaceNames:
         With `cache` (a folder), the names of a set of places are kept there, so that the
         next process with the same places skips loading GeoNames' names (some 2 s)."""
         rows = [row for row in places if row[3]]
-        cached = cache / f"place-names-v{VERSION}.json" if cache else None
+        cached = cache / f"place-names-v{VERSION}.{NAMES_VERSION}.json" if cache else None
         names = _read_names(cached, rows) if cached else None
         if names is None:
             names = _names_of(rows)
@@ -123,15 +127,14 @@ class PlaceNames:
         if start >= len(tokens) or not words(tokens[start]):
             return None
         found: Match | None = None
-        spelled: list[str] = []
+        key = ""
         for end in range(start, len(tokens)):
             token_words = words(tokens[end])
             if not token_words:
                 continue
-            spelled += token_words
-            if len(spelled) > self._longest:
+            key = _spelled(key, token_words)
+            if len(key) > self._longest:
                 break
-            key = " ".join(spelled)
             places = self._index.get(key)
             if places and not _too_short(key):
                 found = Match(start, end + 1, key, places, key in self._canonical)
@@ -148,6 +151,18 @@ class PlaceNames:
         return matches
 
 
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # kana, han
+
+
+def _spelled(key: str, token_words: Sequence[str]) -> str:
+    """A name spelled on by a token's words: with a space between words, but none between two
+    Chinese or Japanese characters (a segmenter may cut 卡斯凯什 into 卡斯 and 凯什)."""
+    for word in token_words:
+        glued = key and _UNSPACED.match(key[-1]) and _UNSPACED.match(word)
+        key = f"{key}{word}" if glued or not key else f"{key} {word}"
+    return key
+
+
 def _names_of(rows: Sequence[LibraryPlace]) -> dict[PlaceRef, list[str]]:
     gaz = gazetteer()
     names: dict[PlaceRef, dict[str, None]] = {}
@@ -156,17 +171,28 @@ def _names_of(rows: Sequence[LibraryPlace]) -> dict[PlaceRef, list[str]]:
     def add(place: PlaceRef, *place_names: str | None) -> None:
         names.setdefault(place, {}).update(dict.fromkeys(filter(None, place_names)))
 
+    translated = region_names((code, region) for _, region, _, code, _ in rows if region)
     for city, region, country, code, _ in rows:
-        country_names = gaz.country_names(code)
-        add(PlaceRef("country", country_names[0], code), country, *country_names)
+        names_of_country = gaz.country_names(code)
+        others = _typable(country_names(code))
+        add(PlaceRef("country", names_of_country[0], code), country, *names_of_country, *others)
         if region:
-            add(PlaceRef("region", region, code), region)
+            add(
+                PlaceRef("region", region, code),
+                region,
+                *_typable(translated.get((code, region), ())),
+            )
         if city:
             cities[(code, region, city)] = PlaceRef("city", city, code, region)
             add(cities[(code, region, city)], city)
     for key, others in alternate_names(cities).items():
-        add(cities[key], *(name for name in others if not _too_short(" ".join(words(name)))))
+        add(cities[key], *_typable(others))
     return {place: list(place_names) for place, place_names in names.items()}
+
+
+def _typable(names: Iterable[str]) -> list[str]:
+    """The names long enough to be taken for a place in free text (see _too_short)."""
+    return [name for name in names if not _too_short(" ".join(words(name)))]
 
 
 def identity(place: PlaceRef) -> tuple:

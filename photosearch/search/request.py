@@ -37,6 +37,7 @@ class SearchRequest:
     sort: str | None = None  # None: by relevance, or newest first when only filters are left
     literal: bool = False  # the words as typed: no place or date read out of them
     keep: tuple[str, ...] = ()  # words understood once, kept as text since
+    lang: str | None = None  # the query's language (`zh`, `fr-FR`), for models that read it
 
 
 class Asked:
@@ -192,4 +193,18 @@ def parse_search(
         sort=sort,
         literal=bool(flag(asked, "literal")),
         keep=keep[:20],
+        lang=_language(asked),
     )
+
+
+def _language(asked: Asked) -> str | None:
+    """The query's language as a language tag; models that read it (NLLB) get its FLORES-200
+    code, others ignore it."""
+    from ..model.flores import flores_code
+
+    lang = _text(asked, "lang", 20)
+    if lang is not None and flores_code(lang) is None:
+        raise BadParameter(
+            f"{asked.name('lang')} must be a language such as zh, zh-Hant, fr or en, not {lang!r}."
+        )
+    return lang

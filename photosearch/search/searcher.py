@@ -74,7 +74,7 @@ def photo_dict(photo: Photo) -> dict:
 
 
 class TextEncoder(Protocol):
-    def embed_texts(self, texts: list[str]) -> np.ndarray: ...
+    def embed_texts(self, texts: list[str], language: str | None = None) -> np.ndarray: ...
 
 
 class Searcher:
@@ -114,12 +114,12 @@ class Searcher:
         """Photos similar to an indexed photo (by id or path) or to any image file."""
         return self.vector(self.photo_vector(photo), limit, offset, **options)
 
-    def query_vector(self, query: str | Query) -> np.ndarray:
+    def query_vector(self, query: str | Query, language: str | None = None) -> np.ndarray:
         """The normalised sum of the terms' vectors, negative terms subtracted (a query as
-        typed is parsed first)."""
+        typed is parsed first); `language` for models that read it (else detected)."""
         terms = (parse(query) if isinstance(query, str) else query).terms()
         texts = [term.text for term in terms if term.text is not None]
-        text_vectors = iter(self.texts.embed_texts(texts))
+        text_vectors = iter(self.texts.embed_texts(texts, language))
         total = np.zeros(self.model.dim, dtype=np.float32)
         for term in terms:
             if term.text is not None:

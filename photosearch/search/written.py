@@ -1,24 +1,39 @@
 """What a query looks for in the text written in photos. Quoted phrases and `text:` terms are
 written words alone: a photo must hold them. The other words of a plain query are matched
 against the text as well as the picture: a photo that holds every one of them (words such as
-"the" and "on" aside) joins the ranking. Matching ignores case and accents; a word of a script
-written with spaces must start a word of the text ("receipt" finds RECEIPTS, "cat" does not
-find EDUCATION; digits and letters side by side are two words), while Chinese and Japanese
-words match anywhere, as they are written without spaces."""
+"the" and "on" aside, and "la" and "sur" in a query in French) joins the ranking. Matching
+ignores case and accents; a word of a script written with spaces must start a word of the text
+("receipt" finds RECEIPTS, "cat" does not find EDUCATION; digits and letters side by side are
+two words), while Chinese and Japanese words match anywhere, as they are written without spaces."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from ..text import fold
-from .languages import words_of
+from .languages import LANGUAGES, words_of
+from .query_language import language_of
 from .scripts import UNSPACED
 from .terms import Query
 
 _WORD = re.compile(r"\w+")
 MIN_WORD = 2  # shorter words find too much to rank by
 STOP_WORDS = frozenset(words_of("en")["stop_words"])
+
+
+@cache
+def stop_words(language: str) -> frozenset[str]:
+    """A language's words not worth finding in written text, folded."""
+    return frozenset(fold(word) for word in words_of(language).get("stop_words", ()))
+
+
+@cache
+def _other_stop_words() -> frozenset[str]:
+    """The stop words of the languages other than English: only a query holding one of them
+    is worth asking what language it is in."""
+    return frozenset().union(*(stop_words(language) for language in LANGUAGES[1:]))
 
 
 @dataclass(frozen=True)
@@ -38,9 +53,15 @@ class Written:
 
 
 def content_words(text: str) -> tuple[str, ...]:
-    """The folded words of a query worth finding in written text, once each, in order."""
+    """The folded words of a query worth finding in written text, once each, in order: without
+    English stop words, nor those of the query's own language when it is another ("hat" is a
+    German one, so "cat hat" keeps it, "der Hund hat" does not)."""
     words = [word for word in _WORD.findall(fold(text)) if len(word) >= MIN_WORD]
-    return tuple(dict.fromkeys(word for word in words if word not in STOP_WORDS))
+    words = [word for word in words if word not in STOP_WORDS]
+    if not _other_stop_words().isdisjoint(words):
+        stop = stop_words(language_of(text) or "en")
+        words = [word for word in words if word not in stop]
+    return tuple(dict.fromkeys(words))
 
 
 def written_words(query: Query, rest: Query | None = None) -> Written:

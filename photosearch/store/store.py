@@ -180,6 +180,11 @@ class Store:
     ) -> tuple[list[int], Cursor | None]:
         return self.concern(Timeline).page(filters, after, limit)
 
+    def timeline_page_before(
+        self, filters: Filters, before: Cursor, limit: int
+    ) -> tuple[list[int], Cursor | None]:
+        return self.concern(Timeline).page_before(filters, before, limit)
+
     def timeline_months(self, filters: Filters) -> list[tuple[int, int, int]]:
         return self.concern(Timeline).months(filters)
 

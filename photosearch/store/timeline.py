@@ -96,6 +96,34 @@ class Timeline(Concern):
         last_id, last_taken = rows[limit - 1]
         return [photo_id for photo_id, _ in rows[:limit]], Cursor(last_taken, last_id)
 
+    def page_before(
+        self, filters: Filters, before: Cursor, limit: int
+    ) -> tuple[list[int], Cursor | None]:
+        """Ids of up to `limit` photos that meet the filters just before the cursor (newer), in
+        timeline order, and the cursor before the first of them (None when they reach the
+        newest): a page landed on by a jump grows upwards from this."""
+        found_filters = conditions(filters)
+        rows: list[tuple[int, datetime | None]] = []
+        with self.reading() as session:
+            if before.taken_at is None and before.id is not None:
+                undated = select(PhotoRow.id, PhotoRow.taken_at).where(
+                    PhotoRow.taken_at.is_(None), PhotoRow.id > before.id, *found_filters
+                )
+                rows += session.execute(undated.order_by(PhotoRow.id).limit(limit + 1)).all()
+            if len(rows) <= limit:
+                dated = select(PhotoRow.id, PhotoRow.taken_at).where(
+                    PhotoRow.taken_at.is_not(None), *found_filters
+                )
+                if before.taken_at is not None:
+                    dated = dated.where(_newer(before))
+                query = dated.order_by(PhotoRow.taken_at, PhotoRow.id)
+                rows += session.execute(query.limit(limit + 1 - len(rows))).all()
+        page = rows[:limit][::-1]
+        if len(rows) <= limit:
+            return [photo_id for photo_id, _ in page], None
+        first_id, first_taken = page[0]
+        return [photo_id for photo_id, _ in page], Cursor(first_taken, first_id)
+
     def months(self, filters: Filters) -> list[tuple[int, int, int]]:
         """(year, month, photos) of every month with a photo that meets the filters, newest
         first: the scrubber's marks."""
@@ -131,4 +159,14 @@ def _older(after: Cursor):
     return and_(
         PhotoRow.taken_at <= after.taken_at,
         or_(PhotoRow.taken_at < after.taken_at, PhotoRow.id < after.id),
+    )
+
+
+def _newer(before: Cursor):
+    """Dated photos before the cursor, bounded by the index on taken_at as in _older."""
+    if before.id is None:
+        return PhotoRow.taken_at >= before.taken_at
+    return and_(
+        PhotoRow.taken_at >= before.taken_at,
+        or_(PhotoRow.taken_at > before.taken_at, PhotoRow.id > before.id),
     )

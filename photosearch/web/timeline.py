@@ -26,27 +26,44 @@ class TimelineRequest:
     place: str | None
     after: Cursor | None
     limit: int
+    before: Cursor | None = None  # the page just before it (newer) instead
 
 
 def parse_timeline(args: Mapping) -> TimelineRequest:
-    """The search's filters, `place`, `cursor` (a next_cursor, opaque) and `limit`."""
+    """The search's filters, `place`, `cursor` (a next_cursor, opaque) or `before` (a
+    previous_cursor: the page before it), and `limit`."""
     place = (args.get("place") or "").strip() or None
     if place and len(place) > 200:
         raise BadParameter("place must be at most 200 characters.")
-    token = args.get("cursor")
+    after, before = args.get("cursor"), args.get("before")
+    if after is not None and before is not None:
+        raise BadParameter("give cursor or before, not both.")
     return TimelineRequest(
         filters=parse_filters(args),
         place=place,
-        after=Cursor.decode(token) if token is not None else None,
+        after=Cursor.decode(after) if after is not None else None,
         limit=number(args, "limit", PAGE, 1, MAX_PAGE, int),
+        before=Cursor.decode(before) if before is not None else None,
     )
 
 
 def timeline_json(library: PhotoLibrary, asked: TimelineRequest) -> dict:
+    """A page and the cursors around it: next_cursor after its last photo (None at the end),
+    previous_cursor before its first (None when nothing newer can be there)."""
+    if asked.before is not None:
+        photos, previous = library.timeline(
+            asked.filters, asked.place, asked.before, asked.limit, newer=True
+        )
+        return {
+            "photos": [photo_json(photo) for photo in photos],
+            "previous_cursor": previous.encode() if previous else None,
+        }
     photos, next_cursor = library.timeline(asked.filters, asked.place, asked.after, asked.limit)
+    first = photos[0] if photos and asked.after is not None else None
     return {
         "photos": [photo_json(photo) for photo in photos],
         "next_cursor": next_cursor.encode() if next_cursor else None,
+        "previous_cursor": Cursor(first.taken_at, first.id).encode() if first else None,
     }
 
 
@@ -99,8 +116,8 @@ def alt_text(photo: dict) -> str:
 
 
 def filter_args(args: Mapping) -> dict:
-    """The request's parameters less the cursor: what a link to another page keeps."""
-    return {name: value for name, value in args.items() if name != "cursor"}
+    """The request's parameters less the cursors: what a link to another page keeps."""
+    return {name: value for name, value in args.items() if name not in ("cursor", "before")}
 
 
 def home(library: PhotoLibrary, args: Mapping) -> dict:
@@ -118,6 +135,7 @@ def home(library: PhotoLibrary, args: Mapping) -> dict:
     return {
         "months": grouped(page["photos"]),
         "next_cursor": next_cursor,
+        "previous_cursor": page["previous_cursor"],
         "next_url": url_for("pages.index", **kept, cursor=next_cursor) if next_cursor else None,
         "newest_url": url_for("pages.index", **kept) if asked.after else None,
         "api": url_for("api.timeline", **kept),

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+
 import faiss
 import numpy as np
 
-from benchmarks import compressed, negclip_synthetic, reindex, search, timeline
+from benchmarks import compressed, negclip_synthetic, reading, reindex, search, timeline
 from benchmarks.common import clustered_vectors
 from benchmarks.negclip_measures import describes, shuffle_words, write_gallery
 from photosearch.audit.synthetic import RICH_WORLD
+from photosearch.search.interpret import interpret
+from photosearch.search.terms import parse
 
 
 def test_synthetic_vectors_are_unit_length_and_reproducible():
@@ -78,3 +82,12 @@ def test_negclip_synthetic_benchmark_at_toy_size(tmp_path):
     assert set(negclip_synthetic.targets(result)) and "precision@10" in negclip_synthetic.render(
         result, size, tmp_path
     )
+
+
+def test_reading_benchmark_understands_each_of_its_queries_in_each_language():
+    """Each of the reading benchmark's queries understands a place or a date, in the places of
+    its library, in every language it times."""
+    places = reading.library_places()
+    for templates in [reading.ENGLISH, reading.CHINESE, *reading.EUROPEAN.values()]:
+        for query in itertools.islice(reading.fresh(templates), 2 * len(templates)):
+            assert interpret(parse(query), places=places, today=reading.TODAY).understood, query

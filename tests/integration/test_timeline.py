@@ -112,3 +112,33 @@ def test_a_month_cursor_jumps_to_that_month(store):
     assert walk(store, Filters(), 3, Cursor.month(2020, 6)) == list("eahf")  # a month without
     assert walk(store, Filters(), 1, UNDATED) == ["h", "f"]
     assert walk(store, Filters(folder="/p/2021"), 5, UNDATED) == []
+
+
+def walk_up(store: Store, filters: Filters, limit: int, before: Cursor) -> list[str]:
+    """Every photo before the cursor, a page at a time towards the newest, in timeline order."""
+    found: list[str] = []
+    while True:
+        ids, before = store.timeline_page_before(filters, before, limit)
+        assert len(ids) <= limit
+        found = names(store, ids) + found
+        if before is None:
+            return found
+        assert len(ids) == limit
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 9, 100])
+def test_from_any_photo_the_pages_before_it_hold_every_newer_one_once(store, limit):
+    """What a jump lands on grows upwards: from each photo's place, the newer photos."""
+    for place in range(len(NEWEST_FIRST)):
+        ids, _ = store.timeline_page(Filters(), None, place + 1)
+        first = store.photos([ids[-1]])[ids[-1]]
+        at = Cursor(first.taken_at, first.id)
+        assert walk_up(store, Filters(), limit, at) == NEWEST_FIRST[:place]
+
+
+def test_the_pages_before_a_month_or_the_undated_and_with_filters(store):
+    assert walk_up(store, Filters(), 2, Cursor.month(2021, 3)) == ["i"]
+    assert walk_up(store, Filters(), 2, Cursor.month(2019, 12)) == list("igcbde")
+    assert walk_up(store, Filters(), 4, UNDATED) == list("igcbdea")
+    assert walk_up(store, Filters(formats=("PNG",)), 1, UNDATED) == ["c"]
+    assert walk_up(store, Filters(), 3, Cursor.month(2022, 1)) == []

@@ -57,8 +57,11 @@ def period(text):
 
 
 def check(query, text, place=None, when=None):
+    expect(read(query), text, place, when)
+
+
+def expect(found, text, place=None, when=None):
     """`when`: the north's period, then " | " and the south's where they differ."""
-    found = read(query)
     assert found.text == text
     assert (found.place.label if found.place else None) == place
     if when is None:

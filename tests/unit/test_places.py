@@ -195,7 +195,10 @@ def test_a_name_of_no_library_place_means_nothing(names):
     assert names.resolve("") == frozenset()
     without_lisbon = PlaceNames.of_library([("Porto", "Porto", "Portugal", "PT", 1)])
     assert without_lisbon.resolve("Lisboa") == frozenset()
-    assert without_lisbon.resolve("Oporto") == {PlaceRef("city", "Porto", "PT", "Porto")}
+    assert without_lisbon.resolve("Oporto") == {  # the city, and its district in ISO 3166-2
+        PlaceRef("city", "Porto", "PT", "Porto"),
+        PlaceRef("region", "Porto", "PT"),
+    }
 
 
 def test_countries_and_regions(names):

@@ -42,6 +42,25 @@ def test_content_words_leave_out_short_and_common_words():
     assert content_words("a b c of") == ()
 
 
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("chiens sur la plage", ("chiens", "plage")),
+        ("perros en la playa", ("perros", "playa")),
+        ("der Hund hat einen Ball", ("hund", "ball")),
+        ("il gatto nero sul divano", ("gatto", "nero", "divano")),
+        ("de hond op het strand", ("hond", "strand")),
+        ("cães na praia", ("caes", "praia")),
+        # Another language's little words are kept in English: "hat" is German for "has".
+        ("cat hat", ("cat", "hat")),
+        ("the war", ("war",)),
+        ("a man with a hat", ("man", "hat")),
+    ],
+)
+def test_content_words_leave_out_the_little_words_of_the_querys_language(query, words):
+    assert content_words(query) == words
+
+
 def test_query_algebra_is_about_pictures_only():
     assert written_words(parse("cat + hat - dog")).words == ()
     assert written_words(parse("#12")).words == ()

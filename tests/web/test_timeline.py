@@ -56,6 +56,29 @@ def test_months_count_every_dated_photo_and_jump_to_theirs(client):
     assert len(page["photos"]) == oldest["photos"] + found["undated"]["photos"]
 
 
+def test_from_a_jump_the_pages_before_lead_back_to_the_newest(client):
+    """A page landed on by a cursor says what is before it; walked up, its previous cursors
+    give every newer photo once, in timeline order, and end at the newest."""
+    photos = walk(client, limit=100)
+    middle = client.get(f"/api/timeline?limit=5&cursor={walk_cursor(client, 12)}").get_json()
+    assert middle["photos"][0]["id"] == photos[12]["id"]
+    newer, before = [], middle["previous_cursor"]
+    while before:
+        page = client.get(f"/api/timeline?limit=5&before={before}").get_json()
+        assert "next_cursor" not in page
+        newer = page["photos"] + newer
+        before = page["previous_cursor"]
+    assert [photo["id"] for photo in newer] == [photo["id"] for photo in photos[:12]]
+    assert client.get("/api/timeline").get_json()["previous_cursor"] is None  # the newest
+    both = client.get(f"/api/timeline?cursor={before or 'x'}&before=x")
+    assert both.status_code == 400 and b"not both" in both.data
+
+
+def walk_cursor(client, index: int) -> str:
+    """The cursor after the first `index` photos of the timeline."""
+    return client.get(f"/api/timeline?limit={index}").get_json()["next_cursor"]
+
+
 @pytest.mark.parametrize("cursor", ["%00", "not-a-cursor", "MjAyMXwx" * 200, "fC14"])
 def test_a_hostile_cursor_is_a_clean_400_naming_it(client, cursor):
     for url in (f"/api/timeline?cursor={cursor}", f"/?cursor={cursor}"):

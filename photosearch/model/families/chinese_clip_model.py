@@ -41,6 +41,7 @@ class ChineseClip(nn.Module):
 
     def __init__(self, model: nn.Module, pad_id: int, image_size: int):
         super().__init__()
+        # The runtimes cut the padding columns after the longest caption (it is masked).
         self.visual = VisualTower(model.vision_model, model.visual_projection, image_size)
         self.text_model = model.text_model
         self.text_projection = model.text_projection
@@ -53,10 +54,6 @@ class ChineseClip(nn.Module):
         mask = (tokens != self.pad_id).long()
         hidden = self.text_model(input_ids=tokens, attention_mask=mask).last_hidden_state
         return self.text_projection(hidden[:, 0, :])
-
-    def end_positions(self, tokens: torch.Tensor) -> torch.Tensor:
-        """Each caption's [SEP]: the padding after it is masked, so it cannot change a thing."""
-        return (tokens != self.pad_id).sum(dim=-1) - 1
 
     def example_tokens(self) -> torch.Tensor:
         """Two padded captions, for tracing the text tower."""

@@ -124,7 +124,7 @@ def _export(tower: nn.Module, kind: str, target: str) -> None:
         example = _example_tokens(tower)
         name = "tokens"
         shapes = {0: batch}
-        if tower.trimmable:  # trimmed queries vary in length
+        if tower.truncatable:  # trimmed queries vary in length
             shapes[1] = torch.export.Dim("length", min=2, max=example.shape[1])
             example = example[:, :8]
     with _quiet(), torch.inference_mode(False), torch.no_grad():
@@ -145,10 +145,16 @@ def _export(tower: nn.Module, kind: str, target: str) -> None:
 def _example_tokens(tower: TextTower) -> torch.Tensor:
     if hasattr(tower.model, "example_tokens"):  # a family's model knows its own
         return tower.model.example_tokens()
-    context = tower.model.positional_embedding.shape[0]
+    if tower.pad_id is not None:  # a Hugging Face tower: a caption, then padding
+        longest = min(512, tower.model.text.config.max_position_embeddings - 2)
+        tokens = torch.full((2, longest), tower.pad_id, dtype=torch.long)
+        tokens[:, :4] = torch.arange(4) + tower.pad_id + 1
+        return tokens
+    text = getattr(tower.model, "text", tower.model)  # CustomTextCLIP keeps its tower in .text
+    context = text.positional_embedding.shape[0]
     tokens = torch.zeros(2, context, dtype=torch.long)
     tokens[:, 0] = 1
-    tokens[:, 5] = tokens.new_tensor(tower.model.token_embedding.num_embeddings - 1)  # an end
+    tokens[:, 5] = tokens.new_tensor(text.token_embedding.num_embeddings - 1)  # an end
     return tokens
 
 

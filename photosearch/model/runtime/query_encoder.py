@@ -57,7 +57,8 @@ class QueryEncoder:
         self.texts_embedded = 0
         self._lock = threading.Lock()
 
-    def embed_texts(self, texts: list[str]) -> np.ndarray:
+    def embed_texts(self, texts: list[str], language: str | None = None) -> np.ndarray:
+        """`language` is for models that read it; CLIP's tokenizer (the only kit's) does not."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         tokens = self._trimmed(self.tokenizer(texts))
@@ -73,10 +74,11 @@ class QueryEncoder:
         end token, so those columns cannot change the output (towers.TextTower.trim)."""
         if self.end is None:
             return tokens
+        if self.end["kind"] == "pad":
+            used = np.flatnonzero((tokens != self.end["token"]).any(axis=0))
+            return np.ascontiguousarray(tokens[:, : max(2, int(used.max()) + 1)])
         if self.end["kind"] == "eos":
             ends = (tokens == self.end["token"]).argmax(axis=-1)
-        elif self.end["kind"] == "pad":  # padding is masked after the last token
-            ends = (tokens != self.end["token"]).sum(axis=-1) - 1
         else:
             ends = tokens.argmax(axis=-1)
         return np.ascontiguousarray(tokens[:, : int(ends.max()) + 1])
@@ -99,7 +101,7 @@ def load_query_encoder(config: Config, model_key: str) -> QueryEncoder | None:
         if source_stamp(config.models_dir / kit["source"]) != kit["source_stamp"]:
             return None  # the model was exported again since: its kit is rebuilt on next load
         graph = kit_dir(config, model_key) / kit["graph"]
-        tokenizer = _tokenizer(kit["tokenizer"], graph.parent)
+        tokenizer = _tokenizer(kit["tokenizer"], kit_dir(config, model_key))
         session = _session(graph)
     except Exception as exc:  # noqa: BLE001 - onnxruntime and a hand-edited file raise anything
         log.info("The query kit %s cannot be used (%s); loading the model", path, exc)
@@ -109,14 +111,20 @@ def load_query_encoder(config: Config, model_key: str) -> QueryEncoder | None:
 
 def _tokenizer(description: dict, directory: Path):
     from ..clip_tokenizer import ClipTokenizer
-    from ..wordpiece_tokenizer import WordPieceTokenizer
 
-    context = int(description["context_length"])
-    if description.get("kind") == "clip-bpe":
-        return ClipTokenizer(context)
+    if description.get("kind") == "hf-json":
+        from ..json_tokenizer import JsonTokenizer
+
+        file = directory / description["file"]
+        return JsonTokenizer(file, int(description["context_length"]), int(description["pad"]))
     if description.get("kind") == "wordpiece":
-        return WordPieceTokenizer(directory / VOCABULARY, context, bool(description["lowercase"]))
-    raise ValueError(f"unknown tokenizer {description.get('kind')!r}")
+        from ..wordpiece_tokenizer import WordPieceTokenizer
+
+        context, lowercase = int(description["context_length"]), bool(description["lowercase"])
+        return WordPieceTokenizer(directory / VOCABULARY, context, lowercase)
+    if description.get("kind") != "clip-bpe":
+        raise ValueError(f"unknown tokenizer {description.get('kind')!r}")
+    return ClipTokenizer(int(description["context_length"]))
 
 
 def _session(graph: Path):

@@ -36,9 +36,6 @@ def ensure_query_kit(loaded, text_engine, config: Config, device: str) -> None:
 
 
 def _ensure(loaded, text_engine, config: Config) -> None:
-    description = _tokenizer_description(loaded.tokenizer)
-    if description is None:
-        return  # Hugging Face and SigLIP tokenizers: those models' searches load them whole
     key = loaded.identity.key
     precision = text_engine.choice.precision if text_engine.choice.runtime == "onnx" else "fp32"
     tower = TextTower(loaded.model)
@@ -50,18 +47,18 @@ def _ensure(loaded, text_engine, config: Config) -> None:
     if _current(path, key, source.relative_to(config.models_dir), stamp):
         return
     graph = f"text-{precision}-{machine_fingerprint()}.onnx"
+    kit_dir(config, key).mkdir(parents=True, exist_ok=True)
+    tokenizer = _light_tokenizer(loaded.tokenizer, kit_dir(config, key))
+    if tokenizer is None:
+        return  # SigLIP's and NLLB's tokenizers: those models' searches load them whole
     _optimise(source, kit_dir(config, key), graph)
-    vocabulary = description.pop("vocabulary", None)
-    if vocabulary is not None:  # the kit keeps its own copy: the model's folder may move
-        copy = kit_dir(config, key) / VOCABULARY
-        atomic_write(copy, lambda temporary: shutil.copyfile(vocabulary, temporary))
     kit = {
         "format": KIT_FORMAT,
         "model": key,
         "source": str(source.relative_to(config.models_dir)),
         "source_stamp": stamp,
         "graph": graph,
-        "tokenizer": description,
+        "tokenizer": tokenizer,
         "end": _end(tower),
         "dim": loaded.identity.dim,
     }
@@ -69,23 +66,24 @@ def _ensure(loaded, text_engine, config: Config) -> None:
     log.info("Wrote the query kit of %s for fast searches: %s", key, path)
 
 
-def _tokenizer_description(tokenizer) -> dict | None:
-    """How query_encoder rebuilds this tokenizer without torch, or None when it cannot."""
+def _light_tokenizer(tokenizer, directory: Path) -> dict | None:
+    """How the kit tokenizes without torch: CLIP's own tokenizer, BERT's word pieces over a
+    copy of the vocabulary (Chinese-CLIP), or a Hugging Face one's tokenizer.json saved in the
+    kit; None when neither gives the model's rows."""
     from ..clip_tokenizer import ClipTokenizer
+    from ..json_tokenizer import save_light
     from ..wordpiece_tokenizer import WordPieceTokenizer
 
     light = getattr(tokenizer, "light", None)
-    if isinstance(light, WordPieceTokenizer):
-        return {
-            "kind": "wordpiece",
-            "context_length": light.context_length,
-            "lowercase": light.lowercase,
-            "vocabulary": light.vocabulary,
-        }
+    if isinstance(light, WordPieceTokenizer):  # the kit keeps its own copy of the vocabulary
+        copy = directory / VOCABULARY
+        atomic_write(copy, lambda temporary: shutil.copyfile(light.vocabulary, temporary))
+        return {"kind": "wordpiece", "context_length": light.context_length,
+                "lowercase": light.lowercase}  # fmt: skip
     clip = ClipTokenizer(getattr(tokenizer, "context_length", 0))
     if clip.matches(tokenizer):
         return {"kind": "clip-bpe", "context_length": clip.context_length}
-    return None
+    return save_light(tokenizer, directory / "tokenizer.json")
 
 
 def _current(path: Path, key: str, source: Path, stamp: dict | None) -> bool:
@@ -132,11 +130,11 @@ def _optimise(source: Path, directory: Path, graph: str) -> None:
 
 def _end(tower: TextTower) -> dict | None:
     """Where a caption ends, for trimming its tokens as TextTower.trim does."""
-    model = tower.model
-    if hasattr(model, "end_positions"):
-        return {"kind": "pad", "token": int(model.pad_id)}
-    if not tower.truncatable:
+    if tower.pad_id is not None:  # a Hugging Face tower: its last column of any caption
+        return {"kind": "pad", "token": tower.pad_id}
+    if not tower.causal:
         return None
+    model = tower.model
     if model.text_pool_type == "eos":
         return {"kind": "eos", "token": int(model.text_eos_id)}
     return {"kind": "argmax"}

@@ -25,17 +25,18 @@ class TextTower(nn.Module):
     CLIP's text transformer is causal and pools at the end-of-text token, so the positions
     after it never reach the output: the tokens may be cut after the longest caption's last
     token (see `trim`) with identical results and a fraction of the work (a five-word query
-    is 7 of 77 positions)."""
+    is 7 of 77 positions). A Hugging Face text tower masks its padding out of attention and
+    pooling (the mask derived from the pad id), so its padding columns may be cut too."""
 
     def __init__(self, model: nn.Module):
         super().__init__()
         self.model = model
-        self.truncatable = truncatable(model)
-        # A family's tower that says where its captions end (masking what follows) is cut too.
-        self.trimmable = self.truncatable or hasattr(model, "end_positions")
+        self.causal = truncatable(model)
+        self.pad_id = hf_pad_id(model)
+        self.truncatable = self.causal or self.pad_id is not None
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        if not self.truncatable:
+        if not self.causal:
             return self.model.encode_text(tokens)
         from open_clip.transformer import text_global_pool
 
@@ -56,8 +57,11 @@ class TextTower(nn.Module):
 
     def trim(self, tokens: torch.Tensor) -> torch.Tensor:
         """The tokens without the padding columns that cannot change the output."""
-        if not self.trimmable or tokens.numel() == 0:
+        if not self.truncatable or tokens.numel() == 0:
             return tokens
+        if not self.causal:  # the last column holding a token of any caption
+            used = (tokens != self.pad_id).any(dim=0).nonzero()
+            return tokens[:, : max(2, int(used.max()) + 1 if len(used) else 2)]
         ends = end_positions(tokens, self.model)
         return tokens[:, : int(ends.max()) + 1]
 
@@ -71,9 +75,18 @@ def truncatable(model: nn.Module) -> bool:
     )
 
 
+def hf_pad_id(model: nn.Module) -> int | None:
+    """The pad id of a Hugging Face text tower (open_clip's HFTextEncoder, or a family's model
+    that masks its padding, such as Chinese-CLIP), else None."""
+    if isinstance(getattr(model, "pad_id", None), int):
+        return model.pad_id
+    text = getattr(model, "text", None)
+    if not hasattr(text, "transformer") or not hasattr(text, "config"):
+        return None
+    return text.config.pad_token_id
+
+
 def end_positions(tokens: torch.Tensor, model: nn.Module) -> torch.Tensor:
-    if hasattr(model, "end_positions"):
-        return model.end_positions(tokens)
     if model.text_pool_type == "eos":
         return (tokens == model.text_eos_id).int().argmax(dim=-1)
     return tokens.argmax(dim=-1)

@@ -4,8 +4,9 @@ caller brings the library's place names and today's date, so a query always read
 
 The parts: tokens (the parsed query's words, as the recognisers see them), the lexicon (words
 as data, by language), the tagger (spaCy, loaded lazily), calendar arithmetic, the results, and
-the recognisers (places, dates), which one reader runs in order. A recogniser is a module of
-`recognisers` that knows nothing of the others (an import contract keeps it so)."""
+the recognisers (places, dates, dates written in Chinese), which one reader runs in order. A
+recogniser is a module of `recognisers` that knows nothing of the others (an import contract
+keeps it so)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ import gc
 from collections.abc import Collection
 from datetime import date
 
-from ..terms import Query
+from ..query_language import language_of
+from ..terms import Query, parse
 from .lexicon import lexicon
 from .reader import Recogniser, read
+from .recognisers.chinese_dates import ChineseDateRecogniser
 from .recognisers.dates import DateRecogniser, relative_parser
 from .recognisers.places import PlaceMatcher, PlaceRecogniser
 from .results import DateSpan, Found, Interpretation, Understood, When
@@ -38,7 +41,7 @@ __all__ = [
 
 def search_recognisers(places: PlaceMatcher | None, today: date) -> list[Recogniser]:
     """The recognisers of a search, in the order they are asked: on a tie, a date wins."""
-    return [DateRecogniser(today), PlaceRecogniser(places)]
+    return [DateRecogniser(today), ChineseDateRecogniser(today), PlaceRecogniser(places)]
 
 
 def interpret(
@@ -55,13 +58,17 @@ def interpret(
 
 
 def warm_up() -> None:
-    """Pays the one-off costs of a first query (dateparser's languages, spaCy's model: a second
-    or more) now, e.g. while a server starts, rather than during someone's search. What is
-    loaded by then lives as long as the process, so it is frozen out of the garbage collector's
-    full passes: walking it takes a quarter to half a second, which a search would wait for."""
+    """Pays the one-off costs of a first query (dateparser's languages, spaCy's model, the
+    detector of a query's language: a second or more; the Chinese segmenter, numbers and lunar
+    calendar: a third of a second) now, e.g. while a server starts, rather than during someone's
+    search. What is loaded by then lives as long as the process, so it is frozen out of the
+    garbage collector's full passes: walking it takes a quarter to half a second, which a
+    search would wait for."""
     parser = relative_parser(date.today())
     for phrase in lexicon().samples:  # dateparser compiles a language's rules on first use
         parser.get_date_data(phrase)
     TAGGER.tags("warm up")
+    language_of("warm up")  # the written words' detector
+    interpret(parse("去年春节 十二月"), places=None, today=date.today())
     gc.collect()  # what is garbage already is not kept
     gc.freeze()

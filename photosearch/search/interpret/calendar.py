@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
+from dateutil.easter import easter
+
 from .results import DateSpan, When
 
 
@@ -44,7 +46,9 @@ def _season_span(first: int, year: int) -> DateSpan:
 
 
 def holiday(label: str, number: int, day: int, days: int, year: int) -> When:
-    start = date(year, number, day)
+    """`days` days from `day` of month `number`; month 0 counts `day` from Easter Sunday (the
+    Western date: Pâques, Ostern, Pascua)."""
+    start = easter(year) + timedelta(days=day) if number == 0 else date(year, number, day)
     return same(f"{label} {year}", DateSpan(start, start + timedelta(days=days - 1)))
 
 

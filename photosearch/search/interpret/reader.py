@@ -1,7 +1,7 @@
 """One query read left to right by recognisers in order: at each word, the longest thing any of
-them finds there (the earlier recogniser on a tie), each at most once per query.
+them finds there (the earlier recogniser on a tie), one thing of each kind per query.
 
-- The first find of each recogniser wins; later ones stay text.
+- The first find of each kind wins; later ones stay text (two recognisers of dates, one date).
 - With query algebra (`cat + hat - dog`), subtracted terms are never read, and no term is
   emptied, so the algebra keeps its shape.
 - Quoted words are never read; a query wholly in quotes reads nothing.
@@ -57,11 +57,12 @@ def _found(words, readings, recognisers, keep) -> list[tuple[int, int, Understoo
     algebra = any(token.piece.kind == "operator" for token in tokens)
     left = _words_per_term(tokens)
     found: list[tuple[int, int, Understood]] = []
-    done: set[int] = set()  # recognisers that found their one thing
+    kinds = [recogniser.kind for recogniser in recognisers]
+    done: set[str] = set()  # the kinds found: one thing of each
     index = 0
     while index < len(words.words):
         token = tokens[index]
-        best = None if not token.word or token.negative else _best(readings, done, index)
+        best = None if not token.word or token.negative else _best(readings, kinds, done, index)
         if best is None:
             index += 1
             continue
@@ -72,8 +73,8 @@ def _found(words, readings, recognisers, keep) -> list[tuple[int, int, Understoo
             index += what.length  # taken off by the user, or it would empty a term
             continue
         left[token.term] -= taken
-        done.add(number)
-        kind = recognisers[number].kind
+        kind = kinds[number]
+        done.add(kind)
         found.append(
             (index, what.length, Understood(kind, said, what.label, what.place, what.when))
         )
@@ -81,11 +82,11 @@ def _found(words, readings, recognisers, keep) -> list[tuple[int, int, Understoo
     return found
 
 
-def _best(readings, done: set[int], index: int) -> tuple[int, Found] | None:
-    """The longest find at `index` of the recognisers yet to find theirs, the first on a tie."""
+def _best(readings, kinds, done: set[str], index: int) -> tuple[int, Found] | None:
+    """The longest find at `index` of the recognisers of kinds not found yet, the first on a tie."""
     best = None
     for number, reading in enumerate(readings):
-        what = None if number in done else reading(index)
+        what = None if kinds[number] in done else reading(index)
         if what is not None and (best is None or what.length > best[1].length):
             best = number, what
     return best

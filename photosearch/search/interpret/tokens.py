@@ -1,5 +1,6 @@
 """A parsed query as the recognisers read it: its words folded, with what each may not be
-(quoted, an #id, an operator, in a subtracted term); and what is left once words are taken."""
+(quoted, an #id, an operator, in a subtracted term); and what is left once words are taken,
+with the Chinese little words that stood next to them (在里斯本拍的猫 leaves 猫)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Collection, Sequence
 from functools import cache
 from typing import NamedTuple
 
+from ..languages import words_of
+from ..scripts import UNSPACED
 from ..terms import Piece, Query, joined
 from .lexicon import lexicon, word
 
@@ -61,14 +64,19 @@ class Words:
     def capitalised(self, index: int) -> bool:
         return not self.shouting and self.tokens[index].core[:1].isupper()
 
+    def unspaced(self, index: int) -> bool:
+        """Whether the word is written in a script without spaces (里斯本): no English word."""
+        return bool(UNSPACED.search(self.words[index]))
+
     def said(self, start: int, length: int) -> str:
         """The query's own characters from word `start` through `length` words."""
         return self.query[self.tokens[start].start : self.tokens[start + length - 1].end]
 
 
 def rest(query: Query, tokens: Sequence[Token], used: Collection[int]) -> Query:
-    """The query less the words taken (by index), each term's words tidied; the algebra keeps
-    its shape."""
+    """The query less the words taken (by index) and the little words next to them, each term's
+    words tidied; the algebra keeps its shape."""
+    used = _with_little_words(tokens, used)
     pieces: list[Piece] = []
     operators = [piece for piece in query.pieces if piece.kind == "operator"]
     last = len(operators)
@@ -84,6 +92,42 @@ def rest(query: Query, tokens: Sequence[Token], used: Collection[int]) -> Query:
         if text:
             pieces.append(Piece("word", text, kept[0].start, kept[-1].end))
     return Query(query.text, tuple(pieces))
+
+
+def _with_little_words(tokens: Sequence[Token], used: Collection[int]) -> set[int]:
+    """`used` and the runs of Chinese little words (在, 拍的, 时候) next to a word in it, in the
+    same term; never all the words of a term of the algebra."""
+    little, used = _little_words(), set(used)
+    if not used or not any(token.word in little for token in tokens):
+        return used
+    taken = set(used)
+    for step in (1, -1):  # the little words after taken ones, then those before
+        order = range(len(tokens)) if step == 1 else range(len(tokens) - 1, -1, -1)
+        for index in order:
+            neighbour = index - step  # the word before it, then the word after it
+            if (
+                index not in taken
+                and tokens[index].word in little
+                and neighbour in taken
+                and tokens[neighbour].term == tokens[index].term
+            ):
+                taken.add(index)
+    terms = {token.term for token in tokens}
+    if len(terms) > 1:  # algebra: a term keeps its words if the little ones were all it had left
+        for term in terms:
+            own = {
+                index
+                for index, token in enumerate(tokens)
+                if token.term == term and token.piece.kind != "operator"
+            }
+            if own <= taken and not own <= used:
+                taken -= own - used
+    return taken
+
+
+@cache
+def _little_words() -> frozenset[str]:
+    return frozenset(words_of("zh")["little_words"])
 
 
 def _tidy(text: str, first: bool, last: bool) -> str:

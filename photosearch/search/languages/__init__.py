@@ -7,6 +7,10 @@ import json
 from functools import cache
 from importlib import resources
 
+# The languages with a file here, English first: the query reader reads them all at once (see
+# docs/search.md, "Other languages"), and the written words drop the little words of each.
+LANGUAGES = ("en", "fr", "de", "es", "pt", "it", "nl")
+
 
 @cache
 def words_of(language: str) -> dict:

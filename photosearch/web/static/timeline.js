@@ -1,6 +1,8 @@
 // The timeline on the home page: the next page loads as the bottom comes near (infinite
 // scroll), and the scrubber jumps to a month, loading from that month's cursor when it is not
-// on the page yet. Without this file the page's links do the same a page at a time.
+// on the page yet; from there, scrolling up loads the newer photos above. The scrubber marks
+// the month at the top of the screen. Without this file the page's links do the same a page
+// at a time.
 (function () {
   "use strict";
 
@@ -14,7 +16,9 @@
   const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
   const api = timeline.dataset.api;
   let nextCursor = timeline.dataset.nextCursor || null;
+  let previousCursor = timeline.dataset.previousCursor || null;
   let loading = null;
+  let loadingNewer = null;
   let generation = 0;  // bumped by a jump: a page asked for before it is dropped
 
   const pad = (n) => String(n).padStart(2, "0");
@@ -54,9 +58,11 @@
     return link;
   }
 
-  function dayOf(found) {
+  // The day's row a photo goes in, made with its headers when new: at the end of the
+  // timeline for an older photo, at its start for a newer one.
+  function dayOf(found, atStart) {
     const sections = timeline.querySelectorAll("section.month");
-    let month = sections[sections.length - 1];
+    let month = atStart ? sections[0] : sections[sections.length - 1];
     if (!month || month.dataset.month !== found.month) {
       month = document.createElement("section");
       month.className = "month";
@@ -65,47 +71,82 @@
       header.className = "month-header";
       header.textContent = found.monthLabel;
       month.append(header);
-      timeline.append(month);
+      if (atStart && sections[0]) sections[0].before(month);
+      else timeline.append(month);
     }
     const days = month.querySelectorAll(".day");
-    let day = days[days.length - 1];
+    let day = atStart ? days[0] : days[days.length - 1];
     if (!day || day.dataset.day !== found.day) {
-      if (found.dayLabel) {
-        const header = document.createElement("h3");
+      const header = found.dayLabel ? document.createElement("h3") : null;
+      if (header) {
         header.className = "day-header";
         header.textContent = found.dayLabel;
-        month.append(header);
       }
       day = document.createElement("div");
       day.className = "day";
       day.dataset.day = found.day;
-      month.append(day);
+      if (atStart) month.querySelector(".month-header").after(...[header, day].filter(Boolean));
+      else month.append(...[header, day].filter(Boolean));
     }
     return day;
   }
 
+  function fetchPage(parameter, cursor) {
+    const url = api + (api.includes("?") ? "&" : "?") + parameter + "=" + encodeURIComponent(cursor);
+    return fetch(url, { headers: { Accept: "application/json" } }).then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.json();
+    });
+  }
+
   function load() {
     if (loading || !nextCursor) return loading;
-    const url = api + (api.includes("?") ? "&" : "?") + "cursor=" + encodeURIComponent(nextCursor);
     more.textContent = "Loading…";
     const asked = generation;
-    loading = fetch(url, { headers: { Accept: "application/json" } })
-      .then((response) => {
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        return response.json();
-      })
+    const first = !timeline.querySelector("a.tile");
+    loading = fetchPage("cursor", nextCursor)
       .then((page) => {
         if (asked !== generation) return;
         page.photos.forEach((photo) => {
           const found = keys(photo);
-          dayOf(found).append(tile(photo, found));
+          dayOf(found, false).append(tile(photo, found));
         });
         nextCursor = page.next_cursor;
+        if (first) {
+          previousCursor = page.previous_cursor;
+          watchTop();  // observed afresh: the top may be in view already
+        }
         more.textContent = "";
+        timeline.dispatchEvent(new CustomEvent("gallery:grown", { bubbles: true }));
       })
       .catch((error) => { more.textContent = `Could not load more photos (${error.message}).`; })
       .finally(() => { if (asked === generation) loading = null; });
     return loading;
+  }
+
+  // The newer photos above a page landed on by a jump or a link: put in above the first
+  // one, with the page scrolled by their height so that what was on screen stays put.
+  function loadNewer() {
+    if (loadingNewer || loading || !previousCursor) return loadingNewer;
+    if (document.querySelector(".pswp--open")) return null;  // the viewer's places stay put
+    const asked = generation;
+    loadingNewer = fetchPage("before", previousCursor)
+      .then((page) => {
+        if (asked !== generation) return;
+        const anchor = timeline.querySelector("a.tile");
+        const top = anchor ? anchor.getBoundingClientRect().top : 0;
+        page.photos.slice().reverse().forEach((photo) => {
+          const found = keys(photo);
+          dayOf(found, true).prepend(tile(photo, found));
+        });
+        if (anchor) window.scrollBy(0, anchor.getBoundingClientRect().top - top);
+        previousCursor = page.previous_cursor;
+        if (!previousCursor) document.getElementById("newest-link")?.parentElement.remove();
+        timeline.dispatchEvent(new CustomEvent("gallery:grown", { bubbles: true }));
+      })
+      .catch(() => {})  // the link to the newest photos stays
+      .finally(() => { if (asked === generation) loadingNewer = null; });
+    return loadingNewer;
   }
 
   // Infinite scroll: a screen ahead of the bottom, the next page is asked for.
@@ -120,6 +161,56 @@
     });
   }, { rootMargin: "0px 0px 100% 0px" });
   watcher.observe(more);
+
+  // Near the top of a page that does not start at the newest photo, the newer ones load.
+  const top = document.createElement("div");
+  top.className = "timeline-top";
+  timeline.prepend(top);
+  const topWatcher = new IntersectionObserver((entries) => {
+    if (!entries.some((entry) => entry.isIntersecting)) return;
+    loadNewer()?.then(() => {
+      topWatcher.unobserve(top);
+      const watchTop = () => {
+    topWatcher.unobserve(top);
+    topWatcher.observe(top);
+  };
+  topWatcher.observe(top);
+    });
+  }, { rootMargin: "100% 0px 0px 0px" });
+  const watchTop = () => {
+    topWatcher.unobserve(top);
+    topWatcher.observe(top);
+  };
+  topWatcher.observe(top);
+
+  // The viewer stepping to the last photo loaded asks for the next page.
+  document.addEventListener("viewer:end", () => load());
+
+  // The scrubber marks the month at the top of the screen, and keeps it in its own view.
+  let marking = false;
+  function markMonth() {
+    marking = false;
+    if (!scrubber) return;
+    // the last month begun above the top third of the screen, else the first one shown
+    const line = window.innerHeight / 3;
+    const sections = [...timeline.querySelectorAll("section.month")];
+    const begun = sections.filter((section) => section.getBoundingClientRect().top <= line);
+    const current = begun[begun.length - 1] || sections[0];
+    const link = current && scrubber.querySelector(`a[data-month="${current.dataset.month}"]`);
+    const marked = scrubber.querySelector("a[aria-current]");
+    if (!link || link === marked) return;
+    marked?.removeAttribute("aria-current");
+    link.setAttribute("aria-current", "true");
+    const box = link.getBoundingClientRect();
+    const frame = scrubber.getBoundingClientRect();
+    if (box.top < frame.top || box.bottom > frame.bottom) {
+      scrubber.scrollTop += box.top - frame.top - frame.height / 2;
+    }
+  }
+  const mark = () => { if (!marking) { marking = true; requestAnimationFrame(markMonth); } };
+  window.addEventListener("scroll", mark, { passive: true });
+  timeline.addEventListener("gallery:grown", mark);
+  mark();
 
   // The scrubber: a month on the page is scrolled to; another one replaces the page's photos
   // with its own, and the address follows so that a reload lands there too.
@@ -144,12 +235,12 @@
         }
         generation += 1;
         loading = null;
+        loadingNewer = null;
         nextCursor = link.dataset.cursor;
+        previousCursor = null;  // set by the first page loaded
         history.replaceState(null, "", link.href);
         load().then(() => timeline.scrollIntoView({ block: "start" }));
       }
-      scrubber.querySelectorAll("a[aria-current]").forEach((a) => a.removeAttribute("aria-current"));
-      link.setAttribute("aria-current", "true");
     });
   }
 })();

@@ -54,14 +54,24 @@ async function open(tiles, index, pushed) {
     arrowNextTitle: "Next (→)", errorMsg: "This photo could not be loaded.",
   });
   viewer.addFilter("numItems", () => source().length);
+  viewer.knownEnd = source().length; // where the slides ended when last looked at
   viewer.addFilter("itemData", (_, i) => slide(source()[i]));
   viewer.on("uiRegister", () => registerInfo(viewer));
+  // → on the last photo loaded steps on once the next ones come.
+  viewer.on("keydown", ({ originalEvent: key }) => {
+    if (key.key === "ArrowRight") viewer.stepAsked = viewer.currIndex === source().length - 1;
+  });
   // Busy while it opens: PhotoSwipe takes no Esc before its opening animation ends.
-  viewer.on("firstUpdate", () => viewer.element.setAttribute("aria-busy", "true"));
+  viewer.on("firstUpdate", () => {
+    viewer.element.setAttribute("aria-label", "Photo viewer"); // the dialog's name
+    viewer.element.setAttribute("aria-busy", "true");
+  });
   viewer.on("openingAnimationEnd", () => viewer.element.removeAttribute("aria-busy"));
   viewer.on("change", () => {
     history.replaceState(history.state, "", urlWith(viewer.currSlide.data.id));
     if (showInfo) fillInfo(viewer);
+    // Near the last photo loaded, a grid that grows (the timeline) is asked for more.
+    if (viewer.currIndex >= source().length - 3) document.dispatchEvent(new Event("viewer:end"));
   });
   viewer.on("close", () => {
     if (viewer.closedByHistory) return;
@@ -198,6 +208,16 @@ document.addEventListener("click", (event) => {
   if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return; // a new tab
   event.preventDefault();
   open(pageTiles, pageTiles().indexOf(tile), true);
+});
+
+// Photos added after the last one shown: the viewer can step on to them.
+document.addEventListener("gallery:grown", () => {
+  if (!viewer || source !== pageTiles) return;
+  const next = viewer.currIndex + 1;
+  if (next === viewer.knownEnd && next < source().length) viewer.refreshSlideContent(next);
+  viewer.knownEnd = source().length;
+  if (viewer.stepAsked && next < source().length) viewer.next();
+  viewer.stepAsked = false;
 });
 
 window.addEventListener("popstate", () => {

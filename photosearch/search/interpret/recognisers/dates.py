@@ -1,5 +1,5 @@
 """The date of a query: years, months, days, seasons, holidays, relative dates ("last week",
-"3 days ago", "gestern") and ranges of them, in the languages of the lexicon.
+"3 days ago", "gestern") and ranges of them, in the languages of the lexicon, all at once.
 
 Rules, each one a choice the tests pin down:
 - "from X to Y" and "between X and Y" (also "X to Y", "2015-2017") make one date.
@@ -8,9 +8,12 @@ Rules, each one a choice the tests pin down:
 - A month or season without a year ("March", "summer") means those months of any year. Names
   that are also ordinary English words (may, march, august, spring, fall) count alone only when
   capitalised or after a preposition: "the dogs may swim" and "march of the penguins" stay text,
-  "May" and "in march" are months. Other languages' month names need a day or a year.
-- Holidays need a year or "last": "Christmas 2019", "last Christmas"; "Christmas" alone stays
-  text, since it means every Christmas, which is what the words find.
+  "May" and "in march" are months. Other languages' month names need a day, a year or a
+  preposition ("en juillet", "im Juli"); French "mars" a preposition of no English ("en mars",
+  not "in mars"); so does a holiday that is a place too ("no Natal de 2019", not "Natal 2019").
+- A word's elided article or preposition counts as the word would: "l'été", "nell'estate".
+- Holidays need a year or "last": "Christmas 2019", "last Christmas", "Noël dernier";
+  "Christmas" alone stays text, since it means every Christmas, which is what the words find.
 - Relative dates are calendar units: "last week" is Monday to Sunday of the week before,
   "2 months ago" the whole month, "this year" 1 January to today."""
 
@@ -24,6 +27,7 @@ from functools import cache, lru_cache, partial
 
 from dateparser.date import DateDataParser
 
+from ...languages import words_of
 from .. import calendar
 from ..lexicon import LANGUAGES, UNITS, key, lexicon
 from ..results import DateSpan, Found, When
@@ -64,7 +68,15 @@ class _Vocabulary:
     holidays: dict[str, tuple[str, int, int, int]]  # label, month, day, number of days
     articles: frozenset[str]
     last: frozenset[str]
+    last_after: frozenset[str]  # after the name: "l'été dernier", "el verano pasado"
     this: frozenset[str]
+    elisions: dict[str, str]  # "l'": "article", "nell'": "preposition", "quest'": "this"
+    foreign: frozenset[str]  # date prepositions and articles of no English: "en", "im", "o"
+    foreign_articles: frozenset[str]
+    month_prepositions: frozenset[str]  # prepositions before another language's month alone
+    # Another language's season or holiday that is an English word too ("estate", "Natal"):
+    # read only after one of that language's prepositions or articles, even with a year.
+    borrowed: frozenset[str]
 
 
 @cache
@@ -81,8 +93,19 @@ def _vocabulary() -> _Vocabulary:
         {name: tuple(holiday) for name, holiday in tables["holidays"].items()},
         words("articles"),
         words("last"),
+        words("last_after"),
         words("this"),
+        dict(tables["elisions"]),
+        _foreign(words("date_prepositions") | words("articles")),
+        _foreign(words("articles")),
+        words("month_prepositions"),
+        words("english_words"),
     )
+
+
+def _foreign(words: frozenset[str]) -> frozenset[str]:
+    english = words_of("en")
+    return words - frozenset(english["date_prepositions"]) - frozenset(english["articles"])
 
 
 def _span(length: int, when: When) -> Found:
@@ -96,9 +119,9 @@ class _Reading:
     def __init__(self, words: Words, today: date):
         self.words = words
         self.today = today
-        self.at = words.at  # asked for most, so bound once
         self.lexicon = lexicon()
         self.vocabulary = _vocabulary()
+        self.bare, self.elided = _without_elisions(words.words, self.vocabulary.elisions)
         self.dateparser_calls = 0
         self.simple: dict[tuple[int, bool], Found | None] = {}
 
@@ -112,13 +135,27 @@ class _Reading:
     def _holiday(self, name: str, year: int) -> When:
         return calendar.holiday(*self.vocabulary.holidays[name], year)
 
+    def at(self, index: int) -> str:
+        """The folded word at `index` without its elided article or preposition ("l'ete" is
+        "ete"); "" past either end or for what is never read."""
+        return self.bare[index] if 0 <= index < len(self.bare) else ""
+
     def when_at(self, index: int) -> Found | None:
         options = [self._range(index), self._simple(index, after_preposition=False)]
-        if self.at(index) in self.vocabulary.prepositions:
+        if self.at(index) in self.vocabulary.prepositions or self._before_a_month(index):
             for found in (self._range(index + 1), self._simple(index + 1, True)):
                 if found:
                     options.append(_span(found.length + 1, found.when))
         return max(filter(None, options), key=lambda found: found.length, default=None)
+
+    def _before_a_month(self, index: int) -> bool:
+        """ "a" before another language's month is a preposition: a luglio, a mayo."""
+        month = self.at(index + 1)
+        return (
+            self.at(index) in self.vocabulary.month_prepositions
+            and month in self.lexicon.other_months
+            and month not in self.vocabulary.ambiguous
+        )
 
     def _range(self, index: int) -> Found | None:
         opener = self.at(index)
@@ -154,6 +191,7 @@ class _Reading:
             self._month_first,
             self._season_or_holiday,
             self._last_or_this,
+            self._then_last,
             self._relative_phrase,
             self._ago,
         )
@@ -249,9 +287,7 @@ class _Reading:
         year_at = index + 1 + (self.at(index + 1) in self.lexicon.pertain)
         if (year := self._year(year_at)) is not None:
             return self._in_month(year_at + 1 - index, year, month)
-        if self.at(index) in self.lexicon.english_months and self._alone_ok(
-            index, after_preposition
-        ):
+        if self._month_alone_ok(index, after_preposition):
             return _span(
                 1, calendar.same(self.lexicon.month_labels[month], DateSpan(months=(month,)))
             )
@@ -262,8 +298,23 @@ class _Reading:
         return (
             self.at(index) not in self.vocabulary.ambiguous
             or after_preposition
+            or self.elided.get(index) in ("article", "preposition")
             or self.words.capitalised(index)
         )
+
+    def _month_alone_ok(self, index: int, after_preposition: bool) -> bool:
+        """An English month as a season word is; another language's after a preposition, one
+        of no English when the name is an English word too ("en mars", not "in mars")."""
+        name = self.at(index)
+        if name in self.lexicon.english_months:
+            return self._alone_ok(index, after_preposition)
+        if name not in self.lexicon.other_months:
+            return False
+        if self.elided.get(index) == "preposition":
+            return True
+        if name in self.vocabulary.ambiguous:
+            return after_preposition and self.at(index - 1) in self.vocabulary.foreign
+        return after_preposition
 
     def _season_or_holiday(self, index: int, after_preposition: bool) -> Found | None:
         """(the) summer (of) 2017, summer alone, Christmas (of) 2019."""
@@ -277,6 +328,16 @@ class _Reading:
         if name not in self.vocabulary.seasons and holiday is None:
             return None
         length = len(holiday.split()) if holiday else 1
+        before = self.at(index - 1)
+        foreign = (
+            before in self.vocabulary.foreign
+            or before in self.vocabulary.this
+            or self.elided.get(index) is not None
+        )
+        if holiday in self.vocabulary.borrowed and not foreign:
+            return None  # "no Natal de 2019" is Christmas, "in Natal 2019" the city
+        if name in self.vocabulary.borrowed and not (foreign or after_preposition):
+            return None  # "nell'estate 2017", "in estate" are summer, "real estate 2017" not
         year_at = index + length + (self.at(index + length) in self.lexicon.pertain)
         year = self._year(year_at)
         if year is not None:
@@ -288,39 +349,62 @@ class _Reading:
 
     def _holiday_name(self, index: int) -> str | None:
         for length in (3, 2, 1):
-            name = key(self.words.words[index : index + length])
-            if name in self.vocabulary.holidays and all(self.words.words[index : index + length]):
+            words = self.bare[index : index + length]
+            if (name := key(words)) in self.vocabulary.holidays and all(words):
                 return name
         return None
 
     def _last_or_this(self, index: int, _: bool) -> Found | None:
-        """last summer, this summer, last July, last Christmas."""
-        which = self.at(index)
-        if which not in self.vocabulary.last | self.vocabulary.this:
+        """last summer, this summer, last July, last Christmas, letzten Sommer, cet été,
+        quest'estate."""
+        if self.elided.get(index) == "this":
+            ended, at = False, index
+        elif (which := self.at(index)) in self.vocabulary.last | self.vocabulary.this:
+            ended, at = which in self.vocabulary.last, index + 1
+        else:
             return None
-        name = self.at(index + 1)
-        if holiday := self._holiday_name(index + 1):
+        found = self._latest(at, ended)
+        return _span(found.length + at - index, found.when) if found else None
+
+    def _then_last(self, index: int, _: bool) -> Found | None:
+        """(the) name then its "last": l'été dernier, el verano pasado, Noël dernier."""
+        at = index + (self.at(index) in self.vocabulary.articles)
+        name_length = len(holiday.split()) if (holiday := self._holiday_name(at)) else 1
+        if self.at(at + name_length) not in self.vocabulary.last_after:
+            return None
+        found = self._latest(at, ended=True)
+        return _span(found.length + 1 + at - index, found.when) if found else None
+
+    def _latest(self, index: int, ended: bool) -> Found | None:
+        """The latest ended or begun occurrence of the season, month or holiday at `index`."""
+        name = self.at(index)
+        if holiday := self._holiday_name(index):
             length, label = len(holiday.split()), self.vocabulary.holidays[holiday][0]
             of_year = partial(self._holiday, holiday)
         elif name in self.vocabulary.seasons:
             length, label = 1, self.vocabulary.season_labels.get(name, name)
             of_year = partial(self._season, name)
-        elif month := self.lexicon.english_months.get(name):
+        elif month := self.lexicon.english_months.get(name) or self.lexicon.other_months.get(name):
             length, label = 1, self.lexicon.month_labels[month]
             of_year = partial(self._month, month)
         else:
             return None
-        ended = which in self.vocabulary.last
-        when = calendar.latest(of_year, self.today, ended, f"{which} {label}")
-        return _span(length + 1, when)
+        which = "last" if ended else "this"
+        return _span(length, calendar.latest(of_year, self.today, ended, f"{which} {label}"))
 
     def _relative_phrase(self, index: int, _: bool) -> Found | None:
-        """yesterday, last week, this year, gestern, la semaine dernière."""
-        for length in range(MAX_SPAN, 0, -1):
-            words = self.words.words[index : index + length]
-            found = len(words) == length and all(words) and self.lexicon.relative.get(key(words))
-            if found:
-                return _span(length, calendar.relative(*found, self.today))
+        """yesterday, last week, this year, gestern, la semaine dernière; another language's
+        article before one and elided ones count: o ano passado, l'anno scorso."""
+        article = self.at(index) in self.vocabulary.foreign_articles
+        spellings = (self.words.words, self.bare) if self.elided else (self.words.words,)
+        for start in (index, index + 1) if article else (index,):
+            for length in range(MAX_SPAN, 0, -1):
+                for words in spellings:
+                    phrase = words[start : start + length]
+                    found = len(phrase) == length and all(phrase)
+                    if found and (units := self.lexicon.relative.get(key(phrase))):
+                        when = calendar.relative(*units, self.today)
+                        return _span(start - index + length, when)
         return None
 
     def _ago(self, index: int, _: bool) -> Found | None:
@@ -355,6 +439,17 @@ class _Reading:
             for phrase in self.lexicon.ago
             if tuple(self.words.words[index : index + len(phrase)]) == phrase
         ]
+
+
+def _without_elisions(words: list[str], elisions: dict[str, str]) -> tuple[list[str], dict]:
+    """The words with an elided article or preposition taken off ("l'ete": "ete"), and the
+    part each had taken off, by index."""
+    bare, elided = list(words), {}
+    for index, word in enumerate(words):
+        first, apostrophe, rest = word.partition("'")
+        if apostrophe and rest and (role := elisions.get(first + apostrophe)):
+            bare[index], elided[index] = rest, role
+    return bare, elided
 
 
 @lru_cache(maxsize=4)

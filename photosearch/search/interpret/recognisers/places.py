@@ -85,6 +85,8 @@ class _Reading:
         for at in range(index, index + length):
             if at != self.words.first and self.words.capitalised(at):
                 continue
+            if self.words.unspaced(at):  # 里斯本: a name, never an English word
+                continue
             if not TAGGER.ordinary(self.words.words[at]):
                 continue
             if length == 1 and not self.words.capitalised(at):

@@ -1,0 +1,35 @@
+"""A query written in Chinese, without spaces, with a place and a date in it finds exactly their
+photos through the CLI, on SQLite and PostgreSQL: the album of test_places_and_dates, its
+places known by GeoNames' Chinese names (里斯本 is Lisbon, 悉尼 Sydney)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ..album import write_album
+
+pytestmark = pytest.mark.both_databases
+
+
+def test_the_cli_reads_a_chinese_place_and_date(run_cli, photo_tree, tmp_path, database_url):
+    album = write_album(photo_tree, tmp_path / "Album")
+    database = {"PHOTOSEARCH_DATABASE_URL": database_url}
+    run_cli("index", str(album), env=database)
+    said = run_cli("search", "2017年夏天在里斯本拍的", env=database)
+    line = "(any photo) · taken 2017-06-01 to 2017-08-31 · in Lisbon"
+    assert said.stderr.splitlines()[0] == line
+    assert said.stdout.count("\n") == 1 and "lisbon-cat.jpg" in said.stdout
+    hits = json.loads(run_cli("search", "里斯本2019年", "--json", env=database).stdout)
+    assert [hit["path"].rsplit("/", 1)[-1] for hit in hits] == ["lisbon-coffee.jpg"]
+    # Sydney's summer of 2016 is December 2016 to February 2017: the photo of January 2017.
+    said = run_cli("search", "在悉尼拍的2016年夏天", env=database)
+    line = "(any photo) · in Sydney · taken 2016-12-01 to 2017-02-28"
+    assert said.stderr.splitlines()[0] == line
+    assert said.stdout.count("\n") == 1 and "sydney-astronaut.jpg" in said.stdout
+    # Read literally, it is words: no place, no date, every photo ranked.
+    literal = json.loads(
+        run_cli("search", "2017年夏天在里斯本", "--literal", "--json", env=database).stdout
+    )
+    assert len(literal) == 8
