@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import (
     api,
+    api_chinese,
     cluster,
     compressed,
     decoding,
@@ -37,6 +38,7 @@ SUITES = {
     "reindex": reindex.run,
     "memory": memory.run,
     "api": api.run,
+    "api-chinese": api_chinese.run,
     "gpu": gpu.run,
     "compressed": compressed.run,
     "cluster": cluster.run,

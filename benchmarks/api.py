@@ -45,10 +45,10 @@ def fresh_place_and_date_queries():
             yield f"{query} {number} {place} {when.format(year=2010 + number % 14)}"
 
 
-def served(work: Path, data: Path) -> tuple:
-    """The benchmark store of `data` as `serve` has it, with a random ViT-B-32 in the default
-    runtime: (config, loaded model, embedder, library), warm."""
-    model = random_checkpoint(work)
+def served(work: Path, data: Path, model: str = "") -> tuple:
+    """The benchmark store of `data` as `serve` has it, with `model` (a random ViT-B-32 unless
+    given) in the default runtime: (config, loaded model, embedder, library), warm."""
+    model = model or random_checkpoint(work)
     config = config_for(data, model, min_score=-1.0, device="cpu")
     loaded = load_model(parse_model(model, config), config, "cpu")
     embedder = Embedder(loaded, "cpu", select_engines(loaded, config, "cpu"))

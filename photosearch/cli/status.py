@@ -66,16 +66,20 @@ def models(library: PhotoLibrary, as_json):
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
+    width = max(len(row["name"]) for row in rows)
     for row in rows:
         mark = "*" if row["selected"] else " "
         where = row["location"] if row["available"] else "not found locally"
-        click.echo(f"{mark} {row['name']:<12} {row['description']}")
-        click.echo(f"  {'':<12} {row['arch']} / {row['weights']}: {where}")
+        click.echo(f"{mark} {row['name']:<{width}} {row['description']}")
+        click.echo(f"  {'':<{width}} {row['arch']} / {row['weights']}: {where}")
         for repository, found in _hugging_face(row["hugging_face"]).items():
-            click.echo(f"  {'':<12} Hugging Face {repository}: {found}")
+            click.echo(f"  {'':<{width}} Hugging Face {repository}: {found}")
         figures = f"; {row['figures_line']}" if row["figures_line"] else ""
-        click.echo(f"  {'':<12} reads {row['languages']}{figures}")
-    click.echo("Also: any open_clip ARCH:TAG or ARCH:/path/to/checkpoint (see docs/models.md).")
+        click.echo(f"  {'':<{width}} reads {row['languages']}{figures}")
+    click.echo(
+        "Also: any open_clip ARCH:TAG or ARCH:/path/to/checkpoint, or a Chinese-CLIP folder as "
+        "ChineseCLIP-ViT-B-16:/path/to/folder (see docs/models.md)."
+    )
     sources = dict.fromkeys(row["figures_source"] for row in rows if row["figures_source"])
     for source in sources:
         click.echo(f"Figures: {source}.")

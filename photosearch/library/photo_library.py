@@ -18,7 +18,7 @@ from ..config import Config
 from ..errors import BadParameter
 from ..imaging import budget as decode_budget
 from ..indexing import passes
-from ..model.loading import PRESETS, identity_key, parse_model
+from ..model.loading import PRESETS, identity_key, local_weights, parse_model
 from ..progress import Progress
 from ..store import (
     UNDATED,
@@ -216,7 +216,7 @@ class PhotoLibrary:
         the database already has it (its dimension is there); else loaded and added."""
         if self._model is None and self._embedder is None:
             spec = parse_model(self.config.model, self.config, check=False)  # loading checks
-            if spec.checkpoint is None or spec.checkpoint.is_file():
+            if spec.checkpoint is None or local_weights(spec) is not None:
                 key = identity_key(spec, self.config)
                 self._model = next((m for m in self.store.models() if m.key == key), None)
         return self.model

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from ..config import Config
-from ..model.loading import identity_key, parse_model
+from ..model.loading import identity_key, local_weights, parse_model
 
 log = logging.getLogger(__name__)
 FOLDER = "running"
@@ -134,7 +134,7 @@ def _model_key(config: Config) -> str | None:
         return None
     try:
         spec = parse_model(config.model, config, check=False)
-        if spec.checkpoint is not None and not spec.checkpoint.is_file():
+        if spec.checkpoint is not None and local_weights(spec) is None:
             return ""
         return identity_key(spec, config)
     except Exception:  # noqa: BLE001 - a bad model name is for the real search to report

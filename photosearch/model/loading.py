@@ -1,5 +1,6 @@
 """Model presets and loading: a name resolves to an open_clip architecture plus weights from a
-pretrained tag (local caches first, then a download) or a local checkpoint file."""
+pretrained tag (local caches first, then a download) or a local checkpoint file, or to a model
+of another family (`families/`: Chinese-CLIP) and its folder."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from urllib.parse import urlparse
 from ..config import Config
 from ..errors import ConfigError, ModelLoadError, WeightsUnavailable
 from ..files import atomic_write
+from .families import chinese_clip
 from .flores import FloresTokenizer
 from .hf_parts import resolve_parts
 
@@ -54,6 +56,7 @@ class Preset:
     # Published retrieval figures, e.g. Crossmodal-3600 recall@1 per language, and their source.
     figures: dict[str, float] = field(default_factory=dict)
     figures_source: str = ""
+    family: str = "open_clip"  # or chinese_clip.FAMILY: the tag is then a Hugging Face repository
 
 
 # open_clip's multilingual benchmark (Crossmodal-3600, image retrieval from a caption).
@@ -113,6 +116,13 @@ PRESETS: dict[str, Preset] = {
         figures={"Chinese": 0.474, "all languages": 0.441},
         figures_source=XM3600,
     ),
+    "chinese-clip": Preset(
+        chinese_clip.ARCH,
+        chinese_clip.REPOSITORIES[chinese_clip.ARCH],
+        "Chinese-CLIP ViT-B/16 (OFA-Sys), for queries in Chinese",
+        languages="Chinese",
+        family=chinese_clip.FAMILY,
+    ),
 }
 
 
@@ -123,7 +133,8 @@ class ModelSpec:
     name: str
     arch: str
     tag: str | None = None
-    checkpoint: Path | None = None
+    checkpoint: Path | None = None  # a file, or the folder of a model of another family
+    family: str = "open_clip"
 
 
 @dataclass(frozen=True)
@@ -169,8 +180,13 @@ def parse_model(name: str, config: Config, check: bool = True) -> ModelSpec:
         preset = PRESETS[name]
         if preset.tag is None:
             return ModelSpec(name, preset.arch, checkpoint=negclip_checkpoint_path(config))
-        return ModelSpec(name, preset.arch, tag=preset.tag)
+        return ModelSpec(name, preset.arch, tag=preset.tag, family=preset.family)
     arch, sep, source = name.partition(":")
+    if chinese_clip.is_architecture(arch) and source:
+        folder = Path(source).expanduser()
+        if source == chinese_clip.REPOSITORIES[arch]:
+            return ModelSpec(name, arch, tag=source, family=chinese_clip.FAMILY)
+        return ModelSpec(name, arch, checkpoint=folder, family=chinese_clip.FAMILY)
     if not sep or not arch or not source:
         raise ConfigError(
             f"Unknown model '{name}'. Use a preset ({', '.join(PRESETS)}), an open_clip "
@@ -202,13 +218,23 @@ def training_architecture(name: str, config: Config) -> str:
     (random weights need no weights file), or the architecture of any model name."""
     name = name.strip()
     if name in PRESETS or ":" in name:
-        return parse_model(name, config).arch
+        return require_trainable(parse_model(name, config)).arch
     if name not in get_open_clip().list_models():
         raise ConfigError(
             f"Unknown model or architecture '{name}'. Training from scratch takes an open_clip "
             "architecture (such as ViT-B-32 or photosearch-synthetic-small) or any model name."
         )
     return name
+
+
+def require_trainable(spec: ModelSpec) -> ModelSpec:
+    """The spec, if training can start from it: the trainer and its checkpoints are open_clip's."""
+    if spec.family != "open_clip":
+        raise ConfigError(
+            f"Model '{spec.name}' is a {spec.arch} model, run through Hugging Face transformers: "
+            "training (NegCLIP) starts from open_clip models only, such as clip or clip-laion."
+        )
+    return spec
 
 
 def _looks_like_path(source: str) -> bool:
@@ -222,6 +248,8 @@ def _looks_like_path(source: str) -> bool:
 
 def local_weights(spec: ModelSpec) -> Path | None:
     """Where the weights already are on this machine, without touching the network."""
+    if spec.family == chinese_clip.FAMILY:
+        return chinese_clip.local_folder(spec.checkpoint, spec.tag)
     if spec.checkpoint is not None:
         return spec.checkpoint if spec.checkpoint.is_file() else None
     for candidate in _cache_candidates(spec):
@@ -259,16 +287,13 @@ def _cache_candidates(spec: ModelSpec) -> list[Path]:
 
 
 def _download(spec: ModelSpec, tried: list[str]) -> Path | None:
+    if spec.family == chinese_clip.FAMILY:
+        if not _reachable(_hugging_face_host(), tried):
+            return None
+        return chinese_clip.download(spec.tag, tried)
     cfg = get_open_clip().get_pretrained_cfg(spec.arch, spec.tag)
-    host = (
-        urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname
-        if cfg.get("hf_hub")
-        else urlparse(cfg.get("url", "")).hostname
-    )
-    try:
-        socket.create_connection((host, 443), timeout=3).close()
-    except OSError as exc:
-        tried.append(f"a download from {host} (unreachable: {exc})")
+    host = _hugging_face_host() if cfg.get("hf_hub") else urlparse(cfg.get("url", "")).hostname
+    if not _reachable(host, tried):
         return None
     from open_clip.pretrained import download_pretrained
 
@@ -279,6 +304,19 @@ def _download(spec: ModelSpec, tried: list[str]) -> Path | None:
         return None
 
 
+def _hugging_face_host() -> str:
+    return urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname
+
+
+def _reachable(host: str, tried: list[str]) -> bool:
+    try:
+        socket.create_connection((host, 443), timeout=3).close()
+    except OSError as exc:
+        tried.append(f"a download from {host} (unreachable: {exc})")
+        return False
+    return True
+
+
 def _offline(config: Config) -> bool:
     return config.offline or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
 
@@ -286,7 +324,17 @@ def _offline(config: Config) -> bool:
 def resolve_weights(spec: ModelSpec, config: Config) -> Path:
     """A local file with the spec's weights, or WeightsUnavailable naming what was tried."""
     tried: list[str] = []
-    if spec.checkpoint is not None:
+    if spec.family == chinese_clip.FAMILY:
+        found = chinese_clip.find_local(spec.checkpoint, spec.tag, tried)
+        if found is not None:
+            return found
+        if spec.checkpoint is None and _offline(config):
+            tried.append("no download (offline mode is on)")
+        elif spec.checkpoint is None:
+            found = _download(spec, tried)
+            if found is not None:
+                return found
+    elif spec.checkpoint is not None:
         if spec.checkpoint.is_file():
             return spec.checkpoint
         tried.append(f"the checkpoint file {spec.checkpoint} (it does not exist)")
@@ -308,7 +356,9 @@ def _missing_weights_message(spec: ModelSpec, config: Config, tried: list[str]) 
     what = f"model '{spec.name}' ({spec.arch}" + (
         f", pretrained tag '{spec.tag}')" if spec.tag else ")"
     )
-    if spec.name == "negclip":
+    if spec.family == chinese_clip.FAMILY:
+        how = chinese_clip.how_to_get(spec.arch)
+    elif spec.name == "negclip":
         how = (
             "NegCLIP's weights are not downloadable by photosearch: get negclip.pth from the ARO "
             "authors' release (repository mertyg/vision-language-models-are-bows), then put it at "
@@ -403,6 +453,8 @@ def untrained_model(arch: str, device: str, seed: int = 0) -> LoadedModel:
 def load_model(spec: ModelSpec, config: Config, device: str) -> LoadedModel:
     """Build the open_clip model for spec with its weights on device, in eval mode."""
     weights = resolve_weights(spec, config)
+    if spec.family == chinese_clip.FAMILY:
+        return _load_family_model(spec, config, device, weights)
     open_clip = get_open_clip()
     tag_cfg = open_clip.get_pretrained_cfg(spec.arch, spec.tag) if spec.tag else {}
     text_cfg = open_clip.get_model_config(spec.arch).get("text_cfg", {})
@@ -453,6 +505,17 @@ def load_model(spec: ModelSpec, config: Config, device: str) -> LoadedModel:
     )
 
 
+def _load_family_model(spec: ModelSpec, config: Config, device: str, folder: Path) -> LoadedModel:
+    """A Chinese-CLIP model from its whole folder, in open_clip's shape."""
+    from .families.chinese_clip_model import build
+
+    model, preprocess, tokenizer = build(folder, device)
+    sha = checkpoint_sha256(chinese_clip.weights_file(folder), config) if spec.checkpoint else None
+    dim = _embedding_dim(model, tokenizer, device)
+    identity = ModelIdentity(identity_key(spec, config, sha), spec.arch, spec.tag, sha, dim)
+    return LoadedModel(spec, identity, model, preprocess, tokenizer, model.visual.image_size)
+
+
 def _local_text_cfg(text_cfg: dict, folder: Path | None) -> dict:
     """The text tower's config naming its Hugging Face folder instead of the hub's name; the
     checkpoint holds its weights, so transformers builds it from the config alone."""
@@ -482,7 +545,10 @@ def identity_key(spec: ModelSpec, config: Config, sha256: str | None = None) -> 
     if spec.checkpoint is None:
         return f"{spec.arch}:{spec.tag}"
     if sha256 is None:
-        sha256 = checkpoint_sha256(spec.checkpoint, config)
+        hashed = spec.checkpoint
+        if spec.family == chinese_clip.FAMILY:  # a folder: its weights are the model
+            hashed = chinese_clip.weights_file(spec.checkpoint) or spec.checkpoint
+        sha256 = checkpoint_sha256(hashed, config)
     return f"{spec.arch}:sha256-{sha256[:16]}"
 
 

@@ -19,7 +19,7 @@ from PIL import Image
 
 from ..files import atomic_write
 from ..imaging.decoder import reserve_for
-from ..model.loading import LoadedModel
+from ..model.loading import LoadedModel, require_trainable
 from .data import Pair
 from .hard_negatives import swap_negatives
 
@@ -49,6 +49,7 @@ class Trainer:
     def __init__(
         self, loaded: LoadedModel, pairs: list[Pair], settings: TrainSettings, device: str
     ):
+        require_trainable(loaded.spec)
         self.loaded, self.pairs, self.settings, self.device = loaded, pairs, settings, device
         self.model = loaded.model
         self.images = sorted({pair.image for pair in pairs})

@@ -143,6 +143,8 @@ def _export(tower: nn.Module, kind: str, target: str) -> None:
 
 
 def _example_tokens(tower: TextTower) -> torch.Tensor:
+    if hasattr(tower.model, "example_tokens"):  # a family's model knows its own
+        return tower.model.example_tokens()
     if tower.pad_id is not None:  # a Hugging Face tower: a caption, then padding
         longest = min(512, tower.model.text.config.max_position_embeddings - 2)
         tokens = torch.full((2, longest), tower.pad_id, dtype=torch.long)

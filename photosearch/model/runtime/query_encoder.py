@@ -24,6 +24,7 @@ from .memory import machine_fingerprint
 
 log = logging.getLogger(__name__)
 KIT_FORMAT = 1  # bump when the kit's files change meaning: older kits are then rebuilt
+VOCABULARY = "vocab.txt"  # a word-piece tokenizer's vocabulary, copied into the kit
 
 
 def kit_dir(config: Config, model_key: str) -> Path:
@@ -116,6 +117,11 @@ def _tokenizer(description: dict, directory: Path):
 
         file = directory / description["file"]
         return JsonTokenizer(file, int(description["context_length"]), int(description["pad"]))
+    if description.get("kind") == "wordpiece":
+        from ..wordpiece_tokenizer import WordPieceTokenizer
+
+        context, lowercase = int(description["context_length"]), bool(description["lowercase"])
+        return WordPieceTokenizer(directory / VOCABULARY, context, lowercase)
     if description.get("kind") != "clip-bpe":
         raise ValueError(f"unknown tokenizer {description.get('kind')!r}")
     return ClipTokenizer(int(description["context_length"]))

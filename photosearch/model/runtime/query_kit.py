@@ -2,7 +2,8 @@
 CPU, the ONNX file of its text tower that this machine runs (or, when torch runs the text
 tower, the fp32 one its measurement exported) is optimised once by ONNX Runtime and saved
 with its weights in a file of their own, so that a search can load it in a fraction of the
-time. A model whose tokenizer the light one does not reproduce gets no kit."""
+time. A model whose tokenizer the light ones (CLIP's BPE, BERT's word pieces) do not reproduce
+gets no kit."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from ...config import Config
 from ...files import atomic_write
 from .memory import machine_fingerprint
 from .onnx_export import fresh_file
-from .query_encoder import KIT_FORMAT, kit_dir, kit_file, source_stamp
+from .query_encoder import KIT_FORMAT, VOCABULARY, kit_dir, kit_file, source_stamp
 from .towers import TextTower
 
 log = logging.getLogger(__name__)
@@ -66,11 +67,19 @@ def _ensure(loaded, text_engine, config: Config) -> None:
 
 
 def _light_tokenizer(tokenizer, directory: Path) -> dict | None:
-    """How the kit tokenizes without torch: CLIP's own tokenizer, or a Hugging Face one's
-    tokenizer.json saved in the kit; None when neither gives the model's rows."""
+    """How the kit tokenizes without torch: CLIP's own tokenizer, BERT's word pieces over a
+    copy of the vocabulary (Chinese-CLIP), or a Hugging Face one's tokenizer.json saved in the
+    kit; None when neither gives the model's rows."""
     from ..clip_tokenizer import ClipTokenizer
     from ..json_tokenizer import save_light
+    from ..wordpiece_tokenizer import WordPieceTokenizer
 
+    light = getattr(tokenizer, "light", None)
+    if isinstance(light, WordPieceTokenizer):  # the kit keeps its own copy of the vocabulary
+        copy = directory / VOCABULARY
+        atomic_write(copy, lambda temporary: shutil.copyfile(light.vocabulary, temporary))
+        return {"kind": "wordpiece", "context_length": light.context_length,
+                "lowercase": light.lowercase}  # fmt: skip
     clip = ClipTokenizer(getattr(tokenizer, "context_length", 0))
     if clip.matches(tokenizer):
         return {"kind": "clip-bpe", "context_length": clip.context_length}
@@ -82,12 +91,14 @@ def _current(path: Path, key: str, source: Path, stamp: dict | None) -> bool:
         kit = json.loads(path.read_text())
     except (OSError, ValueError):
         return False
+    word_pieces = kit.get("tokenizer", {}).get("kind") == "wordpiece"
     return (
         kit.get("format") == KIT_FORMAT
         and kit.get("model") == key
         and kit.get("source") == str(source)
         and kit.get("source_stamp") == stamp
         and (path.parent / kit.get("graph", "-")).is_file()
+        and (not word_pieces or (path.parent / VOCABULARY).is_file())
     )
 
 

@@ -1,5 +1,6 @@
-"""The two halves of an open_clip model as plain modules: what the torch runtime runs and what
-is exported to ONNX. The text tower stops at the longest caption's end-of-text token."""
+"""The two halves of an open_clip model (or of a family's model in its shape) as plain modules:
+what the torch runtime runs and what is exported to ONNX. The text tower stops at the longest
+caption's end-of-text token."""
 
 from __future__ import annotations
 
@@ -75,7 +76,10 @@ def truncatable(model: nn.Module) -> bool:
 
 
 def hf_pad_id(model: nn.Module) -> int | None:
-    """The pad id of a Hugging Face text tower (open_clip's HFTextEncoder), else None."""
+    """The pad id of a Hugging Face text tower (open_clip's HFTextEncoder, or a family's model
+    that masks its padding, such as Chinese-CLIP), else None."""
+    if isinstance(getattr(model, "pad_id", None), int):
+        return model.pad_id
     text = getattr(model, "text", None)
     if not hasattr(text, "transformer") or not hasattr(text, "config"):
         return None
