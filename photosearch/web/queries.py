@@ -4,7 +4,7 @@ every page has a JSON twin."""
 from __future__ import annotations
 
 from flask import g, url_for
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 
 from ..errors import ImageTooLarge
 from ..imaging.decoder import decoded_size
@@ -62,7 +62,8 @@ def told_in(item, language: str) -> dict:
     English keeps the reader's own label ("taken 2017-06-01 to 2017-08-31")."""
     if language == DEFAULT:
         return {"shown": item.label, "detail": ""}
-    described = describe(item, language, gettext)
+    with force_locale(language.replace("-", "_")):  # the words of `language`, not the page's
+        described = describe(item, language, gettext)
     return {"shown": described.label, "detail": described.detail}
 
 

@@ -1,6 +1,7 @@
 """A query written in Chinese, without spaces, with a place and a date in it finds exactly their
-photos through the CLI, on SQLite and PostgreSQL: the album of test_places_and_dates, its
-places known by GeoNames' Chinese names (里斯本 is Lisbon, 悉尼 Sydney)."""
+photos through the CLI and the API, on SQLite and PostgreSQL: the album of
+test_places_and_dates, its places known by GeoNames' Chinese names (里斯本 is Lisbon, 悉尼
+Sydney)."""
 
 from __future__ import annotations
 
@@ -33,3 +34,25 @@ def test_the_cli_reads_a_chinese_place_and_date(run_cli, photo_tree, tmp_path, d
         run_cli("search", "2017年夏天在里斯本", "--literal", "--json", env=database).stdout
     )
     assert len(literal) == 8
+
+
+def test_the_api_reads_a_chinese_place_and_date(
+    run_cli, photo_tree, tmp_path, database_url, tiny_model_name
+):
+    from photosearch.config import Config
+    from photosearch.library import PhotoLibrary
+    from photosearch.web import create_app
+
+    run_cli("index", str(write_album(photo_tree, tmp_path / "Album")),
+            env={"PHOTOSEARCH_DATABASE_URL": database_url})  # fmt: skip
+    config = Config.load(environ={}, data_dir=tmp_path / "data", database_url=database_url,
+                         model=tiny_model_name, device="cpu", offline=True, runtime="torch",
+                         precision="fp32")  # fmt: skip
+    library = PhotoLibrary(config)
+    client = create_app(config, library).test_client()
+    answer = client.get("/api/search", query_string={"q": "2017年夏天在里斯本拍的",
+                                                     "lang": "zh-Hans"}).get_json()  # fmt: skip
+    understood = answer["interpretation"]["understood"]
+    assert [item["shown"] for item in understood] == ["2017年夏天", "在里斯本"]
+    assert [hit["path"].rsplit("/", 1)[-1] for hit in answer["results"]] == ["lisbon-cat.jpg"]
+    library.close()
