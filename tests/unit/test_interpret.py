@@ -31,11 +31,16 @@ NAMES = {
 
 
 class Places:
+    """A tiny library's place names: their folded words (one or two) -> the place."""
+
+    def __init__(self, names: dict[tuple[str, ...], Place] = NAMES):
+        self.names = names
+
     def match(self, folded_words, start):
         for length in (2, 1):
             words = tuple(folded_words[start : start + length])
-            if len(words) == length and words in NAMES:
-                return length, NAMES[words]
+            if len(words) == length and words in self.names:
+                return length, self.names[words]
         return None
 
 
@@ -44,8 +49,8 @@ def warm():
     warm_up()
 
 
-def read(query, **options):
-    return interpret(parse(query), places=Places(), today=TODAY, **options)
+def read(query, places=None, **options):
+    return interpret(parse(query), places=places or Places(), today=TODAY, **options)
 
 
 def period(text):

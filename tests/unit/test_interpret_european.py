@@ -1,37 +1,22 @@
 """Places and dates read out of queries in French, German, Spanish, Portuguese, Italian and
 Dutch, with every language's words at once (the English tables stay in test_interpret)."""
 
-from dataclasses import dataclass
-
 import pytest
 
-from photosearch.search.interpret import interpret, warm_up
+from photosearch.search.interpret import warm_up
 from photosearch.search.languages import LANGUAGES, words_of
-from photosearch.search.terms import parse
 
-from .test_interpret import TODAY, expect
-
-
-@dataclass(frozen=True)
-class Place:
-    label: str
-    latitude: float
-
+from .test_interpret import Place, Places, expect, read
 
 LISBON, ROME, SYDNEY = Place("Lisbon", 38.7), Place("Rome", 41.9), Place("Sydney", -33.9)
-NAMES = {
+NAMES = {  # one word each
     **dict.fromkeys(["lisbon", "lisboa", "lissabon", "lisbonne", "lisbona"], LISBON),
     **dict.fromkeys(["roma", "rom", "rome"], ROME),
     "sydney": SYDNEY,
     "portugal": Place("Portugal", 39.5),
     "alemania": Place("Germany", 51.0),
 }
-
-
-class Places:
-    def match(self, folded_words, start):
-        place = NAMES.get(folded_words[start])
-        return (1, place) if place else None
+PLACES = Places({(word,): place for word, place in NAMES.items()})
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -214,7 +199,7 @@ CASES = {
 
 
 def check(query, text, place, when):
-    expect(interpret(parse(query), places=Places(), today=TODAY), text, place, when)
+    expect(read(query, PLACES), text, place, when)
 
 
 @pytest.mark.parametrize(
@@ -261,16 +246,16 @@ def test_words_that_look_like_dates_stay_text(query):
 def test_the_rules_of_english_hold_in_every_language():
     """Shown as said, undone by a chip's ×, and nothing read in quotes or literally."""
     query = "Hunde in Lissabon im Sommer 2017"
-    found = interpret(parse(query), places=Places(), today=TODAY)
+    found = read(query, PLACES)
     assert [(item.said, item.label) for item in found.understood] == [
         ("in Lissabon", "in Lisbon"),
         ("im Sommer 2017", "taken 2017-06-01 to 2017-08-31"),
     ]
-    kept = interpret(parse(query), places=Places(), today=TODAY, keep=["im Sommer 2017"])
+    kept = read(query, PLACES, keep=["im Sommer 2017"])
     assert kept.text == "Hunde im Sommer 2017" and kept.when is None
     for literal in (
-        interpret(parse(query), places=Places(), today=TODAY, literal=True),
-        interpret(parse(f'"{query}"'), places=Places(), today=TODAY),
+        read(query, PLACES, literal=True),
+        read(f'"{query}"', PLACES),
     ):
         assert literal.understood == () and literal.text == query
 

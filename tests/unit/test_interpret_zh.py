@@ -6,26 +6,16 @@ import json
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
-from datetime import date
 
 import pytest
 
 from photosearch.places.names import PlaceNames, PlaceRef
-from photosearch.search.interpret import interpret, warm_up
+from photosearch.search.interpret import warm_up
 from photosearch.search.languages import words_of
 from photosearch.search.terms import parse
 
-from .test_interpret import period
-
-TODAY = date(2026, 12, 1)  # a Tuesday
-
-
-@dataclass(frozen=True)
-class Place:
-    label: str
-    latitude: float
-
+from . import test_interpret
+from .test_interpret import Place, Places, period
 
 NAMES = {
     "里斯本": Place("Lisbon", 38.7),
@@ -37,10 +27,7 @@ NAMES = {
 }
 
 
-class Places:
-    def match(self, folded_words, start):
-        place = NAMES.get(folded_words[start])
-        return (1, place) if place else None
+PLACES = Places({(word,): place for word, place in NAMES.items()})
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -49,7 +36,7 @@ def warm():
 
 
 def read(query, **options):
-    return interpret(parse(query), places=Places(), today=TODAY, **options)
+    return test_interpret.read(query, PLACES, **options)
 
 
 SUMMER_2017 = "2017-06-01/2017-08-31 | 2017-12-01/2018-02-28"
