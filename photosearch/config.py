@@ -37,7 +37,7 @@ class Config:
     device: str = "auto"
     runtime: str = "auto"  # auto (measured per machine), torch or onnx
     gpu_decode: bool = True  # CUDA: decode JPEGs on the GPU (nvjpeg), the rest on the CPU
-    precision: str = "auto"  # auto, fp32, bf16 (CPU/CUDA), fp16 (CUDA) or int8 (onnx, opt-in)
+    precision: str = "auto"  # auto, fp32, bf16 (CPU/CUDA), fp16 (CUDA) or int8 (onnx)
     batch_size: int = 32
     workers: int = 0  # decode threads; 0 picks from the CPU count
     exclude: tuple[str, ...] = ()

@@ -271,7 +271,7 @@ class PhotoLibrary:
 
         self.name_places()
         model = self.known_model()
-        key = (model.id, self.store.model(model.id).vectors_version)
+        key = (model.id, self.store.vectors_version(model.id))
         with self._places_lock:
             if self._places is None or self._places[0] != key:
                 rows = self.store.places()

@@ -99,9 +99,9 @@ class Searcher:
     @property
     def index(self) -> VectorIndex:
         """The model's vector index, reopened when the database has newer vectors."""
-        current = self.store.model(self.model.id)
-        if self._index is None or self._index.model.vectors_version != current.vectors_version:
-            self._index = VectorIndex.open(self.store, current, self.config)
+        version = self.store.vectors_version(self.model.id)
+        if self._index is None or self._index.model.vectors_version != version:
+            self._index = VectorIndex.open(self.store, self.store.model(self.model.id), self.config)
         return self._index
 
     def text(self, query: str, limit: int = 20, offset: int = 0, **options) -> list[SearchHit]:

@@ -90,6 +90,9 @@ class Store:
     def model(self, model_id: int) -> ModelInfo | None:
         return self.concern(Vectors).model(model_id)
 
+    def vectors_version(self, model_id: int) -> int | None:
+        return self.concern(Vectors).vectors_version(model_id)
+
     def mark_indexed(self, model_id: int, name: str) -> None:
         """Remember that an index run used this model, under the name it was given."""
         with self.writer() as writer:

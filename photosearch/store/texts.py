@@ -121,10 +121,13 @@ class Texts(Concern):
     def text_matches(self, needles: list[str], filters: Filters) -> list[tuple[int, str]]:
         """(photo id, folded text) of the photos that meet the filters and whose recognised
         text holds every needle (folded words or phrases)."""
+        # The texts that hold the needles first, then their photos by content hash: joined
+        # the other way round, SQLite walked every photo (14 ms at 100k, against 1 ms).
+        holding = select(PhotoTextRow.content_hash).where(containing(needles, self.dialect))
         query = (
             select(PhotoRow.id, PhotoTextRow.search_text)
             .join(PhotoTextRow, PhotoTextRow.content_hash == PhotoRow.content_hash)
-            .where(containing(needles, self.dialect), *conditions(filters))
+            .where(PhotoRow.content_hash.in_(holding), *conditions(filters))
             .order_by(PhotoRow.id)
         )
         with self.reading() as session:

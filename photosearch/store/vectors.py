@@ -23,6 +23,12 @@ class Vectors(Concern):
             row = session.get(ModelRow, model_id)
             return _model_info(row) if row else None
 
+    def vectors_version(self, model_id: int) -> int | None:
+        """The version of a model's vectors alone: what every search checks its index by."""
+        query = select(ModelRow.vectors_version).where(ModelRow.id == model_id)
+        with self.reading() as session:
+            return session.scalar(query)
+
     def model_by_key(self, key: str) -> ModelInfo | None:
         with self.reading() as session:
             row = session.scalar(select(ModelRow).where(ModelRow.key == key))

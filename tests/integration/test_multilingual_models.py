@@ -213,5 +213,7 @@ def test_multilingual_presets_match_open_clip_and_say_what_they_read(run_cli):
     text = run_cli("models").stdout
     assert "XM3600 image R@1: Chinese 0.537, all languages 0.426" in text
     assert "openclip_multilingual_retrieval_results.csv" in text
+    assert "zero-shot image R@1: MUGE 0.521, Flickr30K-CN 0.627, COCO-CN 0.622" in text
+    assert "Chinese-CLIP's Results.md" in text
     status = run_cli("status", "--model", "siglip-i18n").stdout
     assert "reads" in status and "Chinese 0.474" in status

@@ -85,12 +85,21 @@ def test_trimmed_text_tower_equals_open_clips_encode_text(tiny_embedder):
         np.testing.assert_allclose(tower(tokens[:1]), expected[:1], atol=1e-5)
 
 
-def test_auto_measures_once_remembers_and_never_picks_int8(
+def test_auto_measures_once_remembers_and_quantises_only_queries(
     runtime_config, tiny_embedder, monkeypatch
 ):
+    tried = {}
+    measure_speeds = selection_module._speeds
+
+    def noted_speeds(engines, probe, kind):
+        tried[kind] = {engine.choice.label for engine in engines}
+        return measure_speeds(engines, probe, kind)
+
+    monkeypatch.setattr(selection_module, "_speeds", noted_speeds)
     first = select_engines(tiny_embedder.loaded, runtime_config, "cpu")
+    assert "onnx int8" in tried["text"] and "onnx int8" not in tried["image"]
+    assert first.image.choice.precision != "int8"
     for engine in (first.image, first.text):
-        assert engine.choice.precision != "int8"
         assert engine.choice.cosine >= COSINE_FLOOR and engine.choice.per_second > 0
     memory = json.loads((runtime_config.data_dir / MEMORY_FILE).read_text())
     assert {key.split("|")[2] for key in memory} == {"image", "text"}
@@ -108,7 +117,7 @@ def test_auto_measures_once_remembers_and_never_picks_int8(
 
 def test_the_fastest_close_enough_choice_wins(runtime_config, tiny_embedder, monkeypatch):
     """A faster choice that loses too much precision is passed over."""
-    speeds = {"torch fp32": 10.0, "torch bf16": 50.0, "onnx fp32": 20.0}
+    speeds = {"torch fp32": 10.0, "torch bf16": 50.0, "onnx fp32": 20.0, "onnx int8": 5.0}
 
     def fake_speeds(engines, probe, kind):
         return [(speeds[e.choice.label], e(probe)) for e in engines]
@@ -153,6 +162,7 @@ def test_settings_that_cannot_run_say_so():
         ("torch", "bf16"),
         ("onnx", "fp32"),
     ]
+    assert allowed("auto", "auto", "cpu", "text")[-1] == ("onnx", "int8")
     assert allowed("auto", "int8", "cpu") == [("onnx", "int8")]
     assert allowed("auto", "auto", "cuda") == [("torch", "fp16")]
     for runtime, precision, device in [

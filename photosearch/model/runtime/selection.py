@@ -58,8 +58,12 @@ def eager_engines(loaded, device: str) -> Engines:
     )
 
 
-def allowed(runtime: str, precision: str, device: str) -> list[tuple[str, str]]:
-    """The (runtime, precision) pairs the settings admit on this device, in trial order."""
+def allowed(
+    runtime: str, precision: str, device: str, kind: str = "image"
+) -> list[tuple[str, str]]:
+    """The (runtime, precision) pairs the settings admit on this device for the `kind` tower,
+    in trial order. `auto` tries int8 on the text tower only: a query's vector lives for one
+    search, while the image vectors stay in the index, so those keep the lossless choices."""
     if device == "cuda":
         if runtime == "onnx" or precision == "int8":
             raise ConfigError(
@@ -72,7 +76,8 @@ def allowed(runtime: str, precision: str, device: str) -> list[tuple[str, str]]:
     pairs = [
         (r, p)
         for r, p in CPU_CHOICES
-        if runtime in ("auto", r) and (precision == p or (precision == "auto" and p != "int8"))
+        if runtime in ("auto", r)
+        and (precision == p or (precision == "auto" and (p != "int8" or kind == "text")))
     ]
     if not pairs:
         raise ConfigError(
@@ -91,25 +96,29 @@ def allowed(runtime: str, precision: str, device: str) -> list[tuple[str, str]]:
 
 def select_engines(loaded, config: Config, device: str) -> Engines:
     """Engines for both towers as the settings and this machine's measurements say."""
-    pairs = allowed(config.runtime, config.precision, device)
-    return Engines(
-        _select(ImageTower(loaded.model), "image", pairs, loaded, config, device),
-        _select(TextTower(loaded.model), "text", pairs, loaded, config, device),
-    )
+
+    def tower(kind: str, module):
+        pairs = allowed(config.runtime, config.precision, device, kind)
+        return _select(module, kind, pairs, loaded, config, device)
+
+    return Engines(tower("image", ImageTower(loaded.model)), tower("text", TextTower(loaded.model)))
 
 
 def _select(tower, kind: str, pairs, loaded, config: Config, device: str):
     if len(pairs) == 1 and pairs[0][1] != "int8":
         return _engine(tower, kind, Choice(*pairs[0]), loaded, config, device)
+    tried = [f"{runtime} {precision}" for runtime, precision in pairs]
     entry = recall(config, loaded.identity.key, kind)
-    if entry and (entry["runtime"], entry["precision"]) in pairs:
+    # A verdict stands while the same choices are on offer: one measured before int8 was
+    # tried for queries must not keep the text tower off it.
+    if entry and entry.get("tried") == tried:
         choice = Choice(entry["runtime"], entry["precision"], entry["per_second"], entry["cosine"])
         try:
             return _engine(tower, kind, choice, loaded, config, device)
         except ExportFailed as exc:
             log.warning("The remembered %s runtime failed (%s); measuring again", kind, exc)
     engine = _measure(tower, kind, pairs, loaded, config, device)
-    remember(config, loaded.identity.key, kind, engine.choice.to_dict())
+    remember(config, loaded.identity.key, kind, {**engine.choice.to_dict(), "tried": tried})
     return engine
 
 
