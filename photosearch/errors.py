@@ -2,13 +2,21 @@
 
 
 class PhotosearchError(Exception):
-    """Base class: the message is meant for a person, the exit code for a shell."""
+    """Base class: the message is meant for a person, the exit code for a shell. One made by
+    `said` keeps its words and values apart too, so that a web page says it in its language."""
 
     exit_code = 2
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, words: str = "", values: dict | None = None):
         super().__init__(message)
         self.message = message
+        self.words = words
+        self.values = values or {}
+
+    @classmethod
+    def said(cls, words: str, **values):
+        """The error whose message is `words` with `values` in their {places}."""
+        return cls(words.format(**values), words, values)
 
 
 class ConfigError(PhotosearchError):

@@ -313,7 +313,7 @@ class PhotoLibrary:
             written = written_words(query, interpretation.rest)
         elif request.like is not None:
             if self.store.photo(request.like) is None:
-                raise BadParameter(f"No indexed photo has id {request.like}.")
+                raise BadParameter.said("No indexed photo has id {id}.", id=request.like)
             vector = searcher.photo_vector(str(request.like))
         elif request.upload is not None:
             vector = searcher.image_vector(request.upload, request.upload_name)
@@ -337,9 +337,10 @@ class PhotoLibrary:
     def _place(self, name: str, places: KnownPlaces | None):
         """A place asked for by name, resolved against the library's own places."""
         if places is None:
-            raise BadParameter(
-                f"No photo in this library was taken in {name!r}: none has a "
-                "known place (photos need GPS positions for that)."
+            raise BadParameter.said(
+                "No photo in this library was taken in {place!r}: none has a known place "
+                "(photos need GPS positions for that).",
+                place=name,
             )
         return places.resolve(name)
 

@@ -55,12 +55,17 @@ class KnownPlaces:
         refs = self.names.resolve(text)
         if not refs:
             known = ", ".join(dict.fromkeys(city or country for city, _, country, *_ in self.rows))
-            hint = (
-                f" Places in this library: {_shortened(known)}."
-                if known
-                else (" No photo in this library has a known place yet.")
+            if not known:
+                raise QueryError.said(
+                    "No photo in this library was taken in {place!r}. No photo in this library "
+                    "has a known place yet.",
+                    place=text.strip(),
+                )
+            raise QueryError.said(
+                "No photo in this library was taken in {place!r}. Places in this library: {known}.",
+                place=text.strip(),
+                known=_shortened(known),
             )
-            raise QueryError(f"No photo in this library was taken in {text.strip()!r}.{hint}")
         return self._found(sorted(refs, key=lambda ref: ref.name))
 
     def choices(self) -> list[dict]:

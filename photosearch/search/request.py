@@ -79,7 +79,11 @@ def _asked(args: Mapping | Asked) -> Asked:
 def _text(asked: Asked, field: str, limit: int = 200) -> str | None:
     raw = asked.raw(field)
     if raw is not None and len(raw) > limit:
-        raise BadParameter(f"{asked.name(field)} is too long ({limit} characters at most).")
+        raise BadParameter.said(
+            "{field} is too long ({limit} characters at most).",
+            field=asked.name(field),
+            limit=limit,
+        )
     return raw
 
 
@@ -93,12 +97,20 @@ def number(args: Mapping | Asked, field: str, default, low, high, kind: type = f
         try:
             value = kind(value)
         except ValueError:
-            what = "a whole number" if kind is int else "a number"
-            raise BadParameter(f"{asked.name(field)} must be {what}, not {value!r}.") from None
+            named = {"field": asked.name(field), "value": value}
+            error = (
+                BadParameter.said("{field} must be a whole number, not {value!r}.", **named)
+                if kind is int
+                else BadParameter.said("{field} must be a number, not {value!r}.", **named)
+            )
+            raise error from None
     if not low <= value <= high:  # NaN fails this too
-        raise BadParameter(
-            f"{asked.name(field)} must be between {_shown(low)} and {_shown(high)}, "
-            f"not {_shown(value)}."
+        raise BadParameter.said(
+            "{field} must be between {low} and {high}, not {value}.",
+            field=asked.name(field),
+            low=_shown(low),
+            high=_shown(high),
+            value=_shown(value),
         )
     return value
 
@@ -114,7 +126,11 @@ def flag(args: Mapping | Asked, field: str) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     if value.lower() not in TRUE | FALSE:
-        raise BadParameter(f"{asked.name(field)} must be true or false, not {value.lower()!r}.")
+        raise BadParameter.said(
+            "{field} must be true or false, not {value!r}.",
+            field=asked.name(field),
+            value=value.lower(),
+        )
     return value.lower() in TRUE
 
 
@@ -125,8 +141,10 @@ def _date(asked: Asked, field: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise BadParameter(
-            f"{asked.name(field)} must be a date like 2019-08-03, not {raw!r}."
+        raise BadParameter.said(
+            "{field} must be a date like 2019-08-03, not {value!r}.",
+            field=asked.name(field),
+            value=raw,
         ) from None
 
 
@@ -135,18 +153,28 @@ def parse_filters(args: Mapping | Asked) -> Filters:
     asked = _asked(args)
     date_from, date_to = _date(asked, "date_from"), _date(asked, "date_to")
     if date_from and date_to and date_from > date_to:
-        raise BadParameter(f"{asked.name('date_from')} is after {asked.name('date_to')}.")
+        raise BadParameter.said(
+            "{start} is after {end}.", start=asked.name("date_from"), end=asked.name("date_to")
+        )
     folder = _text(asked, "folder", 4096)
     if folder is not None:
         if not os.path.isabs(folder):
-            raise BadParameter(f"{asked.name('folder')} must be an absolute path, not {folder!r}.")
+            raise BadParameter.said(
+                "{field} must be an absolute path, not {value!r}.",
+                field=asked.name("folder"),
+                value=folder,
+            )
         folder = os.path.normpath(folder)
     formats = []
     for name in filter(
         None, (part.strip().lower() for part in (asked.raw("type") or "").split(","))
     ):
         if name not in FORMATS:
-            raise BadParameter(f"Unknown file type {name!r}; known: {', '.join(sorted(FORMATS))}.")
+            raise BadParameter.said(
+                "Unknown file type {value!r}; known: {known}.",
+                value=name,
+                known=", ".join(sorted(FORMATS)),
+            )
         formats.append(FORMATS[name])
     return Filters(
         date_from=date_from,
@@ -173,16 +201,21 @@ def parse_search(
     place = _text(asked, "place")
     filters = parse_filters(asked)
     if sum(x is not None for x in (text, like, upload)) > 1:
-        raise BadParameter("Give one of: q (text), like (a photo id), or an uploaded photo.")
+        raise BadParameter.said("Give one of: q (text), like (a photo id), or an uploaded photo.")
     if text is None and like is None and upload is None and not (filters.active or place):
-        raise BadParameter(
+        raise BadParameter.said(
             "Give a search text (q), a photo (like, or an upload), or at least one filter."
         )
     if text:
         parse_query(text)  # reject malformed algebra before any work
     sort = _text(asked, "sort")
     if sort is not None and sort not in SORTS:
-        raise BadParameter(f"{asked.name('sort')} must be one of {', '.join(SORTS)}, not {sort!r}.")
+        raise BadParameter.said(
+            "{field} must be one of {known}, not {value!r}.",
+            field=asked.name("sort"),
+            known=", ".join(SORTS),
+            value=sort,
+        )
     keep = tuple(kept.strip() for kept in asked.all("keep") if kept.strip())
     return SearchRequest(
         text=text,
@@ -209,7 +242,9 @@ def _language(asked: Asked) -> str | None:
 
     tag = _text(asked, "lang", 35)
     if tag is not None and not LANGUAGE_TAG.fullmatch(tag) and flores_code(tag) is None:
-        raise BadParameter(
-            f"{asked.name('lang')} must be a language such as zh, zh-Hans, fr or en, not {tag!r}."
+        raise BadParameter.said(
+            "{field} must be a language such as zh, zh-Hans, fr or en, not {value!r}.",
+            field=asked.name("lang"),
+            value=tag,
         )
     return tag

@@ -107,7 +107,7 @@ class Searcher:
     def text(self, query: str, limit: int = 20, offset: int = 0, **options) -> list[SearchHit]:
         """A text query; `cat + hat - dog` and `#ID` terms are allowed (see terms.Query)."""
         if not query.strip():
-            raise QueryError("The search text is empty: type what you are looking for.")
+            raise QueryError.said("The search text is empty: type what you are looking for.")
         return self.vector(self.query_vector(query), limit, offset, **options)
 
     def like(self, photo: str, limit: int = 20, offset: int = 0, **options) -> list[SearchHit]:
@@ -129,7 +129,9 @@ class Searcher:
         norm = float(np.linalg.norm(total))
         if norm < 1e-6:
             typed = query if isinstance(query, str) else query.joined
-            raise QueryError(f"The terms of {typed!r} cancel out: there is nothing left to find.")
+            raise QueryError.said(
+                "The terms of {query!r} cancel out: there is nothing left to find.", query=typed
+            )
         return total / norm
 
     def vector(
@@ -149,9 +151,11 @@ class Searcher:
         phrases are the only ones, and those whose text also holds its words are ranked by
         that text too, whatever their picture's score."""
         if limit < 1 or offset < 0:
-            raise QueryError("limit must be at least 1 and offset at least 0.")
+            raise QueryError.said("limit must be at least 1 and offset at least 0.")
         if sort not in SORTS:
-            raise QueryError(f"Unknown sort {sort!r}; use one of: {', '.join(SORTS)}.")
+            raise QueryError.said(
+                "Unknown sort {value!r}; use one of: {known}.", value=sort, known=", ".join(SORTS)
+            )
         filters, written = filters or Filters(), written or Written()
         among, by_text = self._written_candidates(filters, written)
         if among is not None and len(among) == 0:
@@ -302,6 +306,6 @@ class Searcher:
         if photo.isdigit():
             record = self.store.photo(int(photo))
             if record is None and not os.path.exists(photo):
-                raise QueryError(f"No indexed photo has id {photo}.")
+                raise QueryError.said("No indexed photo has id {id}.", id=photo)
             return record
         return self.store.photo_by_path(os.path.abspath(os.path.expanduser(photo)))

@@ -100,8 +100,8 @@ class Query:
         return terms
 
     def _empty(self) -> QueryError:
-        return QueryError(
-            f"The query {self.text!r} has an empty term: write terms between + and -."
+        return QueryError.said(
+            "The query {query!r} has an empty term: write terms between + and -.", query=self.text
         )
 
 

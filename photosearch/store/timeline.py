@@ -51,8 +51,9 @@ class Cursor:
             if cursor.taken_at is not None and cursor.taken_at.tzinfo is not None:
                 raise ValueError(when)  # the column holds dates without a zone
         except (binascii.Error, UnicodeDecodeError, ValueError):
-            raise BadParameter(
-                f"cursor {token[:40]!r} is not a timeline cursor: use a next_cursor as given."
+            raise BadParameter.said(
+                "cursor {value!r} is not a timeline cursor: use a next_cursor as given.",
+                value=token[:40],
             ) from None
         return cursor
 

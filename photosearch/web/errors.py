@@ -13,6 +13,14 @@ from ..errors import ImageTooLarge, PhotosearchError, QueryError
 log = logging.getLogger(__name__)
 
 
+def told(error: PhotosearchError) -> str:
+    """An error's message in the page's language, when it was made to be translated (`said`);
+    as written otherwise."""
+    if not error.words:
+        return error.message
+    return gettext(error.words).format(**error.values)
+
+
 def _respond(status: int, message: str):
     if request.path.startswith("/api/"):
         return jsonify(error={"status": status, "message": message}), status
@@ -31,15 +39,15 @@ def _said_for(status: int | None) -> str | None:
 def install(app: Flask) -> None:
     @app.errorhandler(ImageTooLarge)
     def too_large(error: ImageTooLarge):
-        return _respond(413, error.message)
+        return _respond(413, told(error))
 
     @app.errorhandler(QueryError)
     def query_error(error: QueryError):
-        return _respond(400, error.message)
+        return _respond(400, told(error))
 
     @app.errorhandler(PhotosearchError)
     def user_error(error: PhotosearchError):
-        return _respond(503, error.message)
+        return _respond(503, told(error))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -12,6 +12,7 @@ from ..errors import ImageTooLarge, QueryError
 from ..search.request import parse_filters, parse_search
 from .api import duplicate_groups, get_photo, library
 from .auth import token_matches
+from .errors import told
 from .language import page_language
 from .queries import checked_upload, explore_json, photo_json, photo_page_json, run_search
 from .timeline import home
@@ -141,14 +142,14 @@ def index():
         try:  # the library as a timeline, with the filters asked for
             return _page(timeline=home(library(), request.args))
         except QueryError as error:
-            return _page(error=error.message, status=400)
+            return _page(error=told(error), status=400)
     try:
         data = checked_upload(library(), upload.read()) if upload else None
         search = parse_search(request.args, upload=data)
         search = dataclasses.replace(search, lang=search.lang or page_language())
         return _page(results=run_search(library(), search))
     except QueryError as error:
-        return _page(error=error.message, status=413 if isinstance(error, ImageTooLarge) else 400)
+        return _page(error=told(error), status=413 if isinstance(error, ImageTooLarge) else 400)
 
 
 @blueprint.get("/photos/<int:photo_id>")

@@ -55,4 +55,19 @@ def test_the_api_reads_a_chinese_place_and_date(
     understood = answer["interpretation"]["understood"]
     assert [item["shown"] for item in understood] == ["2017年夏天", "在里斯本"]
     assert [hit["path"].rsplit("/", 1)[-1] for hit in answer["results"]] == ["lisbon-cat.jpg"]
+    # The errors a query can cause are told in the asker's language; English by default.
+    asked = {"q": "猫", "place": "火星"}
+    refused = client.get("/api/search", query_string=asked, headers={"Accept-Language": "zh-CN"})
+    message = refused.get_json()["error"]["message"]
+    assert refused.status_code == 400
+    assert (
+        message.startswith("本图库中没有在 '火星' 拍摄的照片。本图库中的地点：")
+        and "Lisbon" in message
+    )
+    english = client.get("/api/search", query_string=asked).get_json()["error"]["message"]
+    assert english.startswith("No photo in this library was taken in '火星'. Places in this")
+    page = client.get(
+        "/", query_string={"q": "猫", "limit": "0"}, headers={"Accept-Language": "zh"}
+    )
+    assert page.status_code == 400 and "必须在 1 和 200 之间" in page.get_data(as_text=True)
     library.close()
