@@ -153,13 +153,18 @@ def photo_tree(album_folder) -> Path:
 
 @pytest.fixture
 def config(tmp_path, tiny_model_name, database_url) -> Config:
+    return tiny_config(tmp_path / "data", tiny_model_name, database_url)
+
+
+def tiny_config(data_dir: Path, model: str, database_url: str = "") -> Config:
+    """The tests' settings: the tiny model on the CPU, small batches, no reading of text."""
     from photosearch.config import Config
 
     return Config.load(
         environ={},
-        data_dir=tmp_path / "data",
+        data_dir=data_dir,
         database_url=database_url,
-        model=tiny_model_name,
+        model=model,
         device="cpu",
         offline=True,
         batch_size=8,

@@ -9,20 +9,18 @@ import shutil
 
 import pytest
 
-from ..serving import running_server, server_env
+from .conftest import module_server
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 TOUCH = 44  # px: the smallest a finger hits reliably
 
 
-@pytest.fixture
-def server(indexed_config, tiny_model_name, tmp_path):
+@pytest.fixture(scope="module")
+def server(indexed_data, tiny_model_name, module_folder):
     # The tiny random model's scores are small, some below zero: a cutoff that keeps them all,
     # with room below it for "show more".
-    env = server_env(indexed_config.data_dir, tiny_model_name, min_score="-0.9")
-    with running_server(env, tmp_path / "server.log", photos=25) as base:
-        yield base
+    yield from module_server(indexed_data, tiny_model_name, module_folder, 25, min_score="-0.9")
 
 
 @contextlib.contextmanager

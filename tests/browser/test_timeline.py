@@ -10,10 +10,7 @@ import shutil
 
 import pytest
 
-from photosearch.library import PhotoLibrary
-
-from ..album import write_album
-from ..serving import running_server, server_env
+from .conftest import module_server
 
 CHROMIUM = shutil.which("chromium")
 if CHROMIUM is None and not os.environ.get("CI"):
@@ -25,15 +22,23 @@ if CHROMIUM is None and not os.environ.get("CI"):
 MONTHS = ["2019-03", "2017-08", "2017-07", "2017-06", "2017-01", "undated"]
 
 
+@pytest.fixture(scope="module")
+def server(album_data, tiny_model_name, module_folder):
+    yield from module_server(album_data, tiny_model_name, module_folder, 8)
+
+
+@pytest.fixture(scope="module")
+def suite_server(indexed_data, tiny_model_name, module_folder):
+    yield from module_server(indexed_data, tiny_model_name, module_folder / "suite", 25)
+
+
 @pytest.fixture
-def page(config, tiny_embedder, tiny_model_name, photo_tree, tmp_path):
+def page(server):
+    """A new browser on the module's server: each test starts from the top of the page."""
     from playwright.sync_api import sync_playwright
 
-    library = PhotoLibrary(config, embedder=tiny_embedder)
-    library.index([write_album(photo_tree, tmp_path / "Album")])
-    library.close()
-    env = server_env(config.data_dir, tiny_model_name)
-    with running_server(env, tmp_path / "server.log", photos=8) as base, sync_playwright() as pw:
+    base = server
+    with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )
@@ -132,14 +137,14 @@ def test_the_viewer_steps_on_past_the_last_photo_loaded(page):
 
 @pytest.mark.parametrize(("width", "fewest"), [(400, 3), (1024, 5), (1400, 4)])
 def test_rows_hold_enough_photos_at_a_phones_width_a_tablets_and_a_desktops(
-    indexed_config, tiny_model_name, tmp_path, width, fewest
+    suite_server, width, fewest
 ):
     """The suite's 25 photos, most of them undated: one long day of rows. On a desktop rows
     are 200 px high, four of the suite's 4:3 photos."""
     from playwright.sync_api import sync_playwright
 
-    env = server_env(indexed_config.data_dir, tiny_model_name)
-    with running_server(env, tmp_path / "server.log", photos=25) as base, sync_playwright() as pw:
+    base = suite_server
+    with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )

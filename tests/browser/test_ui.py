@@ -16,6 +16,7 @@ from photosearch.library import PhotoLibrary
 
 from ..serving import REPO, running_server, server_env
 from ..text_photos import WRITTEN, font, write_photos
+from .conftest import module_server
 
 CHROMIUM = shutil.which("chromium")
 if CHROMIUM is None and not os.environ.get("CI"):
@@ -43,12 +44,11 @@ def searched(base: str, query: str):
             browser.close()
 
 
-@pytest.fixture
-def server(indexed_config, tiny_model_name, tmp_path):
+@pytest.fixture(scope="module")
+def server(indexed_data, tiny_model_name, module_folder):
     # The tiny random model's scores are small, some below zero: no cutoff.
-    env = server_env(indexed_config.data_dir, tiny_model_name, min_score="-1", min_score_photo="-1")
-    with running_server(env, tmp_path / "server.log", photos=25) as base:
-        yield base
+    cutoffs = {"min_score": "-1", "min_score_photo": "-1"}
+    yield from module_server(indexed_data, tiny_model_name, module_folder, 25, **cutoffs)
 
 
 def test_search_open_more_like_this_and_filter(server, tmp_path):
