@@ -66,16 +66,13 @@ def models(library: PhotoLibrary, as_json):
     if as_json:
         click.echo(json.dumps(rows + faces, indent=2))
         return
-    width = max(len(row["name"]) for row in rows)
-    for row in rows:
-        mark = "*" if row["selected"] else " "
-        where = row["location"] if row["available"] else "not found locally"
-        click.echo(f"{mark} {row['name']:<{width}} {row['description']}")
-        click.echo(f"  {'':<{width}} {row['arch']} / {row['weights']}: {where}")
+    for row, name, under, where in _listed(rows):
+        click.echo(f"{name} {row['description']}")
+        click.echo(f"{under} {row['arch']} / {row['weights']}: {where}")
         for repository, found in _hugging_face(row["hugging_face"]).items():
-            click.echo(f"  {'':<{width}} Hugging Face {repository}: {found}")
+            click.echo(f"{under} Hugging Face {repository}: {found}")
         figures = f"; {row['figures_line']}" if row["figures_line"] else ""
-        click.echo(f"  {'':<{width}} reads {row['languages']}{figures}")
+        click.echo(f"{under} reads {row['languages']}{figures}")
     click.echo(
         "Also: any open_clip ARCH:TAG or ARCH:/path/to/checkpoint, or a Chinese-CLIP folder as "
         "ChineseCLIP-ViT-B-16:/path/to/folder (see docs/models.md)."
@@ -84,12 +81,19 @@ def models(library: PhotoLibrary, as_json):
     for source in sources:
         click.echo(f"Figures: {source}.")
     click.echo("Face models (face_model; see docs/faces.md):")
-    width = max(len(row["name"]) for row in faces)
-    for row in faces:
+    for row, name, under, where in _listed(faces):
+        click.echo(f"{name} {row['dimension']} numbers a face: {where}")
+        click.echo(f"{under} {row['description']}")
+
+
+def _listed(rows: list[dict]):
+    """Each row; its name column (`*` when selected); the blank column under it; and where its
+    files are, or that they are not found locally."""
+    width = max(len(row["name"]) for row in rows)
+    for row in rows:
         mark = "*" if row["selected"] else " "
         where = row["location"] if row["available"] else "not found locally"
-        click.echo(f"{mark} {row['name']:<{width}} {row['dimension']} numbers a face: {where}")
-        click.echo(f"  {'':<{width}} {row['description']}")
+        yield row, f"{mark} {row['name']:<{width}}", f"  {'':<{width}}", where
 
 
 def _hugging_face(parts: dict) -> dict[str, str]:

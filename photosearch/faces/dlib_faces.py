@@ -3,11 +3,33 @@ the HOG frontal face detector, the 5-point landmark predictor and the ResNet tha
 aligned and cut to 150x150 (`dlib.get_face_chip`), into 128 numbers, made unit length here so
 that distances are cosine distances as for every face model.
 
-Measured figures (benchmarks/face_detection.py) are being filled in."""
+How SIDE, UPSAMPLE and MIN_SCORE were chosen (benchmark (s), benchmarks/face_detection.py): the
+astronaut's face pasted at widths of 60-400 px into 12 MP (4000x3000) scenes, upright and turned
+10 degrees, on two backgrounds; the scene reduced to the side, then `find`. The smallest face
+found in every scene, in the 12 MP photo's pixels, and the pixels the detector scans:
+
+    side 640, no upsample:  300 px   (0.55 MP)     side 640, one upsample: 140 px (2.2 MP)
+    side 800, no upsample:  250 px   (0.85 MP)     side 800, one upsample: 120 px (3.4 MP)
+    side 1024, no upsample: 200 px   (1.4 MP)
+    side 1280, no upsample: 140 px   (2.2 MP)
+
+Side 1280 without upsampling finds the faces that 640 with one upsample finds for the same
+detection work, and describes them from twice the pixels (a 140 px face is 60 px in the copy,
+30 px at 640); 800 with one upsample finds 120 px faces for half as much work again. One find()
+on the 1280 copy of a 12 MP scene with one face took 0.34-0.43 s on this 2-core machine while
+other work shared it (load 4); its timings are upper bounds.
+
+Scores: on 12 photos of nobody (scikit-image's, scaled to 12 MP, as they are and mirrored) no
+detection scored above -0.29 at any of these sides; on the 512x512 astronaut photo HOG finds a
+false face on her suit at 0.12 with one upsample, and in a group scene one at 0.04 beside a
+profile face. At side 1280 the real faces of 140 px and more scored 0.65 or more (the
+smallest found at the other sides, 0.03-0.49). MIN_SCORE 0.3 drops those false faces and
+none of these."""
 
 from __future__ import annotations
 
 import importlib.util
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -16,15 +38,20 @@ from PIL import Image
 from photosearch.errors import ConfigError
 from photosearch.faces.found import FoundFace, reduced
 
-SIDE = 800
-UPSAMPLE = 1
+SIDE = 1280
+UPSAMPLE = 0
 MIN_SCORE = 0.3
-SAME_PERSON = 0.07
+# The smallest face found at SIDE, in the copy's pixels (140 px in a 12 MP photo).
+SMALLEST_FACE = 60
+# dlib's ResNet was trained to put one person's faces within 0.6 of one another (Euclidean, on
+# its raw descriptors, which are 1.27-1.46 long here): about 0.09 as a cosine distance of unit
+# descriptors. Provisional until measured on the benchmark album of real faces.
+SAME_PERSON = 0.09
 
 DESCRIPTION = (
-    "dlib's HOG detector and ResNet descriptor, installed with photosearch: frontal faces "
-    "from about 40 px in the detection copy; misses profiles and faces turned far from the "
-    "camera, and mixes up children"
+    f"dlib's HOG detector and ResNet descriptor, installed with photosearch: frontal faces "
+    f"from {SMALLEST_FACE} px on a {SIDE} px copy (140 px in a 12 MP photo); misses profiles "
+    "and faces turned far from the camera, and mixes up children"
 )
 _FILES = ("shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat")
 
@@ -72,6 +99,9 @@ class DlibFaces:
         self._detector = dlib.get_frontal_face_detector()
         self._landmarks = dlib.shape_predictor(str(folder / _FILES[0]))
         self._describer = dlib.face_recognition_model_v1(str(folder / _FILES[1]))
+        # The detector and landmarks are read-only and may run in several threads at once (dlib
+        # lets go of the GIL); the ResNet keeps its working buffers in itself, so one at a time.
+        self._describing = threading.Lock()
 
     def find(self, image: Image.Image) -> list[FoundFace]:
         pixels = np.ascontiguousarray(np.asarray(reduced(image.convert("RGB"), self.side)))
@@ -83,7 +113,8 @@ class DlibFaces:
         for box, score in sorted(zip(boxes, scores, strict=True), key=lambda pair: -pair[1]):
             shape = self._landmarks(pixels, box)
             chip = self._dlib.get_face_chip(pixels, shape, size=150, padding=0.25)
-            descriptor = np.asarray(self._describer.compute_face_descriptor(chip), np.float32)
+            with self._describing:
+                descriptor = np.asarray(self._describer.compute_face_descriptor(chip), np.float32)
             left, top = max(box.left(), 0), max(box.top(), 0)
             right, bottom = min(box.right() + 1, width), min(box.bottom() + 1, height)
             found.append(
