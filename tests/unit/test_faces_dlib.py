@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from photosearch.errors import ConfigError
 from photosearch.faces import dlib_faces
 from photosearch.faces.model import load_face_model
 from tests.faces import NOBODY, background, group, overlap, portrait
@@ -91,3 +92,14 @@ def test_the_version_follows_the_settings():
     assert chosen.version != dlib_faces.load_dlib(side=chosen.side + 1).version
     assert chosen.version != dlib_faces.load_dlib(upsample=1 - chosen.upsample).version
     assert chosen.version != dlib_faces.load_dlib(min_score=chosen.min_score + 0.1).version
+
+
+def test_missing_model_files_are_one_paragraph(tmp_path, monkeypatch):
+    """An installation whose face_recognition_models lost its files (here: a folder without
+    them stands for the package's own)."""
+    monkeypatch.setattr(dlib_faces, "_models_folder", lambda: tmp_path)
+    with pytest.raises(ConfigError) as raised:
+        load_face_model("dlib", models_dir=tmp_path, offline=True)
+    assert "shape_predictor_5_face_landmarks.dat" in raised.value.message
+    assert "pip install dlib-bin==20.0.1 face_recognition_models==0.3.0" in raised.value.message
+    assert dlib_faces.files_folder() is None
