@@ -15,9 +15,11 @@ found in every scene, in the 12 MP photo's pixels, and the pixels the detector s
 
 Side 1280 without upsampling finds the faces that 640 with one upsample finds for the same
 detection work, and describes them from twice the pixels (a 140 px face is 60 px in the copy,
-30 px at 640); 800 with one upsample finds 120 px faces for half as much work again. One find()
-on the 1280 copy of a 12 MP scene with one face took 0.34-0.43 s on this 2-core machine while
-other work shared it (load 4); its timings are upper bounds.
+30 px at 640); 800 with one upsample finds 120 px faces for half as much work again. Time, one
+thread, the copy of a 12 MP scene with one face, this 2-core machine shared with other work
+(load 5), best and median of 6: detection 0.11/0.11 s at 1024, 0.18/0.21 s at 1280, 0.19/0.22 s
+at 640 with one upsample, 0.29/0.36 s at 800 with one upsample; each face found adds about
+0.09 s (landmarks, chip, descriptor), so one find() at 1280 took 0.27/0.31 s.
 
 Scores: on 12 photos of nobody (scikit-image's, scaled to 12 MP, as they are and mirrored) no
 detection scored above -0.29 at any of these sides; on the 512x512 astronaut photo HOG finds a
