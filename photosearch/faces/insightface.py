@@ -27,10 +27,13 @@ from photosearch.faces.found import FoundFace, reduced
 DETECTOR, RECOGNISER = "det_10g.onnx", "w600k_r50.onnx"
 ARCHIVE_URL = "https://github.com/deepinsight/insightface/releases/download/v0.7/buffalo_l.zip"
 
-SIDE = 640  # the copy's shortest side; SCRFD is then run on it letterboxed into a square
+# Not measured here: the real weights are neither in the tests nor downloaded for them. SIDE is
+# the copy's shortest side, fitted (its long side) into SCRFD's 640x640 input as InsightFace
+# does; SAME_PERSON is ArcFace's usual neighbourhood, for the benchmark album to settle.
+SIDE = 640
 DETECT_SIZE = 640  # SCRFD's input, when the model leaves it open
 MIN_SCORE = 0.5  # SCRFD's own default
-SAME_PERSON = 0.5  # ArcFace: a cosine distance Immich also groups under (to be re-measured)
+SAME_PERSON = 0.5
 OVERLAP = 0.4  # boxes overlapping more than this are one face (SCRFD's own)
 STRIDES = (8, 16, 32)  # SCRFD's three feature maps, two anchors a place, 9 outputs
 ANCHORS = 2
