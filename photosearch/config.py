@@ -71,6 +71,9 @@ class Config:
     reconcile_interval: int = 3600  # watcher: seconds between full re-scans (0: never)
     thumbnails_at_index: bool = True  # save 320 px thumbnails from the index decode
     ocr: bool = True  # read the text in photos (a pass after embedding), to search its words
+    # Find faces in photos (a pass after embedding, sharing the text pass's decode), to group
+    # them into people. Off until the face pass's cost is measured (issue 32).
+    faces: bool = False
     ray_address: str = ""  # embed on a Ray cluster: auto, local or ray://HOST:10001; "": here
 
     @property

@@ -154,6 +154,38 @@ class Faces(Concern):
         with self.reading() as session:
             return session.scalar(select(func.count()).select_from(FaceRow).where(~kept.exists()))
 
+    def broken_faces(self) -> list[int]:
+        """Faces whose descriptor is not as long as those of most faces of their face-model
+        version (a write cut short, or bytes changed by hand): they cannot be compared."""
+        length = func.length(FaceRow.descriptor)
+        query = select(FaceRow.model_version, length, func.count()).group_by(
+            FaceRow.model_version, length
+        )
+        usual: dict[str, tuple[int, int]] = {}
+        with self.reading() as session:
+            for version, size, count in session.execute(query):
+                if count > usual.get(version, (0, -1))[1]:
+                    usual[version] = (size, count)
+            broken = []
+            for version, (size, _) in usual.items():
+                odd = select(FaceRow.id).where(FaceRow.model_version == version, length != size)
+                broken += session.scalars(odd)
+        return sorted(broken)
+
+    def forget_faces(self, face_ids: list[int]) -> None:
+        """Forget these faces, and the scans of their contents by their model version, so
+        that the next index run looks at those contents again."""
+        for chunk in chunks(face_ids):
+            rows = select(FaceRow.content_hash, FaceRow.model_version).where(FaceRow.id.in_(chunk))
+            scanned = list(self.session.execute(rows))
+            if scanned:
+                pairs = tuple_(FaceScanRow.content_hash, FaceScanRow.model_version)
+                self.session.execute(delete(FaceScanRow).where(pairs.in_(scanned)))
+            self.session.execute(
+                delete(FaceRejectionRow).where(FaceRejectionRow.face_id.in_(chunk))
+            )
+            self.session.execute(delete(FaceRow).where(FaceRow.id.in_(chunk)))
+
     def set_faces(self, scans: list[FaceScan]) -> None:
         """What these scans found, replacing what an earlier scan by the same model version
         left; a face found again in the same place keeps its person and rejections."""

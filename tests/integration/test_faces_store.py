@@ -8,12 +8,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from sqlalchemy import update
 
 from photosearch.config import Config
+from photosearch.consistency import check, repair
 from photosearch.metadata import PhotoMeta
 from photosearch.store import FaceScan, Filters, Store
 from photosearch.store.faces import Faces
 from photosearch.store.people import People, UnknownPerson
+from photosearch.store.schema import FaceRow
 
 both_databases = pytest.mark.both_databases
 DLIB = "dlib-test-1"
@@ -258,3 +261,23 @@ def test_faces_no_photo_has_are_forgotten_with_their_scans(store):
     with store.writer() as writer:  # moved away and back: looked at again
         writer.add_photo("/album/party.jpg", 1, 1, PARTY, PhotoMeta())
     assert dict(store.concern(Faces).unscanned(["/"], None)) == {PARTY: "/album/party.jpg"}
+
+
+@both_databases
+def test_check_finds_broken_and_unused_faces_and_repair_forgets_them(store, tmp_path):
+    scan_album(store)
+    beach_one, _ = face_ids(store, BEACH)
+    with store.writer() as writer:
+        writer.session.execute(
+            update(FaceRow).where(FaceRow.id == beach_one).values(descriptor=b"\x00" * 100)
+        )
+        writer.delete_photos([store.photo_by_path("/album/party.jpg").id])
+    config = Config.load(environ={}, data_dir=tmp_path / "data")
+    report = check(store, config)
+    assert (report.broken_faces, report.unused_faces, report.consistent) == ([beach_one], 1, False)
+    assert report.to_dict()["broken_faces"] == 1
+    repaired = repair(store, config, report)
+    assert (repaired.broken_faces, repaired.unused_faces, repaired.consistent) == ([], 0, True)
+    assert len(repaired.repaired) == 2
+    # The broken face's photo is looked at again (its other face is replaced then).
+    assert dict(store.concern(Faces).unscanned(["/album"], DLIB)) == {BEACH: "/album/beach.jpg"}
