@@ -59,17 +59,24 @@ def finding_bytes(width: int, height: int, side: int) -> int:
     return FINDING_BYTES_PER_PIXEL * detected + COPY_BYTES_PER_PIXEL * width * height
 
 
+# Face models that threads may share: ONNX Runtime's sessions run calls from many threads.
+SHARED_BY_THREADS = {"buffalo_l"}
+
+
 class FaceFinder:
-    """A photo looked at on each core, each with a model of its own: dlib's detector keeps its
-    work in the object, and two threads in one detector mixed up their photos' faces (one
-    photo's boxes came back with another's). Loaded here, on the opening thread."""
+    """A photo looked at on each core. dlib's detector keeps its work in the object, and two
+    threads in one detector mixed up their photos' faces (one photo's boxes came back with
+    another's): each thread takes a model of its own, all loaded here, on the opening thread."""
 
     def __init__(self, choice: ModelChoice):
         self.at_once = usable_cores()
         self.models: queue.SimpleQueue[FaceModel] = queue.SimpleQueue()
-        self.models.put(face_model(choice))
-        for _ in range(self.at_once - 1):
-            self.models.put(load_face_model(choice.name, choice.models_dir, choice.offline))
+        first = face_model(choice)
+        for number in range(self.at_once):
+            if number == 0 or choice.name in SHARED_BY_THREADS:
+                self.models.put(first)
+            else:
+                self.models.put(load_face_model(choice.name, choice.models_dir, choice.offline))
 
     def __call__(self, content: Content) -> FacesFound:
         width, height = content.image.size
