@@ -7,6 +7,7 @@ SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 
@@ -144,6 +145,7 @@ def test_finding_faces_is_off_unless_asked(library, album):
     assert (status["faces_unscanned"], status["finding"]) == (3, False)
 
 
+@both_databases
 def test_a_run_stopped_midway_goes_on_from_there(face_library, album, monkeypatch):
     folder, _ = album
     real = faces_pass.FaceFinder.__call__
@@ -163,3 +165,15 @@ def test_a_run_stopped_midway_goes_on_from_there(face_library, album, monkeypatc
     assert 0 < looked < 3
     monkeypatch.setattr(faces_pass.FaceFinder, "__call__", real)
     assert face_library.index([folder]).faces_looked == 3 - looked
+
+
+def test_the_command_line_finds_faces_when_asked_and_says_so(run_cli, album):
+    folder, _ = album
+    off = json.loads(run_cli("index", str(folder), "--json").stdout)
+    assert off["faces_looked"] == 0
+    assert "finding faces is off (faces = false)" in run_cli("status").stdout
+    indexed = run_cli("index", str(folder), "--faces").stdout
+    assert "looked for faces in 3 photos (2 with faces)" in indexed
+    status = run_cli("status", env={"PHOTOSEARCH_FACES": "1"}).stdout
+    assert "3 of 3 photos looked at; 3 faces in 2 photos; 0 people, 0 named" in status
+    assert json.loads(run_cli("status", "--json").stdout)["faces"]["faces"] == 3
