@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 from sqlalchemy import Row, delete, func, insert, select, tuple_
 
-from .concern import Concern, chunks, now
+from .concern import Concern, chunks, content_failures, now
 from .filters import at_or_below
 from .records import DetectedFace, FaceScan, Failure, PhotoFace
 from .schema import FaceRejectionRow, FaceRow, FaceScanRow, PersonRow, PhotoRow
@@ -114,25 +114,8 @@ class Faces(Concern):
     def face_failures(self, limit: int | None = None) -> list[Failure]:
         """Photos whose faces could not be looked for (each keeps its vector and text), kind
         `faces:<why>`."""
-        query = (
-            select(PhotoRow, FaceScanRow)
-            .join(FaceScanRow, FaceScanRow.content_hash == PhotoRow.content_hash)
-            .where(FaceScanRow.failure_kind.is_not(None))
-            .order_by(PhotoRow.path)
-            .limit(limit)
-        )
         with self.reading() as session:
-            return [
-                Failure(
-                    photo.path,
-                    f"faces:{scan.failure_kind}",
-                    scan.failure_message or "",
-                    photo.size,
-                    photo.mtime_ns,
-                    scan.scanned_at,
-                )
-                for photo, scan in session.execute(query)
-            ]
+            return content_failures(session, FaceScanRow, "scanned_at", "faces", limit)
 
     def face_counts(self) -> dict[str, int]:
         """Faces kept; photos looked at (failures too), with faces, whose look failed, and
