@@ -53,7 +53,8 @@ def store(tmp_path, database_url):
     store.close()
 
 
-def scan_album(store: Store, version: str = DLIB) -> None:
+def scan_album(store: Store, version: str = DLIB) -> tuple[int, int, int]:
+    """Two faces on the beach and one at the party, found by `version`: their ids."""
     with store.writer() as writer:
         writer.concern(Faces).set_faces(
             [
@@ -62,10 +63,9 @@ def scan_album(store: Store, version: str = DLIB) -> None:
                 FaceScan(EMPTY, version, ()),
             ]
         )
-
-
-def face_ids(store: Store, digest: str) -> list[int]:
-    return [found.id for found in store.concern(Faces).photo_faces(digest)]
+    faces = store.concern(Faces)
+    beach = [found.id for found in faces.photo_faces(BEACH, version)]
+    return beach[0], beach[1], faces.photo_faces(PARTY, version)[0].id
 
 
 @both_databases
@@ -131,9 +131,7 @@ def test_a_new_face_model_looks_again_only_when_asked(store):
 
 @both_databases
 def test_the_users_corrections_survive_the_groupings_bulk_assignment(store):
-    scan_album(store)
-    beach_one, beach_two = face_ids(store, BEACH)
-    [party] = face_ids(store, PARTY)
+    beach_one, beach_two, party = scan_album(store)
     with store.writer() as writer:
         people = writer.concern(People)
         anna, ben = people.add_person(), people.add_person()
@@ -165,9 +163,7 @@ def test_the_users_corrections_survive_the_groupings_bulk_assignment(store):
 
 @both_databases
 def test_naming_hiding_and_merging_people(store):
-    scan_album(store)
-    beach_one, beach_two = face_ids(store, BEACH)
-    [party] = face_ids(store, PARTY)
+    beach_one, beach_two, party = scan_album(store)
     with store.writer() as writer:
         people = writer.concern(People)
         anna, twin, ben = people.add_person(), people.add_person("Anna"), people.add_person()
@@ -198,9 +194,7 @@ def test_naming_hiding_and_merging_people(store):
 
 @both_databases
 def test_people_filter_photos_with_every_one_of_them(store):
-    scan_album(store)
-    beach_one, beach_two = face_ids(store, BEACH)
-    [party] = face_ids(store, PARTY)
+    beach_one, beach_two, party = scan_album(store)
     with store.writer() as writer:
         people = writer.concern(People)
         anna, ben = people.add_person("Anna"), people.add_person("Ben")
@@ -218,8 +212,7 @@ def test_people_filter_photos_with_every_one_of_them(store):
 
 @both_databases
 def test_a_face_found_again_in_its_place_keeps_its_person(store):
-    scan_album(store)
-    beach_one, beach_two = face_ids(store, BEACH)
+    beach_one, beach_two, _ = scan_album(store)
     with store.writer() as writer:
         people = writer.concern(People)
         anna, ben = people.add_person("Anna"), people.add_person("Ben")
@@ -242,8 +235,7 @@ def test_a_face_found_again_in_its_place_keeps_its_person(store):
 
 @both_databases
 def test_faces_no_photo_has_are_forgotten_with_their_scans(store):
-    scan_album(store)
-    [party] = face_ids(store, PARTY)
+    *_, party = scan_album(store)
     with store.writer() as writer:
         people = writer.concern(People)
         anna, nameless = people.add_person("Anna"), people.add_person()
@@ -265,8 +257,7 @@ def test_faces_no_photo_has_are_forgotten_with_their_scans(store):
 
 @both_databases
 def test_check_finds_broken_and_unused_faces_and_repair_forgets_them(store, tmp_path):
-    scan_album(store)
-    beach_one, _ = face_ids(store, BEACH)
+    beach_one, *_ = scan_album(store)
     with store.writer() as writer:
         writer.session.execute(
             update(FaceRow).where(FaceRow.id == beach_one).values(descriptor=b"\x00" * 100)
