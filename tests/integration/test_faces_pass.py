@@ -177,3 +177,12 @@ def test_the_command_line_finds_faces_when_asked_and_says_so(run_cli, album):
     status = run_cli("status", env={"PHOTOSEARCH_FACES": "1"}).stdout
     assert "3 of 3 photos looked at; 3 faces in 2 photos; 0 people, 0 named" in status
     assert json.loads(run_cli("status", "--json").stdout)["faces"]["faces"] == 3
+
+
+def test_a_face_model_whose_files_are_missing_stops_the_pass_with_one_paragraph(run_cli, album):
+    folder, _ = album
+    env = {"PHOTOSEARCH_FACES": "1", "PHOTOSEARCH_FACE_MODEL": "buffalo_l"}
+    result = run_cli("index", str(folder), env=env, check=False)
+    assert result.returncode != 0
+    assert "buffalo_l" in result.stderr and "Traceback" not in result.stderr
+    assert json.loads(run_cli("status", "--json").stdout)["photos"] == 3  # embedded all the same
