@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from ..text import fold
 from .concern import Concern, chunks, now
@@ -112,18 +112,20 @@ class People(Concern):
             for face, person in self.session.execute(rejected):
                 if wanted.get(face, -1) == person:
                     del wanted[face]
-        if not wanted:
-            return 0
-        faces = FaceRow.__table__  # a Core update: executed once for all the rows
-        self.session.execute(
-            update(faces)
-            .where(faces.c.id == bindparam("face"))
-            .values(person_id=bindparam("person"), assigned_by=bindparam("by")),
-            [
-                {"face": face, "person": person, "by": AUTO if person is not None else None}
-                for face, person in wanted.items()
-            ],
-        )
+        by_person: dict[int | None, list[int]] = {}
+        for face, person in wanted.items():
+            by_person.setdefault(person, []).append(face)
+        # A statement per person and chunk of faces: 200k faces one row at a time took 15 s
+        # on PostgreSQL.
+        for person, faces in by_person.items():
+            by = AUTO if person is not None else None
+            for chunk in chunks(faces):
+                self.session.execute(
+                    update(FaceRow)
+                    .where(FaceRow.id.in_(chunk))
+                    .values(person_id=person, assigned_by=by)
+                    .execution_options(synchronize_session=False)
+                )
         return len(wanted)
 
     def prune_people(self) -> int:
