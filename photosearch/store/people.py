@@ -99,13 +99,16 @@ class People(Concern):
 
     def assign_faces(self, persons: Mapping[int, int | None]) -> int:
         """Put each face with its person (None: with nobody), as the grouping decided; faces the
-        user placed, and faces rejected from that person, are left as they are. How many were
-        assigned."""
-        wanted = dict(persons)
-        for chunk in chunks(wanted):
-            placed = select(FaceRow.id).where(FaceRow.id.in_(chunk), FaceRow.assigned_by == USER)
-            for face in self.session.scalars(placed):
-                del wanted[face]
+        user placed, and faces rejected from that person, are left as they are, and so are
+        those already there. How many changed."""
+        wanted: dict[int, int | None] = {}
+        for chunk in chunks(persons):
+            now_at = select(FaceRow.id, FaceRow.person_id, FaceRow.assigned_by).where(
+                FaceRow.id.in_(chunk)
+            )
+            for face, person, by in self.session.execute(now_at):
+                if by != USER and person != persons[face]:
+                    wanted[face] = persons[face]
             rejected = select(FaceRejectionRow.face_id, FaceRejectionRow.person_id).where(
                 FaceRejectionRow.face_id.in_(chunk)
             )

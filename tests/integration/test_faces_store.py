@@ -146,6 +146,8 @@ def test_the_users_corrections_survive_the_groupings_bulk_assignment(store):
         # The grouping tries to undo both: neither changes.
         assigned = writer.concern(People).assign_faces({party: anna, beach_two: ben})
     assert assigned == 0
+    with store.writer() as writer:  # already there, or no such face: nothing changes
+        assert writer.concern(People).assign_faces({beach_one: anna, 99999: anna}) == 0
     assert people.assignments(DLIB) == {
         beach_one: (anna, "auto"),
         beach_two: (None, None),
