@@ -12,8 +12,11 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+
+from .records import Failure
+from .schema import PhotoRow
 
 C = TypeVar("C", bound="Concern")
 
@@ -78,3 +81,29 @@ def chunks(items: Iterable, size: int = 500) -> Iterator[list]:
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def content_failures(
+    session: Session, row: type, when: str, pass_name: str, limit: int | None
+) -> list[Failure]:
+    """The photos whose content a pass could not read, as `errors` lists them (kind
+    `<pass_name>:<why>`), from a concern's table of readings by content hash (`row`, with
+    failure_kind, failure_message and the time column `when`)."""
+    query = (
+        select(PhotoRow, row)
+        .join(row, row.content_hash == PhotoRow.content_hash)
+        .where(row.failure_kind.is_not(None))
+        .order_by(PhotoRow.path)
+        .limit(limit)
+    )
+    return [
+        Failure(
+            photo.path,
+            f"{pass_name}:{reading.failure_kind}",
+            reading.failure_message or "",
+            photo.size,
+            photo.mtime_ns,
+            getattr(reading, when),
+        )
+        for photo, reading in session.execute(query)
+    ]

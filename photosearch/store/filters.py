@@ -1,15 +1,15 @@
 """The SQL filter compiler: a search's Filters as conditions on the photos table, shared by the
-concerns that select photos (photos by date, written words, places)."""
+concerns that select photos (photos by date, written words, places, people)."""
 
 from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, extract, false, func, or_
+from sqlalchemy import and_, extract, false, func, or_, select
 
 from .records import Filters, Period, PlaceTerm
-from .schema import PhotoRow
+from .schema import FaceRow, PhotoRow
 
 
 def path_range(root: str) -> tuple[bytes, bytes]:
@@ -53,7 +53,17 @@ def conditions(filters: Filters) -> list:
         found.append(or_(*(_in_place(term) for term in filters.places)))
     if filters.taken_north or filters.taken_south:
         found.append(_taken(filters.taken_north, filters.taken_south))
+    found += [_with_person(person_id) for person_id in filters.people]
     return found
+
+
+def _with_person(person_id: int) -> object:
+    """Photos with a face of this person (found by any face model). The person's contents
+    first, then their photos: as a correlated EXISTS, SQLite walked the person's faces for
+    every photo (minutes at 100k photos with 200k faces)."""
+    return PhotoRow.content_hash.in_(
+        select(FaceRow.content_hash).where(FaceRow.person_id == person_id)
+    )
 
 
 def located() -> object:

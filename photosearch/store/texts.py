@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from ..text import fold
-from .concern import Concern, chunks, now
+from .concern import Concern, chunks, content_failures, now
 from .filters import at_or_below, conditions
 from .records import Failure, Filters, PhotoText, TextLine
 from .schema import PhotoRow, PhotoTextRow
@@ -135,25 +135,8 @@ class Texts(Concern):
 
     def text_failures(self, limit: int | None = None) -> list[Failure]:
         """Photos whose text could not be read (each keeps its vector), kind `text:<why>`."""
-        query = (
-            select(PhotoRow, PhotoTextRow)
-            .join(PhotoTextRow, PhotoTextRow.content_hash == PhotoRow.content_hash)
-            .where(PhotoTextRow.failure_kind.is_not(None))
-            .order_by(PhotoRow.path)
-            .limit(limit)
-        )
         with self.reading() as session:
-            return [
-                Failure(
-                    photo.path,
-                    f"text:{text.failure_kind}",
-                    text.failure_message or "",
-                    photo.size,
-                    photo.mtime_ns,
-                    text.read_at,
-                )
-                for photo, text in session.execute(query)
-            ]
+            return content_failures(session, PhotoTextRow, "read_at", "text", limit)
 
     def text_counts(self) -> dict[str, int]:
         """Photos whose content has been read (its failures too), has recognised lines, whose
