@@ -1,0 +1,239 @@
+"""Faces grouped into people, as pure functions over arrays: what changes, never how it is kept.
+
+The rules, the same for a batch of new faces (`add_faces`) and for everything again
+(`regroup`):
+- A face joins the person most of its nearest faces within `distance` belong to (nearest first
+  on a tie), never a person it was rejected from, never a person already in its photo.
+- A new person needs a core: faces with at least `core` neighbours within `distance` from as
+  many other photos, linked only to core faces they share `core - 1` neighbours with (one close
+  pair between two siblings does not make them one person). The other faces wait and join later.
+- Two faces of one photo are never one person automatically: the user's face stays, else the
+  face the detector is surest of; the others wait.
+- The user's assignments never change, and a full re-grouping keeps every person in `kept`
+  (named, hidden, merged, given faces by the user): a new group goes to the person that held most
+  of its faces, so ids and names stay."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from photosearch.people.neighbours import nearest
+
+NO_PERSON = -1
+
+
+@dataclass(frozen=True)
+class Faces:
+    """Every face of one face model, row by row."""
+
+    ids: np.ndarray  # int64
+    descriptors: np.ndarray  # float32, unit length, one row a face
+    photos: np.ndarray  # int64: the photo each face is in
+    scores: np.ndarray  # float32: the detector's confidence
+
+
+@dataclass(frozen=True)
+class Assignments:
+    """Who each face (row for row with Faces) belongs to now, and what the user said."""
+
+    people: np.ndarray  # int64 person id per face, NO_PERSON for none
+    by_user: np.ndarray  # bool: the user put it there (or left it out: NO_PERSON)
+    rejected: frozenset[tuple[int, int]] = frozenset()  # (face id, person id): "not this person"
+    kept: frozenset[int] = frozenset()  # people the user named, hid, merged or gave faces
+
+
+@dataclass(frozen=True)
+class Settings:
+    distance: float  # the face model's `same_person`: cosine distance
+    core: int = 3  # neighbours, from other photos, that make a face a core face
+    neighbours: int = 16  # how many nearest faces are looked at
+
+
+@dataclass
+class Changes:
+    """What a grouping run changes; `auto` assignments only."""
+
+    assigned: dict[int, int] = field(default_factory=dict)  # face id -> existing person
+    unassigned: list[int] = field(default_factory=list)  # face ids that lose their person
+    new_people: list[list[int]] = field(default_factory=list)  # each new person's face ids
+    emptied: list[int] = field(default_factory=list)  # people not kept, left with no face
+
+
+def add_faces(faces: Faces, now: Assignments, new: np.ndarray, settings: Settings) -> Changes:
+    """Changes for the faces marked `new`: they join people, or found people with the faces
+    that wait; everyone else stays."""
+    labels = now.people.copy()
+    _join(faces, now, labels, np.flatnonzero(new & (labels == NO_PERSON)), settings)
+    waiting = np.flatnonzero(labels == NO_PERSON)
+    unplaced = np.flatnonzero(new & (labels == NO_PERSON))
+    _, rows = _nearest(faces, unplaced, waiting, settings)
+    candidates = np.union1d(unplaced, waiting[rows[rows >= 0]])
+    groups = _found(faces, waiting, candidates, settings)
+    next_label = _new_label(labels)
+    for group in groups:
+        labels[group] = next_label
+        next_label -= 1
+    _one_person_per_photo(faces, now, labels)
+    return _changes(faces, now, labels)
+
+
+def regroup(faces: Faces, now: Assignments, settings: Settings) -> Changes:
+    """Changes that group every face not placed by the user again, from nothing."""
+    free = np.flatnonzero(~now.by_user)
+    labels = now.people.copy()
+    labels[free] = NO_PERSON
+    groups = _found(faces, free, free, settings)
+    next_label = _new_label(labels)
+    for group, person in zip(groups, _people_for(groups, now), strict=True):
+        if person is None:
+            person, next_label = next_label, next_label - 1
+        labels[group] = person
+    _drop_rejected(faces, now, labels)
+    _one_person_per_photo(faces, now, labels)
+    _join(faces, now, labels, np.flatnonzero((labels == NO_PERSON) & ~now.by_user), settings)
+    return _changes(faces, now, labels)
+
+
+def _found(faces: Faces, pool: np.ndarray, candidates: np.ndarray, settings: Settings) -> list:
+    """Groups of rows (among `candidates`, neighbours searched in `pool`) that found a person:
+    core faces linked by shared neighbours, and the faces next to them."""
+    if len(candidates) == 0:
+        return []
+    _, rows = _nearest(faces, candidates, pool, settings, extra=1)  # the first may be itself
+    neighbours = np.where(rows >= 0, pool[np.maximum(rows, 0)], -1)
+    neighbours[neighbours == candidates[:, None]] = -1  # not itself
+    core = _other_photos(faces.photos, candidates, neighbours) >= settings.core
+    position = np.full(len(faces.ids) + 1, -1)  # the last stands for "no neighbour"
+    position[candidates] = np.arange(len(candidates))
+    at = position[neighbours]  # each neighbour's place among the candidates, or -1
+    sources, columns = np.nonzero(at >= 0)
+    targets = at[sources, columns]
+    links = core[sources] & core[targets]
+    sources, targets = sources[links], targets[links]
+    links = _shared(neighbours, sources, targets) >= settings.core - 1
+    count = len(candidates)
+    graph = coo_matrix(
+        (np.ones(int(links.sum())), (sources[links], targets[links])), shape=(count, count)
+    )
+    _, component = connected_components(graph, directed=False)
+    # a face that is not core follows its nearest core neighbour, if it has one
+    core_next = (at >= 0) & core[np.maximum(at, 0)]
+    first = np.argmax(core_next, axis=1)
+    nearest_core = np.where(core_next.any(axis=1), at[np.arange(count), first], -1)
+    component = np.where(core, component, np.where(nearest_core >= 0, component[nearest_core], -1))
+    placed = component >= 0
+    order = np.argsort(component[placed], kind="stable")
+    members, starts = candidates[placed][order], component[placed][order]
+    return np.split(members, np.flatnonzero(np.diff(starts)) + 1) if len(members) else []
+
+
+def _nearest(faces: Faces, queries: np.ndarray, base: np.ndarray, settings: Settings, extra=0):
+    """Distances and places in `base` (rows of faces) of the queries' nearest faces."""
+    descriptors = faces.descriptors
+    return nearest(
+        descriptors[queries], descriptors[base], settings.neighbours + extra, settings.distance
+    )
+
+
+def _other_photos(photos: np.ndarray, rows: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+    """How many other photos each row's neighbours come from."""
+    theirs = np.where(neighbours >= 0, photos[np.maximum(neighbours, 0)], -1)
+    theirs[theirs == photos[rows][:, None]] = -1
+    theirs.sort(axis=1)
+    distinct = (theirs[:, 1:] != theirs[:, :-1]) & (theirs[:, 1:] >= 0)
+    return distinct.sum(axis=1) + (theirs[:, 0] >= 0)
+
+
+def _shared(neighbours: np.ndarray, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """How many neighbours each linked pair of candidates have in common."""
+    shared = np.empty(len(sources), "int64")
+    for start in range(0, len(sources), 100_000):
+        left = neighbours[sources[start : start + 100_000]]
+        right = neighbours[targets[start : start + 100_000]]
+        same = (left[:, :, None] == right[:, None, :]) & (left[:, :, None] >= 0)
+        shared[start : start + 100_000] = same.any(axis=2).sum(axis=1)
+    return shared
+
+
+def _people_for(groups: list, now: Assignments) -> list:
+    """The person each new group goes to: the one that held most of its faces; a kept person
+    may take several groups (the user merged them), any other only its largest."""
+    claims = []
+    for number, group in enumerate(groups):
+        held = Counter(int(person) for person in now.people[group] if person != NO_PERSON)
+        claims += [(count, number, person) for person, count in held.items()]
+    chosen: list = [None] * len(groups)
+    taken = set()
+    for _, number, person in sorted(claims, reverse=True):
+        if chosen[number] is None and (person in now.kept or person not in taken):
+            chosen[number] = person
+            taken.add(person)
+    return chosen
+
+
+def _join(
+    faces: Faces, now: Assignments, labels: np.ndarray, joiners: np.ndarray, settings: Settings
+) -> None:
+    """Joiners, closest first, join the person most of their nearest placed faces belong to."""
+    placed = np.flatnonzero(labels != NO_PERSON)
+    distances, rows = _nearest(faces, joiners, placed, settings)
+    in_photo = set(zip(labels[placed].tolist(), faces.photos[placed].tolist(), strict=True))
+    for at in np.argsort(distances[:, 0], kind="stable"):
+        face, photo = int(faces.ids[joiners[at]]), int(faces.photos[joiners[at]])
+        votes = Counter(
+            person
+            for person in labels[placed[rows[at][rows[at] >= 0]]].tolist()
+            if (person, photo) not in in_photo and (face, person) not in now.rejected
+        )
+        if votes:
+            person = votes.most_common(1)[0][0]
+            labels[joiners[at]] = person
+            in_photo.add((person, photo))
+
+
+def _drop_rejected(faces: Faces, now: Assignments, labels: np.ndarray) -> None:
+    for row in np.flatnonzero(~now.by_user & (labels != NO_PERSON)):
+        if (int(faces.ids[row]), int(labels[row])) in now.rejected:
+            labels[row] = NO_PERSON
+
+
+def _one_person_per_photo(faces: Faces, now: Assignments, labels: np.ndarray) -> None:
+    """Of the faces of one photo given one person, the user's stays, else the surest."""
+    placed = np.flatnonzero(labels != NO_PERSON)
+    order = np.lexsort((-faces.scores[placed], ~now.by_user[placed]))
+    rows = placed[order]
+    keys = list(zip(labels[rows].tolist(), faces.photos[rows].tolist(), strict=True))
+    seen = set()
+    for row, key in zip(rows, keys, strict=True):
+        if key in seen and not now.by_user[row]:
+            labels[row] = NO_PERSON
+        seen.add(key)
+
+
+def _new_label(labels: np.ndarray) -> int:
+    """Labels below NO_PERSON stand for people not made yet."""
+    return min(int(labels.min(initial=0)), NO_PERSON) - 1
+
+
+def _changes(faces: Faces, now: Assignments, labels: np.ndarray) -> Changes:
+    changes = Changes()
+    new_people: dict[int, list[int]] = {}
+    for row in np.flatnonzero((labels != now.people) & ~now.by_user):
+        face, label = int(faces.ids[row]), int(labels[row])
+        if label == NO_PERSON:
+            changes.unassigned.append(face)
+        elif label < NO_PERSON:
+            new_people.setdefault(label, []).append(face)
+        else:
+            changes.assigned[face] = label
+    changes.new_people = list(new_people.values())
+    remaining = set(labels.tolist())
+    changes.emptied = sorted(
+        {int(p) for p in now.people if p != NO_PERSON} - remaining - set(now.kept)
+    )
+    return changes
