@@ -23,6 +23,7 @@ from . import (
     multilingual,
     ocr,
     pages,
+    people,
     places,
     reading,
     reindex,
@@ -51,6 +52,7 @@ SUITES = {
     "multilingual": multilingual.run,
     "timeline": timeline.run,
     "pages": pages.run,
+    "people": people.run,
 }
 
 

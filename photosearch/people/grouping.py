@@ -68,12 +68,13 @@ def add_faces(faces: Faces, now: Assignments, new: np.ndarray, settings: Setting
     """Changes for the faces marked `new`: they join people, or found people with the faces
     that wait; everyone else stays."""
     labels = now.people.copy()
-    _join(faces, now, labels, np.flatnonzero(new & (labels == NO_PERSON)), settings)
-    waiting = np.flatnonzero(labels == NO_PERSON)
-    unplaced = np.flatnonzero(new & (labels == NO_PERSON))
-    _, rows = _nearest(faces, unplaced, waiting, settings)
-    candidates = np.union1d(unplaced, waiting[rows[rows >= 0]])
-    groups = _found(faces, waiting, candidates, settings)
+    joining = np.flatnonzero(new & (labels == NO_PERSON))
+    _join(faces, now, labels, joining, _neighbours(faces, joining, labels != NO_PERSON, settings))
+    waiting = labels == NO_PERSON
+    unplaced = np.flatnonzero(new & waiting)
+    near = _neighbours(faces, unplaced, waiting, settings)
+    candidates = np.union1d(unplaced, near[near >= 0])
+    groups = _found(faces, candidates, _neighbours(faces, candidates, waiting, settings), settings)
     next_label = _new_label(labels)
     for group in groups:
         labels[group] = next_label
@@ -83,11 +84,13 @@ def add_faces(faces: Faces, now: Assignments, new: np.ndarray, settings: Setting
 
 
 def regroup(faces: Faces, now: Assignments, settings: Settings) -> Changes:
-    """Changes that group every face not placed by the user again, from nothing."""
+    """Changes that group every face not placed by the user again, from nothing (one search of
+    every face's neighbours serves it all)."""
     free = np.flatnonzero(~now.by_user)
+    near = _neighbours(faces, free, np.ones(len(faces.ids), bool), settings)
     labels = now.people.copy()
     labels[free] = NO_PERSON
-    groups = _found(faces, free, free, settings)
+    groups = _found(faces, free, near, settings)
     next_label = _new_label(labels)
     for group, person in zip(groups, _people_for(groups, now), strict=True):
         if person is None:
@@ -95,27 +98,38 @@ def regroup(faces: Faces, now: Assignments, settings: Settings) -> Changes:
         labels[group] = person
     _drop_rejected(faces, now, labels)
     _one_person_per_photo(faces, now, labels)
-    _join(faces, now, labels, np.flatnonzero((labels == NO_PERSON) & ~now.by_user), settings)
+    waiting = labels[free] == NO_PERSON
+    _join(faces, now, labels, free[waiting], near[waiting])
     return _changes(faces, now, labels)
 
 
-def _found(faces: Faces, pool: np.ndarray, candidates: np.ndarray, settings: Settings) -> list:
-    """Groups of rows (among `candidates`, neighbours searched in `pool`) that found a person:
+def _neighbours(faces: Faces, queries: np.ndarray, among: np.ndarray, settings: Settings):
+    """The rows of each query's nearest faces `among` (a mask) within the distance, nearest
+    first, itself left out; -1 where there are fewer."""
+    base = np.flatnonzero(among)
+    descriptors = faces.descriptors
+    rows = nearest(
+        descriptors[queries], descriptors[base], settings.neighbours + 1, settings.distance
+    )[1]
+    near = np.where(rows >= 0, np.append(base, -1)[rows], -1)
+    near[near == queries[:, None]] = -1
+    return near
+
+
+def _found(faces: Faces, candidates: np.ndarray, near: np.ndarray, settings: Settings) -> list:
+    """Groups of rows among the candidates (their neighbours `near`) that found a person:
     core faces linked by shared neighbours, and the faces next to them."""
     if len(candidates) == 0:
         return []
-    _, rows = _nearest(faces, candidates, pool, settings, extra=1)  # the first may be itself
-    neighbours = np.where(rows >= 0, pool[np.maximum(rows, 0)], -1)
-    neighbours[neighbours == candidates[:, None]] = -1  # not itself
-    core = _other_photos(faces.photos, candidates, neighbours) >= settings.core
+    core = _other_photos(faces.photos, candidates, near) >= settings.core
     position = np.full(len(faces.ids) + 1, -1)  # the last stands for "no neighbour"
     position[candidates] = np.arange(len(candidates))
-    at = position[neighbours]  # each neighbour's place among the candidates, or -1
+    at = position[near]  # each neighbour's place among the candidates, or -1
     sources, columns = np.nonzero(at >= 0)
     targets = at[sources, columns]
-    links = core[sources] & core[targets]
+    links = core[sources] & core[targets] & (sources < targets)
     sources, targets = sources[links], targets[links]
-    links = _shared(neighbours, sources, targets) >= settings.core - 1
+    links = _shared(near, sources, targets) >= settings.core - 1
     count = len(candidates)
     graph = coo_matrix(
         (np.ones(int(links.sum())), (sources[links], targets[links])), shape=(count, count)
@@ -132,14 +146,6 @@ def _found(faces: Faces, pool: np.ndarray, candidates: np.ndarray, settings: Set
     return np.split(members, np.flatnonzero(np.diff(starts)) + 1) if len(members) else []
 
 
-def _nearest(faces: Faces, queries: np.ndarray, base: np.ndarray, settings: Settings, extra=0):
-    """Distances and places in `base` (rows of faces) of the queries' nearest faces."""
-    descriptors = faces.descriptors
-    return nearest(
-        descriptors[queries], descriptors[base], settings.neighbours + extra, settings.distance
-    )
-
-
 def _other_photos(photos: np.ndarray, rows: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
     """How many other photos each row's neighbours come from."""
     theirs = np.where(neighbours >= 0, photos[np.maximum(neighbours, 0)], -1)
@@ -151,12 +157,13 @@ def _other_photos(photos: np.ndarray, rows: np.ndarray, neighbours: np.ndarray) 
 
 def _shared(neighbours: np.ndarray, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """How many neighbours each linked pair of candidates have in common."""
+    left_rows = np.where(neighbours >= 0, neighbours, -1).astype("int32")
+    right_rows = np.where(neighbours >= 0, neighbours, -2).astype("int32")  # -1 never meets -2
     shared = np.empty(len(sources), "int64")
-    for start in range(0, len(sources), 100_000):
-        left = neighbours[sources[start : start + 100_000]]
-        right = neighbours[targets[start : start + 100_000]]
-        same = (left[:, :, None] == right[:, None, :]) & (left[:, :, None] >= 0)
-        shared[start : start + 100_000] = same.any(axis=2).sum(axis=1)
+    for start in range(0, len(sources), 50_000):
+        left = left_rows[sources[start : start + 50_000]]
+        right = right_rows[targets[start : start + 50_000]]
+        shared[start : start + 50_000] = (left[:, :, None] == right[:, None, :]).sum(axis=(1, 2))
     return shared
 
 
@@ -177,22 +184,27 @@ def _people_for(groups: list, now: Assignments) -> list:
 
 
 def _join(
-    faces: Faces, now: Assignments, labels: np.ndarray, joiners: np.ndarray, settings: Settings
+    faces: Faces, now: Assignments, labels: np.ndarray, joiners: np.ndarray, near: np.ndarray
 ) -> None:
-    """Joiners, closest first, join the person most of their nearest placed faces belong to."""
+    """Each joiner joins the person most of its nearest faces (`near`) belong to, nearest first
+    on a tie; of two faces of one photo, the surer joins first."""
     placed = np.flatnonzero(labels != NO_PERSON)
-    distances, rows = _nearest(faces, joiners, placed, settings)
     in_photo = set(zip(labels[placed].tolist(), faces.photos[placed].tolist(), strict=True))
-    for at in np.argsort(distances[:, 0], kind="stable"):
-        face, photo = int(faces.ids[joiners[at]]), int(faces.photos[joiners[at]])
+    surest = np.argsort(-faces.scores[joiners], kind="stable")
+    joiners, near = joiners[surest], near[surest]
+    people_near = np.where(near >= 0, labels[np.maximum(near, 0)], NO_PERSON)
+    for row, people in zip(joiners.tolist(), people_near.tolist(), strict=True):
+        face, photo = int(faces.ids[row]), int(faces.photos[row])
         votes = Counter(
             person
-            for person in labels[placed[rows[at][rows[at] >= 0]]].tolist()
-            if (person, photo) not in in_photo and (face, person) not in now.rejected
+            for person in people
+            if person != NO_PERSON
+            and (person, photo) not in in_photo
+            and (face, person) not in now.rejected
         )
         if votes:
             person = votes.most_common(1)[0][0]
-            labels[joiners[at]] = person
+            labels[row] = person
             in_photo.add((person, photo))
 
 
