@@ -98,12 +98,15 @@ def album(people: int, person_faces: int, strangers: int, photos: int) -> tuple[
     which = np.where(truth >= 0, truth, people - 2 - truth)
     spread = np.sqrt(0.075 / DIMENSION) * rng.uniform(0.5, 1.5, (len(truth), 1))
     descriptors = unit(centre_of[which] + spread * rng.normal(size=(len(truth), DIMENSION)))
-    photo_of = np.sort(rng.integers(0, photos, len(truth)))
-    order = rng.permutation(len(truth))
+    photo_of = rng.integers(0, photos, len(truth))  # a stranger anywhere, a person once a photo
+    for person in range(people):
+        seen = np.flatnonzero(truth == person)
+        photo_of[seen] = rng.choice(photos, len(seen), replace=False)
+    order = np.argsort(photo_of, kind="stable")  # ids in the order the photos came
     faces = Faces(
         np.arange(len(truth)) + 1,
         descriptors[order],
-        photo_of,
+        photo_of[order],
         rng.uniform(0.5, 1, len(truth)).astype("float32"),
     )
     return faces, truth[order]
