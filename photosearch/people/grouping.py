@@ -145,7 +145,8 @@ def _found(faces: Faces, candidates: np.ndarray, near: np.ndarray, settings: Set
     placed = component >= 0
     order = np.argsort(component[placed], kind="stable")
     members, starts = candidates[placed][order], component[placed][order]
-    return np.split(members, np.flatnonzero(np.diff(starts)) + 1) if len(members) else []
+    groups = np.split(members, np.flatnonzero(np.diff(starts)) + 1) if len(members) else []
+    return [group for group in groups if len(group) > settings.core]  # the rest wait
 
 
 def _pieces_joined(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from photosearch.people import neighbours
 from photosearch.people.grouping import (
     NO_PERSON,
     Assignments,
@@ -189,3 +190,11 @@ def test_a_regrouping_splits_what_nobody_kept_and_reports_the_emptied():
     assert len(changes.new_people) == 1
     assert set(changes.new_people[0]) in ({*first.tolist()}, {*second.tolist()})
     assert changes.unassigned == [stranger] and changes.emptied == [5]
+
+
+def test_a_person_in_thousands_of_photos_is_one_person(monkeypatch):
+    scene = Scene(8)
+    scene.person(0, 3_000)
+    monkeypatch.setattr(neighbours, "EXACT_PAIRS", 0)  # neighbours by lists, as for many faces
+    changes = regroup(scene.faces(), nobody(3_000), SETTINGS)
+    assert [len(group) for group in changes.new_people] == [3_000]
