@@ -10,9 +10,8 @@ from typing import Protocol
 import numpy as np
 from PIL import Image
 
+from photosearch.config import FACE_MODELS
 from photosearch.errors import ConfigError
-
-FACE_MODELS = ("dlib", "buffalo_l")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +38,16 @@ class FaceModel(Protocol):
     def find(self, image: Image.Image) -> list[FoundFace]:
         """The faces in an upright RGB photo, best first."""
         ...
+
+
+def reduced(image: Image.Image, side: int) -> Image.Image:
+    """`image` brought down to `side` on its shortest side, its shape kept (as it is when it is
+    not larger): a model given a larger photo than the pass's copy takes no longer for it."""
+    if min(image.size) <= side:
+        return image
+    scale = side / min(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
 def load_face_model(name: str, models_dir: Path, offline: bool) -> FaceModel:
