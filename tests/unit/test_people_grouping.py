@@ -198,3 +198,15 @@ def test_a_person_in_thousands_of_photos_is_one_person(monkeypatch):
     monkeypatch.setattr(neighbours, "EXACT_PAIRS", 0)  # neighbours by lists, as for many faces
     changes = regroup(scene.faces(), nobody(3_000), SETTINGS)
     assert [len(group) for group in changes.new_people] == [3_000]
+
+
+def test_a_new_face_finds_a_person_seen_in_more_photos_than_it_is_compared_with():
+    scene = Scene(10)
+    centre = scene.centre()
+    scene.person(0, 200, centre)
+    first = regroup(scene.faces(), nobody(200), SETTINGS)
+    now = applied(scene, nobody(200), first, 3)
+    newcomer = scene.face(0, centre)
+    grown = Assignments(np.append(now.people, NO_PERSON), np.zeros(201, bool))
+    changes = add_faces(scene.faces(), grown, np.arange(201) == 200, SETTINGS)
+    assert changes.assigned == {newcomer: 3}
