@@ -1,4 +1,4 @@
-"""(p) People: grouping 200,000 faces of 100,000 photos into people (`--only people`).
+"""(t) People: grouping 200,000 faces of 100,000 photos into people (`--only people`).
 
 The faces are synthetic descriptors spread as dlib's are on real faces (the issue's figures:
 one person's photos 0.24-0.43 apart in Euclidean distance, about 0.03-0.09 in cosine distance;
@@ -22,7 +22,7 @@ from .common import Row
 
 DIMENSION = 128
 SETTINGS = Settings(distance=0.18)  # dlib's 0.6 Euclidean, the distance it was trained at
-NAME = "(p) people: grouping faces (synthetic dlib-like descriptors)"
+NAME = "(t) people: grouping faces (synthetic dlib-like descriptors)"
 
 
 def run(quick: bool, work: Path) -> list[Row]:
