@@ -37,6 +37,10 @@ def run(quick: bool, work: Path) -> list[Row]:
     regroup_seconds = time.perf_counter() - started
     people = labels_after(count, changes)
     precision, recall = pair_precision_recall(people, truth)
+    whole = sum(
+        len(set(people[(truth == person) & (people != NO_PERSON)].tolist())) == 1
+        for person in range(2_000 // scale)
+    )
 
     earlier = Faces(*(part[~newest] for part in vars(faces).values()))
     before = np.full(count, NO_PERSON)
@@ -67,12 +71,13 @@ def run(quick: bool, work: Path) -> list[Row]:
             target="<= 5 s" if full else "",
             met=add_seconds <= 5 if full else None,
         ),  # fmt: skip
+        Row(NAME, f"people found whole, of {2_000 // scale:,}", whole, "people"),
         Row(NAME, "same-person pairs: precision", precision, "ratio"),
         Row(NAME, "same-person pairs: recall", recall, "ratio"),
         Row(NAME, "lists: exact neighbours found (of 1,000 faces)", recall_at, "ratio"),
         Row(
             NAME,
-            "every face's neighbours by lists",
+            "every face's neighbours, as a re-grouping finds them",
             inverted_seconds,
             "s",
             "exact (from 1,000 faces)",

@@ -19,12 +19,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from photosearch.people.neighbours import nearest
 
 NO_PERSON = -1
+PIECES = 1 / 3  # of the distance: pieces of one person, not two siblings (0.6 of it apart)
 REPRESENTATIVES = 64  # faces of a person a new face is compared with
 
 
@@ -155,11 +156,38 @@ def _found(faces: Faces, candidates: np.ndarray, near: np.ndarray, settings: Set
     first = np.argmax(core_next, axis=1)
     nearest_core = np.where(core_next.any(axis=1), at[np.arange(count), first], -1)
     component = np.where(core, component, np.where(nearest_core >= 0, component[nearest_core], -1))
+    component = _pieces_joined(faces, candidates, component, settings)
     placed = component >= 0
     order = np.argsort(component[placed], kind="stable")
     members, starts = candidates[placed][order], component[placed][order]
     groups = np.split(members, np.flatnonzero(np.diff(starts)) + 1) if len(members) else []
     return [group for group in groups if len(group) > settings.core]  # the rest wait
+
+
+def _pieces_joined(
+    faces: Faces, candidates: np.ndarray, component: np.ndarray, settings: Settings
+) -> np.ndarray:
+    """Groups whose average faces nearly coincide (under PIECES of the distance) are pieces of
+    one person, cut where the neighbours found by lists missed the links between them."""
+    placed = np.flatnonzero(component >= 0)
+    groups, member_of = np.unique(component[placed], return_inverse=True)
+    if len(groups) < 2:
+        return component
+    belongs = csr_matrix(
+        (np.ones(len(placed), "float32"), (member_of, np.arange(len(placed)))),
+        shape=(len(groups), len(placed)),
+    )
+    averages = belongs @ faces.descriptors[candidates[placed]]
+    averages /= np.linalg.norm(averages, axis=1, keepdims=True)
+    rows = nearest(averages, averages, settings.neighbours, settings.distance * PIECES)[1]
+    sources, columns = np.nonzero(rows >= 0)
+    graph = coo_matrix(
+        (np.ones(len(sources)), (sources, rows[sources, columns])), shape=(len(groups),) * 2
+    )
+    person = connected_components(graph, directed=False)[1]
+    joined = component.copy()
+    joined[placed] = person[member_of]
+    return joined
 
 
 def _other_photos(photos: np.ndarray, rows: np.ndarray, neighbours: np.ndarray) -> np.ndarray:

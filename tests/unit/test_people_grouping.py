@@ -210,3 +210,13 @@ def test_a_new_face_finds_a_person_seen_in_more_photos_than_it_is_compared_with(
     grown = Assignments(np.append(now.people, NO_PERSON), np.zeros(201, bool))
     changes = add_faces(scene.faces(), grown, np.arange(201) == 200, SETTINGS)
     assert changes.assigned == {newcomer: 3}
+
+
+def test_a_person_whose_faces_fall_in_two_lists_is_one_person(monkeypatch):
+    scene = Scene(12)
+    for person in range(100):
+        scene.person(person, 60)
+    monkeypatch.setattr(neighbours, "EXACT_PAIRS", 0)  # neighbours by lists, as for many faces
+    changes = regroup(scene.faces(), nobody(6_000), SETTINGS)
+    assert len(changes.new_people) == 100
+    assert all(len(scene.truth_of(group)) == 1 for group in changes.new_people)
