@@ -17,6 +17,7 @@ from . import (
     cluster,
     compressed,
     decoding,
+    face_detection,
     gpu,
     indexing,
     memory,
@@ -52,6 +53,7 @@ SUITES = {
     "multilingual": multilingual.run,
     "timeline": timeline.run,
     "pages": pages.run,
+    "face-detection": face_detection.run,
     "people": people.run,
 }
 

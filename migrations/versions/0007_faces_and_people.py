@@ -56,7 +56,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("content_hash", "model_version", "number"),
     )
     op.create_index("ix_faces_content_hash", "faces", ["content_hash"])
-    op.create_index("ix_faces_person_id", "faces", ["person_id"])
+    op.create_index("ix_faces_person", "faces", ["person_id", "content_hash"])
     op.create_table(
         "face_rejections",
         sa.Column("face_id", sa.Integer(), nullable=False),

@@ -61,21 +61,18 @@ def _places_line(places: dict) -> str:
 @click.option("--json", "as_json", is_flag=True)
 @common_options(skip=("runtime", "precision"))
 def models(library: PhotoLibrary, as_json):
-    """Model presets, and whether their weights are on this machine."""
-    rows = library.presets()
+    """Model presets and face models, and whether their files are on this machine."""
+    rows, faces = library.presets(), library.face_models()
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps(rows + faces, indent=2))
         return
-    width = max(len(row["name"]) for row in rows)
-    for row in rows:
-        mark = "*" if row["selected"] else " "
-        where = row["location"] if row["available"] else "not found locally"
-        click.echo(f"{mark} {row['name']:<{width}} {row['description']}")
-        click.echo(f"  {'':<{width}} {row['arch']} / {row['weights']}: {where}")
+    for row, name, under, where in _listed(rows):
+        click.echo(f"{name} {row['description']}")
+        click.echo(f"{under} {row['arch']} / {row['weights']}: {where}")
         for repository, found in _hugging_face(row["hugging_face"]).items():
-            click.echo(f"  {'':<{width}} Hugging Face {repository}: {found}")
+            click.echo(f"{under} Hugging Face {repository}: {found}")
         figures = f"; {row['figures_line']}" if row["figures_line"] else ""
-        click.echo(f"  {'':<{width}} reads {row['languages']}{figures}")
+        click.echo(f"{under} reads {row['languages']}{figures}")
     click.echo(
         "Also: any open_clip ARCH:TAG or ARCH:/path/to/checkpoint, or a Chinese-CLIP folder as "
         "ChineseCLIP-ViT-B-16:/path/to/folder (see docs/models.md)."
@@ -83,6 +80,20 @@ def models(library: PhotoLibrary, as_json):
     sources = dict.fromkeys(row["figures_source"] for row in rows if row["figures_source"])
     for source in sources:
         click.echo(f"Figures: {source}.")
+    click.echo("Face models (face_model; see docs/faces.md):")
+    for row, name, under, where in _listed(faces):
+        click.echo(f"{name} {row['dimension']} numbers a face: {where}")
+        click.echo(f"{under} {row['description']}")
+
+
+def _listed(rows: list[dict]):
+    """Each row; its name column (`*` when selected); the blank column under it; and where its
+    files are, or that they are not found locally."""
+    width = max(len(row["name"]) for row in rows)
+    for row in rows:
+        mark = "*" if row["selected"] else " "
+        where = row["location"] if row["available"] else "not found locally"
+        yield row, f"{mark} {row['name']:<{width}}", f"  {'':<{width}}", where
 
 
 def _hugging_face(parts: dict) -> dict[str, str]:

@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from photosearch.errors import ConfigError, ModelLoadError
-from photosearch.faces.model import FoundFace, reduced
+from photosearch.faces.found import FoundFace, reduced
 
 DETECTOR, RECOGNISER = "det_10g.onnx", "w600k_r50.onnx"
 ARCHIVE_URL = "https://github.com/deepinsight/insightface/releases/download/v0.7/buffalo_l.zip"
@@ -42,6 +42,14 @@ ARCFACE_TEMPLATE = np.array(
 )  # fmt: skip
 
 
+DESCRIPTION = (
+    "InsightFace's SCRFD detector and ArcFace descriptor (weights for non-commercial research "
+    "use): finds smaller, turned and profile faces and tells people apart better than dlib, at "
+    "several times its compute; downloaded when online, or put det_10g.onnx and w600k_r50.onnx "
+    "into <models folder>/faces/buffalo_l/"
+)
+
+
 def model_folder(models_dir: Path) -> Path:
     return models_dir / "faces" / "buffalo_l"
 
@@ -49,6 +57,11 @@ def model_folder(models_dir: Path) -> Path:
 def files_present(models_dir: Path) -> bool:
     folder = model_folder(models_dir)
     return all((folder / name).is_file() for name in (DETECTOR, RECOGNISER))
+
+
+def files_folder(models_dir: Path) -> Path | None:
+    """Where buffalo_l's files are, when both are there."""
+    return model_folder(models_dir) if files_present(models_dir) else None
 
 
 class BuffaloL:

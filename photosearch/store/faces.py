@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Iterable
 
 import numpy as np
@@ -89,7 +90,8 @@ class Faces(Concern):
         self, version: str, ids: Iterable[int] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(face ids, their descriptors: one row each) of the faces `version` found, or of
-        those of `ids` among them, by id: what the grouping builds its FAISS index from."""
+        those of `ids` among them, by id: what the grouping builds its FAISS index from. Faces
+        whose descriptor is broken (`check` finds them) are left out."""
         query = (
             select(FaceRow.id, FaceRow.descriptor)
             .where(FaceRow.model_version == version)
@@ -102,10 +104,12 @@ class Faces(Concern):
             else:
                 for chunk in chunks(sorted(set(ids))):
                     rows += session.execute(query.where(FaceRow.id.in_(chunk)))
+        sizes = Counter(len(row.descriptor) for row in rows)
+        size = sizes.most_common(1)[0][0] if rows else 0
+        rows = [row for row in rows if len(row.descriptor) == size]  # not the broken (check)
         found = np.array([row.id for row in rows], dtype=np.int64)
-        if not rows:
-            return found, np.zeros((0, 0), dtype=np.float32)
-        return found, np.vstack([np.frombuffer(row.descriptor, dtype=np.float32) for row in rows])
+        joined = b"".join(row.descriptor for row in rows)
+        return found, np.frombuffer(joined, dtype=np.float32).reshape(len(rows), size // 4)
 
     def face_failures(self, limit: int | None = None) -> list[Failure]:
         """Photos whose faces could not be looked for (each keeps its vector and text), kind

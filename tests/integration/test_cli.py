@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.faces import write_buffalo_stand_ins
+
 
 def test_index_search_status_end_to_end(run_cli, photo_tree):
     first = json.loads(run_cli("index", str(photo_tree), "--json").stdout)
@@ -89,6 +91,18 @@ def test_console_script_is_the_same_cli(run_cli):
     result = run_cli("models", command=(script,))
     assert "clip-laion" in result.stdout and "not found locally" in result.stdout
     assert "photosearch-test-tiny" not in result.stdout
+
+
+def test_models_lists_the_face_models_and_their_files(run_cli, tmp_path):
+    listed = {row["name"]: row for row in json.loads(run_cli("models", "--json").stdout)}
+    dlib, buffalo = listed["dlib"], listed["buffalo_l"]
+    assert dlib["kind"] == buffalo["kind"] == "faces"
+    assert dlib["available"] and dlib["selected"] and dlib["dimension"] == 128
+    assert not buffalo["available"] and not buffalo["selected"] and buffalo["dimension"] == 512
+    folder = write_buffalo_stand_ins(tmp_path / "data" / "models")
+    text = run_cli("models", "--face-model", "buffalo_l").stdout
+    assert f"* buffalo_l 512 numbers a face: {folder}" in text
+    assert "  dlib      128 numbers a face: " in text
 
 
 def test_audit_synthetic_two_models_side_by_side(run_cli, tmp_path, tiny_model_name):

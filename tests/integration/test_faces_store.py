@@ -272,6 +272,8 @@ def test_check_finds_broken_and_unused_faces_and_repair_forgets_them(store, tmp_
             update(FaceRow).where(FaceRow.id == beach_one).values(descriptor=b"\x00" * 100)
         )
         writer.delete_photos([store.photo_by_path("/album/party.jpg").id])
+    ids, matrix = store.concern(Faces).descriptors(DLIB)  # the grouping never sees it
+    assert beach_one not in ids.tolist() and matrix.shape == (2, 128)
     config = Config.load(environ={}, data_dir=tmp_path / "data")
     report = check(store, config)
     assert (report.broken_faces, report.unused_faces, report.consistent) == ([beach_one], 1, False)

@@ -11,97 +11,16 @@ import http.server
 import io
 import threading
 import zipfile
-from pathlib import Path
 
 import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
 from PIL import Image
 
 from photosearch.errors import ConfigError, ModelLoadError
 from photosearch.faces import insightface
 from photosearch.faces.model import load_face_model
-
-# Landmarks the stand-in detector puts around each anchor, in strides: eyes, nose, mouth corners.
-LANDMARKS = np.array([[-0.3, -0.2], [0.3, -0.2], [0.0, 0.1], [-0.25, 0.4], [0.25, 0.4]])
-
-
-def _conv_head(name, stride, channels, weight, bias, width):
-    """Conv (kernel = stride = `stride`) -> NHWC -> (places x anchors, width) nodes and weights."""
-    weights = numpy_helper.from_array(
-        np.full((channels, 3, stride, stride), weight, np.float32), f"{name}_w"
-    )
-    biases = numpy_helper.from_array(np.asarray(bias, np.float32), f"{name}_b")
-    shape = numpy_helper.from_array(np.array([-1, width], np.int64), f"{name}_shape")
-    nodes = [
-        helper.make_node("Conv", ["input.1", f"{name}_w", f"{name}_b"], [f"{name}_conv"],
-                         kernel_shape=[stride, stride], strides=[stride, stride]),
-        helper.make_node("Transpose", [f"{name}_conv"], [f"{name}_nhwc"], perm=[0, 2, 3, 1]),
-        helper.make_node("Reshape", [f"{name}_nhwc", f"{name}_shape"], [f"{name}_flat"]),
-    ]  # fmt: skip
-    return nodes, [weights, biases, shape]
-
-
-def scrfd_like() -> onnx.ModelProto:
-    nodes, weights, outputs = [], [], {"score": [], "bbox": [], "kps": []}
-    for stride in insightface.STRIDES:
-        bright = stride == 32  # only stride 32 answers: a bright square scores high there
-        score_weight = 10 / (3 * stride * stride) if bright else 0.0
-        head, tensors = _conv_head(
-            f"score{stride}", stride, 2, score_weight, [0 if bright else -10] * 2, 1
-        )
-        head.append(helper.make_node("Sigmoid", [f"score{stride}_flat"], [f"score{stride}"]))
-        nodes += head
-        weights += tensors
-        outputs["score"].append(f"score{stride}")
-        head, tensors = _conv_head(f"bbox{stride}", stride, 8, 0.0, [1.0] * 8, 4)
-        nodes += head
-        weights += tensors
-        outputs["bbox"].append(f"bbox{stride}_flat")
-        head, tensors = _conv_head(f"kps{stride}", stride, 20, 0.0, list(LANDMARKS.ravel()) * 2, 10)
-        nodes += head
-        weights += tensors
-        outputs["kps"].append(f"kps{stride}_flat")
-    names = outputs["score"] + outputs["bbox"] + outputs["kps"]  # SCRFD's order
-    widths = [1] * 3 + [4] * 3 + [10] * 3
-    graph = helper.make_graph(
-        nodes,
-        "scrfd_like",
-        [helper.make_tensor_value_info("input.1", TensorProto.FLOAT, [1, 3, "height", "width"])],
-        [
-            helper.make_tensor_value_info(name, TensorProto.FLOAT, ["places", width])
-            for name, width in zip(names, widths, strict=True)
-        ],
-        weights,
-    )  # fmt: skip
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-
-
-def arcface_like(dimension: int = 512) -> onnx.ModelProto:
-    mixing = np.random.default_rng(0).normal(size=(3 * 7 * 7, dimension)).astype(np.float32)
-    graph = helper.make_graph(
-        [
-            helper.make_node(
-                "AveragePool", ["input.1"], ["pooled"], kernel_shape=[16, 16], strides=[16, 16]
-            ),
-            helper.make_node("Flatten", ["pooled"], ["flat"], axis=1),
-            helper.make_node("MatMul", ["flat", "mixing"], ["683"]),
-        ],
-        "arcface_like",
-        [helper.make_tensor_value_info("input.1", TensorProto.FLOAT, ["batch", 3, 112, 112])],
-        [helper.make_tensor_value_info("683", TensorProto.FLOAT, ["batch", dimension])],
-        [numpy_helper.from_array(mixing, "mixing")],
-    )  # fmt: skip
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-
-
-def write_models(models_dir: Path, dimension: int = 512) -> Path:
-    folder = insightface.model_folder(models_dir)
-    folder.mkdir(parents=True)
-    onnx.save(scrfd_like(), folder / insightface.DETECTOR)
-    onnx.save(arcface_like(dimension), folder / insightface.RECOGNISER)
-    return folder
+from tests.faces import STAND_IN_LANDMARKS as LANDMARKS
+from tests.faces import write_buffalo_stand_ins as write_models
 
 
 def square_at(left: int, top: int, size=(640, 480), background=0) -> Image.Image:
