@@ -6,7 +6,9 @@ The rules, the same for a batch of new faces (`add_faces`) and for everything ag
   on a tie), never a person it was rejected from, never a person already in its photo.
 - A new person needs a core: faces with at least `core` neighbours within `distance` from as
   many other photos, linked only to core faces they share `core - 1` neighbours with (one close
-  pair between two siblings does not make them one person). The other faces wait and join later.
+  pair between two siblings does not make them one person), more than `core` faces in all;
+  groups whose average faces nearly coincide are pieces of one person. The other faces wait
+  and join later.
 - Two faces of one photo are never one person automatically: the user's face stays, else the
   face the detector is surest of; the others wait.
 - The user's assignments never change, and a full re-grouping keeps every person in `kept`
