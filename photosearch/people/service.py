@@ -10,9 +10,10 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from photosearch.store.faces import Faces as StoredDescriptors
 from photosearch.store.people import People
 
-from .grouping import NO_PERSON, Assignments, Changes, Settings, add_faces, regroup
+from .grouping import NO_PERSON, Assignments, Changes, Faces, Settings, add_faces, regroup
 from .stored_faces import StoredFaces
 
 
@@ -36,8 +37,14 @@ def regroup_faces(store, version: str, settings: Settings) -> Changes:
     return _write(store, regroup(faces, now, settings))
 
 
-def _read(store, version: str):
-    faces, people, by_user = store.concern(StoredFaces).for_grouping(version)
+def _read(store, version: str) -> tuple[Faces, Assignments]:
+    """Every face `version` found with a whole descriptor (the store leaves broken ones out:
+    `check` lists them), and what is said of each."""
+    ids, descriptors = store.concern(StoredDescriptors).descriptors(version)
+    facts = store.concern(StoredFaces).facts(version)
+    whole = np.isin(facts["ids"], ids)  # both by id
+    faces = Faces(ids, descriptors, facts["contents"][whole], facts["scores"][whole])
+    people, by_user = facts["people"][whole], facts["by_user"][whole]
     listed = store.concern(People)
     kept = {person.id for person in listed.people(hidden=True) if person.name or person.hidden}
     kept |= set(people[by_user & (people != NO_PERSON)].tolist())

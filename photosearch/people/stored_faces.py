@@ -1,5 +1,6 @@
-"""What the grouping reads of the store, in one query: every face one face model found, with
-its content (its photo: copies share it), its detector score, descriptor and person."""
+"""What the grouping reads of the store beside the descriptors, in one query: every face one
+face model found, with its content (its photo: copies share it), its detector score and its
+person."""
 
 from __future__ import annotations
 
@@ -10,19 +11,18 @@ from photosearch.store.concern import Concern
 from photosearch.store.people import USER
 from photosearch.store.schema import FaceRow
 
-from .grouping import NO_PERSON, Faces
+from .grouping import NO_PERSON
 
 
 class StoredFaces(Concern):
-    def for_grouping(self, version: str) -> tuple[Faces, np.ndarray, np.ndarray]:
-        """The faces `version` found, by id; each one's person (NO_PERSON for none) and whether
-        the user put it there."""
+    def facts(self, version: str) -> dict[str, np.ndarray]:
+        """By face id: `ids`, `contents` (a number for each content hash), `scores`, `people`
+        (NO_PERSON for none) and `by_user` (the user put it there)."""
         query = (
             select(
                 FaceRow.id,
                 FaceRow.content_hash,
                 FaceRow.score,
-                FaceRow.descriptor,
                 FaceRow.person_id,
                 FaceRow.assigned_by,
             )
@@ -31,18 +31,11 @@ class StoredFaces(Concern):
         )
         with self.reading() as session:
             rows = session.execute(query).all()
-        contents = np.unique([row.content_hash for row in rows], return_inverse=True)[1]
-        dimension = len(rows[0].descriptor) // 4 if rows else 0
-        faces = Faces(
-            np.array([row.id for row in rows], "int64"),
-            np.frombuffer(b"".join(row.descriptor for row in rows), "float32").reshape(
-                len(rows), dimension
-            ),
-            contents.astype("int64"),
-            np.array([row.score for row in rows], "float32"),
-        )
-        people = np.array(
-            [NO_PERSON if row.person_id is None else row.person_id for row in rows], "int64"
-        )
-        by_user = np.array([row.assigned_by == USER for row in rows], bool)
-        return faces, people, by_user
+        ids, contents, scores, people, by = zip(*rows, strict=True) if rows else ([],) * 5
+        return {
+            "ids": np.array(ids, "int64"),
+            "contents": np.unique(np.array(contents, str), return_inverse=True)[1].astype("int64"),
+            "scores": np.array(scores, "float32"),
+            "people": np.array([NO_PERSON if p is None else p for p in people], "int64"),
+            "by_user": np.array([who == USER for who in by], bool),
+        }

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sqlalchemy import update
 
 from photosearch.config import Config
 from photosearch.faces.model import FoundFace
 from photosearch.metadata import PhotoMeta
-from photosearch.people.grouping import Settings
+from photosearch.people.grouping import Changes, Settings
 from photosearch.people.service import group_faces, regroup_faces
 from photosearch.store import FaceScan, Store
 from photosearch.store.faces import Faces
 from photosearch.store.people import People
+from photosearch.store.schema import FaceRow
 
 pytestmark = pytest.mark.both_databases
 VERSION = "synthetic-1"
@@ -94,3 +96,15 @@ def test_corrections_survive_grouping_and_regrouping(store):
         assert persons[refused] != anna
         assert persons[moved] == carl
         assert {persons[face] for face in sitters[1] if face != moved} == {ben}
+
+
+def test_a_broken_descriptor_is_left_out_and_nothing_to_group_is_no_change(store):
+    broken = sitter_faces(store)[0][0]
+    with store.writer() as writer:
+        writer.session.execute(
+            update(FaceRow).where(FaceRow.id == broken).values(descriptor=b"\x00\x01")
+        )
+    changes = group_faces(store, VERSION, SETTINGS)
+    assert len(changes.new_people) == 3 and person_of(store)[broken] is None
+    assert group_faces(store, "no-such-model-1", SETTINGS) == Changes()
+    assert regroup_faces(store, "no-such-model-1", SETTINGS) == Changes()
