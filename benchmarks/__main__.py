@@ -24,6 +24,7 @@ from . import (
     multilingual,
     ocr,
     pages,
+    people,
     places,
     reading,
     reindex,
@@ -53,6 +54,7 @@ SUITES = {
     "timeline": timeline.run,
     "pages": pages.run,
     "face-detection": face_detection.run,
+    "people": people.run,
 }
 
 

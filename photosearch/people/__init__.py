@@ -1,0 +1,2 @@
+"""Faces grouped into people: the grouping rules over arrays (`grouping`), on FAISS neighbours
+(`neighbours`)."""
