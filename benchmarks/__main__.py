@@ -17,6 +17,7 @@ from . import (
     cluster,
     compressed,
     decoding,
+    faces,
     gpu,
     indexing,
     memory,
@@ -51,6 +52,7 @@ SUITES = {
     "multilingual": multilingual.run,
     "timeline": timeline.run,
     "pages": pages.run,
+    "faces": faces.run,
 }
 
 
