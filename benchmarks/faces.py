@@ -42,7 +42,6 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 from skimage import data
 
-from photosearch.faces.dlib_faces import load_dlib
 from photosearch.imaging.decoder import decode
 
 from .common import Row
@@ -238,6 +237,8 @@ def measure(scenes: list[Scene], side: int, upsample: int) -> Measured:
     """Every scene's faces, found on as many threads as there are cores (the pass's threads),
     each with a model of its own: dlib's HOG detector shared by two threads hands one photo's
     boxes to the other."""
+    from photosearch.faces.dlib_faces import load_dlib  # dlib loads only when measuring
+
     result, own = Measured(side, upsample), threading.local()
 
     def timed_find(scene: Scene):
@@ -295,7 +296,7 @@ def curve(found: list[Found]) -> list[tuple[float, float, float, float]]:
     points = []
     for threshold in THRESHOLDS:
         close = pair_distances < threshold
-        precision = (close & same).sum() / max(close.sum(), 1)
+        precision = (close & same).sum() / close.sum() if close.any() else 1.0  # none claimed
         recall = (close & same).sum() / max(same.sum(), 1)
         apart = (close & same & other_photo).sum() / max((same & other_photo).sum(), 1)
         points.append((threshold, float(precision), float(recall), float(apart)))
