@@ -18,10 +18,11 @@ RUNTIMES = ("auto", "torch", "onnx")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8")
 INDEX_TYPES = ("auto", "flat", "ivf", "ivfsq")
 WEB_LANGUAGES = ("auto", "en", "zh-Hans")  # auto: the browser's Accept-Language
+FACE_MODELS = ("dlib", "buffalo_l")  # photosearch.faces: dlib installed, buffalo_l on request
 # The settings that take one of a few words.
 CHOICES = {
     "device": DEVICES, "runtime": RUNTIMES, "precision": PRECISIONS, "index_type": INDEX_TYPES,
-    "web_language": WEB_LANGUAGES,
+    "web_language": WEB_LANGUAGES, "face_model": FACE_MODELS,
 }  # fmt: skip
 
 
@@ -71,6 +72,7 @@ class Config:
     reconcile_interval: int = 3600  # watcher: seconds between full re-scans (0: never)
     thumbnails_at_index: bool = True  # save 320 px thumbnails from the index decode
     ocr: bool = True  # read the text in photos (a pass after embedding), to search its words
+    face_model: str = "dlib"  # finds and describes faces: dlib or buffalo_l (docs/faces.md)
     ray_address: str = ""  # embed on a Ray cluster: auto, local or ray://HOST:10001; "": here
 
     @property

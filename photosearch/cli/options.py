@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ..config import PRECISIONS, RUNTIMES, Config
+from ..config import FACE_MODELS, PRECISIONS, RUNTIMES, Config
 
 SETTING_OPTIONS = {
     "data_dir": click.option(
@@ -35,6 +35,9 @@ SETTING_OPTIONS = {
     ),
     "offline": click.option(
         "--offline", is_flag=True, default=None, help="Never download weights."
+    ),
+    "face_model": click.option(
+        "--face-model", type=click.Choice(FACE_MODELS), help="Finds faces: dlib or buffalo_l."
     ),
 }
 

@@ -61,10 +61,10 @@ def _places_line(places: dict) -> str:
 @click.option("--json", "as_json", is_flag=True)
 @common_options(skip=("runtime", "precision"))
 def models(library: PhotoLibrary, as_json):
-    """Model presets, and whether their weights are on this machine."""
-    rows = library.presets()
+    """Model presets and face models, and whether their files are on this machine."""
+    rows, faces = library.presets(), library.face_models()
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps(rows + faces, indent=2))
         return
     width = max(len(row["name"]) for row in rows)
     for row in rows:
@@ -83,6 +83,13 @@ def models(library: PhotoLibrary, as_json):
     sources = dict.fromkeys(row["figures_source"] for row in rows if row["figures_source"])
     for source in sources:
         click.echo(f"Figures: {source}.")
+    click.echo("Face models (face_model; see docs/faces.md):")
+    width = max(len(row["name"]) for row in faces)
+    for row in faces:
+        mark = "*" if row["selected"] else " "
+        where = row["location"] if row["available"] else "not found locally"
+        click.echo(f"{mark} {row['name']:<{width}} {row['dimension']} numbers a face: {where}")
+        click.echo(f"  {'':<{width}} {row['description']}")
 
 
 def _hugging_face(parts: dict) -> dict[str, str]:

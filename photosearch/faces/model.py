@@ -1,5 +1,6 @@
-"""The seam every face model stands behind: what a found face is, what a face model offers, and
-loading one by its name (the `face_model` setting)."""
+"""The seam every face model stands behind: what a found face is (`FoundFace`, from found.py),
+what a face model offers, the face models known, and loading one by its name (the `face_model`
+setting)."""
 
 from __future__ import annotations
 
@@ -7,23 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import numpy as np
 from PIL import Image
 
+from photosearch.config import FACE_MODELS
 from photosearch.errors import ConfigError
+from photosearch.faces import dlib_faces, insightface
+from photosearch.faces.found import FoundFace
 
-FACE_MODELS = ("dlib", "buffalo_l")
-
-
-@dataclass(frozen=True, slots=True)
-class FoundFace:
-    """One face in an upright photo; positions are fractions of its width and height, so they
-    hold whatever size the photo was detected at."""
-
-    box: tuple[float, float, float, float]  # left, top, width, height (0..1)
-    landmarks: tuple[tuple[float, float], ...]  # 5 points: eyes, nose, mouth corners
-    score: float  # the detector's confidence
-    descriptor: np.ndarray  # float32, unit length, `dimension` long
+__all__ = ["FaceModel", "FaceModelInfo", "FoundFace", "face_models", "load_face_model"]
 
 
 class FaceModel(Protocol):
@@ -41,17 +33,33 @@ class FaceModel(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class FaceModelInfo:
+    """What `models` says of a face model, without loading it."""
+
+    name: str
+    dimension: int
+    description: str
+    files: Path | None  # where its files are on this machine; None: not here
+
+
+def face_models(models_dir: Path) -> list[FaceModelInfo]:
+    """The face models photosearch knows, and whether their files are here."""
+    return [
+        FaceModelInfo("dlib", 128, dlib_faces.DESCRIPTION, dlib_faces.files_folder()),
+        FaceModelInfo(
+            "buffalo_l", 512, insightface.DESCRIPTION, insightface.files_folder(models_dir)
+        ),
+    ]
+
+
 def load_face_model(name: str, models_dir: Path, offline: bool) -> FaceModel:
     """The face model called `name`; ConfigError with one clear paragraph when the name is
     unknown or its files are missing (and, for buffalo_l, cannot be downloaded)."""
     if name == "dlib":
-        from photosearch.faces.dlib_faces import load_dlib
-
-        return load_dlib()
+        return dlib_faces.load_dlib()
     if name == "buffalo_l":
-        from photosearch.faces.insightface import load_buffalo_l
-
-        return load_buffalo_l(models_dir, offline)
+        return insightface.load_buffalo_l(models_dir, offline)
     raise ConfigError(
         f"face_model is {name!r}, which is not a face model photosearch knows. "
         f"Choose one of: {', '.join(FACE_MODELS)} (dlib is the default and needs no download)."

@@ -31,7 +31,7 @@ from ..store import (
     Store,
     VectorIndex,
 )
-from .status import decoding_status, presets, status_report
+from .status import decoding_status, face_models, presets, status_report
 
 if TYPE_CHECKING:  # the model's modules import torch: only the commands that use it load them
     from ..consistency import CheckReport
@@ -485,6 +485,9 @@ class PhotoLibrary:
 
     def presets(self) -> list[dict]:
         return presets(self.config)
+
+    def face_models(self) -> list[dict]:
+        return face_models(self.config)
 
     def close(self) -> None:
         if self._cluster is not None:

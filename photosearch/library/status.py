@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from ..config import Config
+from ..faces.model import face_models as list_face_models
 from ..imaging import budget as decode_budget
 from ..indexing import passes
 from ..model.hf_parts import local_part
@@ -79,6 +80,7 @@ def presets(config: Config) -> list[dict]:
         rows.append(
             {
                 "name": name,
+                "kind": "search",
                 "arch": preset.arch,
                 "weights": preset.tag or f"checkpoint file {spec.checkpoint}",
                 "description": preset.description,
@@ -96,6 +98,22 @@ def presets(config: Config) -> list[dict]:
             }
         )
     return rows
+
+
+def face_models(config: Config) -> list[dict]:
+    """The face models, and whether their files are on this machine."""
+    return [
+        {
+            "name": info.name,
+            "kind": "faces",
+            "dimension": info.dimension,
+            "description": info.description,
+            "available": info.files is not None,
+            "location": info.files and str(info.files),
+            "selected": info.name == config.face_model,
+        }
+        for info in list_face_models(config.models_dir)
+    ]
 
 
 def _reads(model: str) -> str | None:

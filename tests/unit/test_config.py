@@ -16,6 +16,8 @@ def test_defaults():
     config = Config.load(environ={})
     assert config.data_dir == default_data_dir()
     assert config.model == "clip" and config.device == "auto"
+    assert config.face_model == "dlib"
+    assert Config.load(environ={"PHOTOSEARCH_FACE_MODEL": "buffalo_l"}).face_model == "buffalo_l"
     assert config.resolved_database_url == f"sqlite:///{default_data_dir() / 'photosearch.db'}"
 
 
@@ -67,7 +69,11 @@ def test_invalid_values_are_clear_errors(tmp_path, env):
 
 @pytest.mark.parametrize(
     ("name", "choices"),
-    [("device", "auto, cpu, cuda"), ("index_type", "auto, flat, ivf, ivfsq")],
+    [
+        ("device", "auto, cpu, cuda"),
+        ("index_type", "auto, flat, ivf, ivfsq"),
+        ("face_model", "dlib, buffalo_l"),
+    ],
 )
 def test_a_setting_of_a_few_words_names_them_and_the_wrong_one(tmp_path, name, choices):
     message = f"Setting '{name}' must be one of {choices}, not 'hnsw'."
