@@ -73,6 +73,9 @@ class Config:
     thumbnails_at_index: bool = True  # save 320 px thumbnails from the index decode
     ocr: bool = True  # read the text in photos (a pass after embedding), to search its words
     face_model: str = "dlib"  # finds and describes faces: dlib or buffalo_l (docs/faces.md)
+    # Find faces in photos (a content pass after embedding), to group them into people. Off
+    # until the faces pass's cost is measured (issue 32).
+    faces: bool = False
     ray_address: str = ""  # embed on a Ray cluster: auto, local or ray://HOST:10001; "": here
 
     @property

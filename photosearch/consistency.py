@@ -1,5 +1,7 @@
-"""`check`: do SQLite and the FAISS files agree, and does the disk still hold every photo?
-`--repair` fixes what it finds: rebuilds indexes, drops broken vectors and vanished photos."""
+"""`check`: do SQLite and the FAISS files agree, are the faces' descriptors whole, and does the
+disk still hold every photo? `--repair` fixes what it finds: rebuilds indexes, drops broken
+vectors, broken faces (looked at again by the next index run), faces no photo has and vanished
+photos."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import numpy as np
 
 from .config import Config
 from .store import Store, VectorIndex
+from .store.faces import Faces
 
 
 @dataclass
@@ -34,6 +37,8 @@ class CheckReport:
     failed: int
     models: list[ModelCheck] = field(default_factory=list)
     broken_vectors: list[tuple[int, int]] = field(default_factory=list)
+    broken_faces: list[int] = field(default_factory=list)  # descriptors of the wrong size
+    unused_faces: int = 0  # of contents no photo has: the next index run forgets them
     missing_files: list[str] = field(default_factory=list)  # photos whose file is gone
     unreachable: list[str] = field(default_factory=list)  # photos whose folder is gone too
     repaired: list[str] = field(default_factory=list)
@@ -41,7 +46,11 @@ class CheckReport:
     @property
     def consistent(self) -> bool:
         """The database and FAISS agree. Files missing from disk are reported but are not this."""
-        return not self.broken_vectors and all(m.index_state in AGREE for m in self.models)
+        return (
+            not self.broken_vectors
+            and not self.broken_faces
+            and all(m.index_state in AGREE for m in self.models)
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -50,6 +59,8 @@ class CheckReport:
             "failed": self.failed,
             "models": [vars(m) for m in self.models],
             "broken_vectors": len(self.broken_vectors),
+            "broken_faces": len(self.broken_faces),
+            "unused_faces": self.unused_faces,
             "missing_files": self.missing_files,
             "unreachable": self.unreachable,
             "repaired": self.repaired,
@@ -60,6 +71,8 @@ def check(store: Store, config: Config) -> CheckReport:
     counts = store.counts()
     report = CheckReport(counts["photos"], counts["failed"])
     report.broken_vectors = store.broken_vectors()
+    report.broken_faces = store.concern(Faces).broken_faces()
+    report.unused_faces = store.concern(Faces).unused_faces()
     for model in store.models():
         vectors = store.counts(model.id)["vectors"]
         index = VectorIndex(config, model)
@@ -108,6 +121,16 @@ def repair(store: Store, config: Config, report: CheckReport) -> CheckReport:
             actions.append(f"removed {len(report.broken_vectors)} broken vectors")
         if ids:
             actions.append(f"removed {len(ids)} photos whose files are gone")
+    if report.broken_faces or report.unused_faces:
+        with store.writer() as writer:
+            writer.concern(Faces).forget_faces(report.broken_faces)
+            writer.concern(Faces).prune_faces()
+        if report.broken_faces:
+            actions.append(
+                f"removed {len(report.broken_faces)} broken faces (found again next run)"
+            )
+        if report.unused_faces:
+            actions.append(f"forgot {report.unused_faces} faces of photos that are gone")
     not_fresh = {m.key for m in report.models if m.index_state not in AGREE}
     for model in store.models():
         if model.key in not_fresh or report.broken_vectors or gone:

@@ -30,6 +30,10 @@ def check(library: PhotoLibrary, repair, as_json):
             )
         if report.broken_vectors:
             click.echo(f"{len(report.broken_vectors)} vectors with no photo or of the wrong size")
+        if report.broken_faces:
+            click.echo(f"{len(report.broken_faces)} faces whose descriptor is of the wrong size")
+        if report.unused_faces:
+            click.echo(f"{report.unused_faces} faces of photos that are gone (forgotten next run)")
         for path in report.missing_files:
             click.echo(f"missing on disk: {display_path(path)}")
         for path in report.unreachable:

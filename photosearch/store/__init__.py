@@ -4,11 +4,14 @@ no edit here or in Store and Writer."""
 
 from .concern import Concern
 from .records import (
+    FaceScan,
     Failure,
     Filters,
     KnownFile,
     ModelInfo,
+    Person,
     Photo,
+    PhotoFace,
     PhotoText,
     PlaceTerm,
     TextLine,
@@ -21,11 +24,14 @@ from .vector_index import VectorIndex
 __all__ = [
     "Concern",
     "Cursor",
+    "FaceScan",
     "Failure",
     "Filters",
     "KnownFile",
     "ModelInfo",
+    "Person",
     "Photo",
+    "PhotoFace",
     "PhotoText",
     "PlaceTerm",
     "Store",

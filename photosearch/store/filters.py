@@ -1,15 +1,15 @@
 """The SQL filter compiler: a search's Filters as conditions on the photos table, shared by the
-concerns that select photos (photos by date, written words, places)."""
+concerns that select photos (photos by date, written words, places, people)."""
 
 from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, extract, false, func, or_
+from sqlalchemy import and_, exists, extract, false, func, or_
 
 from .records import Filters, Period, PlaceTerm
-from .schema import PhotoRow
+from .schema import FaceRow, PhotoRow
 
 
 def path_range(root: str) -> tuple[bytes, bytes]:
@@ -53,7 +53,15 @@ def conditions(filters: Filters) -> list:
         found.append(or_(*(_in_place(term) for term in filters.places)))
     if filters.taken_north or filters.taken_south:
         found.append(_taken(filters.taken_north, filters.taken_south))
+    found += [_with_person(person_id) for person_id in filters.people]
     return found
+
+
+def _with_person(person_id: int) -> object:
+    """Photos with a face of this person (found by any face model)."""
+    return exists().where(
+        FaceRow.content_hash == PhotoRow.content_hash, FaceRow.person_id == person_id
+    )
 
 
 def located() -> object:

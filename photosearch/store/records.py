@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def display_path(path: str) -> str:
@@ -135,6 +138,74 @@ class PhotoText:
         }
 
 
+Box = tuple[float, float, float, float]  # left, top, width, height: fractions of the photo
+
+
+class DetectedFace(Protocol):
+    """A face as a face model found it (faces.model.FoundFace): what the store keeps of it."""
+
+    box: Box
+    landmarks: tuple[tuple[float, float], ...]
+    score: float
+    descriptor: np.ndarray  # float32, unit length
+
+
+@dataclass(frozen=True)
+class FaceScan:
+    """The faces one face model (`model_version`) found in one content, or why it could not."""
+
+    content_hash: str
+    model_version: str
+    faces: tuple[DetectedFace, ...] = ()
+    failure_kind: str | None = None
+    failure_message: str | None = None
+
+
+@dataclass(frozen=True)
+class PhotoFace:
+    """A face of a photo, with its person (None: not grouped yet) and who put it there."""
+
+    id: int
+    model_version: str
+    number: int
+    box: Box
+    landmarks: tuple[tuple[float, float], ...]
+    score: float
+    person_id: int | None
+    person_name: str | None
+    assigned_by: str | None  # "auto", "user"
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "box": list(self.box),
+            "landmarks": [list(point) for point in self.landmarks],
+            "score": self.score,
+            "person": self.person_id,
+            "person_name": self.person_name,
+            "assigned_by": self.assigned_by,
+            "model_version": self.model_version,
+        }
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person as listed: their faces and the photos those are in."""
+
+    id: int
+    name: str | None
+    hidden: bool
+    created_at: datetime
+    faces: int
+    photos: int
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["created_at"] = self.created_at.isoformat()
+        return data
+
+
 class Period(Protocol):
     """When photos were taken, as a query says it (search.interpret.DateSpan): a range of days,
     months of any year, or both. A season is two: its months differ across the equator."""
@@ -168,6 +239,7 @@ class Filters:
     places: tuple[PlaceTerm, ...] = ()  # in any one of them
     taken_north: Period | None = None  # photos north of the equator, or without GPS
     taken_south: Period | None = None  # photos south of it (a season's months differ there)
+    people: tuple[int, ...] = ()  # person ids: photos with every one of them
 
     @property
     def active(self) -> bool:

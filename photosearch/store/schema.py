@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -154,6 +156,74 @@ class PhotoTextRow(Base):
     failure_kind: Mapped[str | None] = mapped_column(String(32))
     failure_message: Mapped[str | None] = mapped_column(Text)
     read_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class FaceScanRow(Base):
+    """One content looked at by one face model (its `version`): how many faces it found, or
+    why it could not look. Keyed like the faces, so moved and copied photos share it."""
+
+    __tablename__ = "face_scans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    model_version: Mapped[str] = mapped_column(String(200))
+    faces: Mapped[int] = mapped_column(Integer)
+    failure_kind: Mapped[str | None] = mapped_column(String(32))
+    failure_message: Mapped[str | None] = mapped_column(Text)
+    scanned_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("content_hash", "model_version"),)
+
+
+class PersonRow(Base):
+    """A person: faces grouped together, named by the user or not yet. Hidden people are kept
+    (with their faces and names) but not listed."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class FaceRow(Base):
+    """A face found in a content by a face model: where it is (fractions of the upright
+    photo's width and height), its descriptor, and the person it belongs to, with who said so:
+    `auto` (the grouping, which may change it) or `user` (which nothing but the user changes)."""
+
+    __tablename__ = "faces"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    model_version: Mapped[str] = mapped_column(String(200))
+    number: Mapped[int] = mapped_column(Integer)  # in its photo, from 0, best first
+    left: Mapped[float] = mapped_column(Float)
+    top: Mapped[float] = mapped_column(Float)
+    width: Mapped[float] = mapped_column(Float)
+    height: Mapped[float] = mapped_column(Float)
+    landmarks: Mapped[str] = mapped_column(Text)  # JSON: [[x, y] x 5], fractions likewise
+    score: Mapped[float] = mapped_column(Float)
+    descriptor: Mapped[bytes] = mapped_column(LargeBinary)  # float32, unit length
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    assigned_by: Mapped[str | None] = mapped_column(String(8))  # "auto", "user"; None: nobody
+
+    __table_args__ = (UniqueConstraint("content_hash", "model_version", "number"),)
+
+
+class FaceRejectionRow(Base):
+    """The user's "not this person": the face never goes back to that person."""
+
+    __tablename__ = "face_rejections"
+
+    face_id: Mapped[int] = mapped_column(
+        ForeignKey("faces.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class FailureRow(Base):

@@ -26,9 +26,11 @@ from photosearch.indexing.watcher import Watcher
 from photosearch.library import PhotoLibrary
 from photosearch.progress import Progress
 from photosearch.search.request import parse_search
+from photosearch.store.faces import Faces
 
 from ..brightness_pass import BrightnessPass, CornerPass, measured_folder, registered
 from ..text_photos import write_photos
+from .test_faces_pass import write_scenes
 from .test_robustness import COFFEE, REPO, make_tree
 
 ray = pytest.importorskip("ray", reason="Ray is not installed: pip install -e '.[cluster]'")
@@ -197,6 +199,26 @@ def test_the_cluster_reads_the_text_in_photos(cluster_library, tmp_path):
     hits = library.search(parse_search({"q": "parking", "min_score": "-1"})).hits
     assert os.path.basename(hits[0].photo.path) == "parking.jpg" and hits[0].text is not None
     library.close()
+
+
+def test_the_cluster_finds_faces_as_this_process_does(library, cluster_library, tmp_path):
+    folder = tmp_path / "Faces"
+    write_scenes(folder)
+    found = {}
+    for each in (library, cluster_library):
+        each.config = dataclasses.replace(each.config, faces=True)
+        summary = each.index([folder])
+        assert (summary.faces_looked, summary.with_faces, summary.faces_failed) == (3, 2, 0)
+        found[each] = {
+            os.path.basename(photo.path): [
+                (face.number, face.box)
+                for face in each.store.concern(Faces).photo_faces(photo.content_hash)
+            ]
+            for photo in each.store.photos(range(1, 10)).values()
+        }
+    assert summary.where.startswith("on the Ray cluster")
+    assert found[cluster_library] == found[library]
+    assert [len(found[library][name]) for name in sorted(found[library])] == [2, 0, 1]
 
 
 def test_a_pass_of_its_own_runs_on_the_cluster(library, cluster_library, photo_tree, tmp_path):

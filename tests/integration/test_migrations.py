@@ -16,7 +16,7 @@ def test_upgrade_from_empty_creates_every_table(tmp_path):
     assert {"photos", "embeddings", "models", "failures", "alembic_version"} <= tables
     upgrade(engine)  # a second upgrade is a no-op
     with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0006"
+        assert MigrationContext.configure(connection).get_current_revision() == "0007"
 
 
 def test_head_names_the_newest_migration():

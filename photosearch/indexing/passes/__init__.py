@@ -1,11 +1,12 @@
-"""The content passes an index run runs, in the order they were registered: the text pass, and
-any other registered (content_pass.ContentPass). Each is a package of its own below this one,
-and none imports another."""
+"""The content passes an index run runs, in the order they were registered: the text pass, the
+faces pass, and any other registered (content_pass.ContentPass). Each is a package of its own
+below this one, and none imports another."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .faces import FacesPass
 from .text import TextPass
 
 if TYPE_CHECKING:
@@ -37,3 +38,4 @@ def named(name: str) -> ContentPass:
 
 
 register(TextPass())
+register(FacesPass())

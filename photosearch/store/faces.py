@@ -1,0 +1,289 @@
+"""Faces: what each face model found in each content (keyed by content hash and the model's
+version, so moved and copied photos share it and a new model looks again only when asked),
+the contents still to look at, the failures, and forgetting faces no photo has any more."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+
+import numpy as np
+from sqlalchemy import Row, delete, func, insert, select, tuple_
+
+from .concern import Concern, chunks, now
+from .filters import at_or_below
+from .records import DetectedFace, FaceScan, Failure, PhotoFace
+from .schema import FaceRejectionRow, FaceRow, FaceScanRow, PersonRow, PhotoRow
+
+# A face found again where one was (boxes overlapping this much: intersection over union)
+# keeps that face's person and the user's "not this person".
+SAME_PLACE = 0.5
+
+
+def face_values(content_hash: str, version: str, number: int, face: DetectedFace) -> dict:
+    left, top, width, height = (float(value) for value in face.box)
+    return {
+        "content_hash": content_hash,
+        "model_version": version,
+        "number": number,
+        "left": left,
+        "top": top,
+        "width": width,
+        "height": height,
+        "landmarks": json.dumps([[float(x), float(y)] for x, y in face.landmarks]),
+        "score": float(face.score),
+        "descriptor": np.asarray(face.descriptor, dtype=np.float32).tobytes(),
+    }
+
+
+def overlap(one: tuple[float, ...], other: tuple[float, ...]) -> float:
+    """Intersection over union of two (left, top, width, height) boxes."""
+    width = min(one[0] + one[2], other[0] + other[2]) - max(one[0], other[0])
+    height = min(one[1] + one[3], other[1] + other[3]) - max(one[1], other[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    shared = width * height
+    return shared / (one[2] * one[3] + other[2] * other[3] - shared)
+
+
+class Faces(Concern):
+    def unscanned(self, roots: Iterable[str], version: str | None) -> list[tuple[str, str]]:
+        """(content hash, a path with it) of the photos below roots whose content no face
+        model has looked at; with `version`, none that model version looked at successfully."""
+        scanned = select(FaceScanRow.id).where(FaceScanRow.content_hash == PhotoRow.content_hash)
+        if version is not None:
+            scanned = scanned.where(
+                FaceScanRow.model_version == version, FaceScanRow.failure_kind.is_(None)
+            )
+        query = select(PhotoRow.content_hash, PhotoRow.path).where(~scanned.exists())
+        found: dict[str, str] = {}
+        with self.reading() as session:
+            for root in roots:
+                for digest, path in session.execute(query.where(at_or_below(PhotoRow.path, root))):
+                    found[digest] = min(path, found.get(digest, path))
+        return sorted(found.items(), key=lambda item: os.fsencode(item[1]))
+
+    def photo_faces(self, content_hash: str, version: str | None = None) -> list[PhotoFace]:
+        """The faces of a content with their people: those `version` found, or, without it,
+        those of the face model that looked at it last."""
+        if version is None:
+            latest = (
+                select(FaceScanRow.model_version)
+                .where(FaceScanRow.content_hash == content_hash)
+                .order_by(FaceScanRow.scanned_at.desc(), FaceScanRow.id.desc())
+                .limit(1)
+            )
+            with self.reading() as session:
+                version = session.scalar(latest)
+        query = (
+            select(FaceRow, PersonRow.name)
+            .outerjoin(PersonRow, PersonRow.id == FaceRow.person_id)
+            .where(FaceRow.content_hash == content_hash, FaceRow.model_version == version)
+            .order_by(FaceRow.number)
+        )
+        with self.reading() as session:
+            return [_photo_face(face, name) for face, name in session.execute(query)]
+
+    def descriptors(
+        self, version: str, ids: Iterable[int] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(face ids, their descriptors: one row each) of the faces `version` found, or of
+        those of `ids` among them, by id: what the grouping builds its FAISS index from."""
+        query = (
+            select(FaceRow.id, FaceRow.descriptor)
+            .where(FaceRow.model_version == version)
+            .order_by(FaceRow.id)
+        )
+        rows: list[Row] = []
+        with self.reading() as session:
+            if ids is None:
+                rows = list(session.execute(query))
+            else:
+                for chunk in chunks(sorted(set(ids))):
+                    rows += session.execute(query.where(FaceRow.id.in_(chunk)))
+        found = np.array([row.id for row in rows], dtype=np.int64)
+        if not rows:
+            return found, np.zeros((0, 0), dtype=np.float32)
+        return found, np.vstack([np.frombuffer(row.descriptor, dtype=np.float32) for row in rows])
+
+    def face_failures(self, limit: int | None = None) -> list[Failure]:
+        """Photos whose faces could not be looked for (each keeps its vector and text), kind
+        `faces:<why>`."""
+        query = (
+            select(PhotoRow, FaceScanRow)
+            .join(FaceScanRow, FaceScanRow.content_hash == PhotoRow.content_hash)
+            .where(FaceScanRow.failure_kind.is_not(None))
+            .order_by(PhotoRow.path)
+            .limit(limit)
+        )
+        with self.reading() as session:
+            return [
+                Failure(
+                    photo.path,
+                    f"faces:{scan.failure_kind}",
+                    scan.failure_message or "",
+                    photo.size,
+                    photo.mtime_ns,
+                    scan.scanned_at,
+                )
+                for photo, scan in session.execute(query)
+            ]
+
+    def face_counts(self) -> dict[str, int]:
+        """Faces kept; photos looked at (failures too), with faces, whose look failed, and
+        not looked at yet."""
+        scans = select(FaceScanRow.id).where(FaceScanRow.content_hash == PhotoRow.content_hash)
+        count = select(func.count()).select_from(PhotoRow)
+        with self.reading() as session:
+            return {
+                "faces": session.scalar(select(func.count()).select_from(FaceRow)),
+                "faces_scanned": session.scalar(count.where(scans.exists())),
+                "with_faces": session.scalar(
+                    count.where(scans.where(FaceScanRow.faces > 0).exists())
+                ),
+                "faces_failed": session.scalar(
+                    count.where(scans.where(FaceScanRow.failure_kind.is_not(None)).exists())
+                ),
+                "faces_unscanned": session.scalar(count.where(~scans.exists())),
+            }
+
+    def unused_faces(self) -> int:
+        """Faces whose content no photo has any more (forgotten at the next index run)."""
+        kept = select(PhotoRow.id).where(PhotoRow.content_hash == FaceRow.content_hash)
+        with self.reading() as session:
+            return session.scalar(select(func.count()).select_from(FaceRow).where(~kept.exists()))
+
+    def broken_faces(self) -> list[int]:
+        """Faces whose descriptor is not as long as those of most faces of their face-model
+        version (a write cut short, or bytes changed by hand): they cannot be compared."""
+        length = func.length(FaceRow.descriptor)
+        query = select(FaceRow.model_version, length, func.count()).group_by(
+            FaceRow.model_version, length
+        )
+        usual: dict[str, tuple[int, int]] = {}
+        with self.reading() as session:
+            for version, size, count in session.execute(query):
+                if count > usual.get(version, (0, -1))[1]:
+                    usual[version] = (size, count)
+            broken = []
+            for version, (size, _) in usual.items():
+                odd = select(FaceRow.id).where(FaceRow.model_version == version, length != size)
+                broken += session.scalars(odd)
+        return sorted(broken)
+
+    def forget_faces(self, face_ids: list[int]) -> None:
+        """Forget these faces, and the scans of their contents by their model version, so
+        that the next index run looks at those contents again."""
+        for chunk in chunks(face_ids):
+            rows = select(FaceRow.content_hash, FaceRow.model_version).where(FaceRow.id.in_(chunk))
+            scanned = list(self.session.execute(rows))
+            if scanned:
+                pairs = tuple_(FaceScanRow.content_hash, FaceScanRow.model_version)
+                self.session.execute(delete(FaceScanRow).where(pairs.in_(scanned)))
+            self.session.execute(
+                delete(FaceRejectionRow).where(FaceRejectionRow.face_id.in_(chunk))
+            )
+            self.session.execute(delete(FaceRow).where(FaceRow.id.in_(chunk)))
+
+    def set_faces(self, scans: list[FaceScan]) -> None:
+        """What these scans found, replacing what an earlier scan by the same model version
+        left; a face found again in the same place keeps its person and rejections."""
+        scans = list({(scan.content_hash, scan.model_version): scan for scan in scans}.values())
+        if not scans:
+            return
+        keys = [(scan.content_hash, scan.model_version) for scan in scans]
+        earlier = self._earlier_faces(keys)
+        for chunk in chunks(keys):
+            pairs = tuple_(FaceScanRow.content_hash, FaceScanRow.model_version).in_(chunk)
+            self.session.execute(delete(FaceScanRow).where(pairs))
+            faces = tuple_(FaceRow.content_hash, FaceRow.model_version).in_(chunk)
+            self.session.execute(delete(FaceRow).where(faces))
+        scanned_at = now()
+        self.session.execute(
+            insert(FaceScanRow),
+            [
+                {
+                    "content_hash": scan.content_hash,
+                    "model_version": scan.model_version,
+                    "faces": len(scan.faces),
+                    "failure_kind": scan.failure_kind,
+                    "failure_message": (scan.failure_message or "")[:2000] or None,
+                    "scanned_at": scanned_at,
+                }
+                for scan in scans
+            ],
+        )
+        fresh = []
+        for scan in scans:
+            old = earlier.get((scan.content_hash, scan.model_version), [])
+            for number, face in enumerate(scan.faces):
+                values = face_values(scan.content_hash, scan.model_version, number, face)
+                if old:
+                    self._add_again(values, old)
+                else:
+                    fresh.append(values)
+        if fresh:
+            self.session.execute(insert(FaceRow), fresh)
+
+    def _earlier_faces(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], list]:
+        """The faces of these contents that have a person or a rejection, with those."""
+        found: dict[tuple[str, str], list] = {}
+        for chunk in chunks(keys):
+            query = select(FaceRow).where(
+                tuple_(FaceRow.content_hash, FaceRow.model_version).in_(chunk),
+                FaceRow.person_id.is_not(None)
+                | select(FaceRejectionRow.face_id)
+                .where(FaceRejectionRow.face_id == FaceRow.id)
+                .exists(),
+            )
+            for face in self.session.scalars(query):
+                rejected = self.session.scalars(
+                    select(FaceRejectionRow.person_id).where(FaceRejectionRow.face_id == face.id)
+                )
+                box = (face.left, face.top, face.width, face.height)
+                key = (face.content_hash, face.model_version)
+                found.setdefault(key, []).append(
+                    (box, face.person_id, face.assigned_by, list(rejected))
+                )
+        return found
+
+    def _add_again(self, values: dict, earlier: list) -> None:
+        """A face inserted with the person and rejections of the earlier face at its place."""
+        box = (values["left"], values["top"], values["width"], values["height"])
+        best = max(earlier, key=lambda old: overlap(box, old[0]))
+        if overlap(box, best[0]) >= SAME_PLACE:
+            earlier.remove(best)
+            values = {**values, "person_id": best[1], "assigned_by": best[2]}
+            rejected = best[3]
+        else:
+            rejected = []
+        face_id = self.session.execute(insert(FaceRow).values(values)).inserted_primary_key[0]
+        if rejected:
+            self.session.execute(
+                insert(FaceRejectionRow),
+                [{"face_id": face_id, "person_id": person} for person in rejected],
+            )
+
+    def prune_faces(self) -> int:
+        """Forget the faces (and scans) of contents that no photo has any more; how many."""
+        kept = select(PhotoRow.id).where(PhotoRow.content_hash == FaceScanRow.content_hash)
+        self.session.execute(delete(FaceScanRow).where(~kept.exists()))
+        kept = select(PhotoRow.id).where(PhotoRow.content_hash == FaceRow.content_hash)
+        unused = select(FaceRow.id).where(~kept.exists())
+        self.session.execute(delete(FaceRejectionRow).where(FaceRejectionRow.face_id.in_(unused)))
+        return self.session.execute(delete(FaceRow).where(~kept.exists())).rowcount
+
+
+def _photo_face(face: FaceRow, name: str | None) -> PhotoFace:
+    return PhotoFace(
+        face.id,
+        face.model_version,
+        face.number,
+        (face.left, face.top, face.width, face.height),
+        tuple((x, y) for x, y in json.loads(face.landmarks)),
+        face.score,
+        face.person_id,
+        name,
+        face.assigned_by,
+    )

@@ -1,0 +1,216 @@
+"""People: faces grouped into persons, and the user's corrections of that grouping. The
+grouping assigns faces in bulk (`assign_faces`); the user names, merges, hides, moves a face to
+a person and says "not this person". What the user set is never undone by the grouping: a face
+the user placed stays there, and a face is never assigned to a person it was rejected from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import bindparam, delete, func, insert, select, update
+
+from ..text import fold
+from .concern import Concern, chunks, now
+from .records import Person
+from .schema import FaceRejectionRow, FaceRow, PersonRow
+
+AUTO, USER = "auto", "user"
+
+
+class UnknownPerson(LookupError):
+    """No person (or face) has that id."""
+
+
+class People(Concern):
+    # --- reads ---------------------------------------------------------------------------------
+
+    def people(self, hidden: bool = False) -> list[Person]:
+        """Every person with their faces and photos (contents), most faces first; the hidden
+        ones too with `hidden`."""
+        return self._people(*(() if hidden else (PersonRow.hidden.is_(False),)))
+
+    def person(self, person_id: int) -> Person | None:
+        found = self._people(PersonRow.id == person_id)
+        return found[0] if found else None
+
+    def _people(self, *where) -> list[Person]:
+        faces = func.count(FaceRow.id)
+        query = (
+            select(PersonRow, faces, func.count(FaceRow.content_hash.distinct()))
+            .outerjoin(FaceRow, FaceRow.person_id == PersonRow.id)
+            .where(*where)
+            .group_by(PersonRow.id)
+            .order_by(faces.desc(), PersonRow.id)
+        )
+        with self.reading() as session:
+            return [_person(row, faces, photos) for row, faces, photos in session.execute(query)]
+
+    def people_named(self, name: str) -> list[int]:
+        """The ids of the people called `name` (case and accents aside), oldest first."""
+        wanted = fold(name.strip())
+        query = select(PersonRow.id, PersonRow.name).where(PersonRow.name.is_not(None))
+        with self.reading() as session:
+            rows = session.execute(query.order_by(PersonRow.id))
+            return [person_id for person_id, named in rows if fold(named) == wanted]
+
+    def assignments(self, version: str) -> dict[int, tuple[int | None, str | None]]:
+        """Face id to (person, who set it: auto or user) for the faces `version` found."""
+        query = select(FaceRow.id, FaceRow.person_id, FaceRow.assigned_by).where(
+            FaceRow.model_version == version
+        )
+        with self.reading() as session:
+            return {face: (person, by) for face, person, by in session.execute(query)}
+
+    def rejections(self) -> set[tuple[int, int]]:
+        """(face, person) pairs the user said are not that person."""
+        query = select(FaceRejectionRow.face_id, FaceRejectionRow.person_id)
+        with self.reading() as session:
+            return {tuple(row) for row in session.execute(query)}
+
+    def people_counts(self) -> dict[str, int]:
+        """People listed (not hidden), those named, and those hidden."""
+        count = select(func.count()).select_from(PersonRow)
+        with self.reading() as session:
+            return {
+                "people": session.scalar(count.where(PersonRow.hidden.is_(False))),
+                "named_people": session.scalar(
+                    count.where(PersonRow.hidden.is_(False), PersonRow.name.is_not(None))
+                ),
+                "hidden_people": session.scalar(count.where(PersonRow.hidden.is_(True))),
+            }
+
+    # --- the grouping's writes -----------------------------------------------------------------
+
+    def add_person(self, name: str | None = None) -> int:
+        """A new person (of no face yet); its id."""
+        values = {"name": _name(name), "hidden": False, "created_at": now()}
+        return self.session.execute(insert(PersonRow).values(values)).inserted_primary_key[0]
+
+    def assign_faces(self, persons: Mapping[int, int | None]) -> int:
+        """Put each face with its person (None: with nobody), as the grouping decided; faces the
+        user placed, and faces rejected from that person, are left as they are. How many were
+        assigned."""
+        wanted = dict(persons)
+        for chunk in chunks(wanted):
+            placed = select(FaceRow.id).where(FaceRow.id.in_(chunk), FaceRow.assigned_by == USER)
+            for face in self.session.scalars(placed):
+                del wanted[face]
+            rejected = select(FaceRejectionRow.face_id, FaceRejectionRow.person_id).where(
+                FaceRejectionRow.face_id.in_(chunk)
+            )
+            for face, person in self.session.execute(rejected):
+                if wanted.get(face, -1) == person:
+                    del wanted[face]
+        if not wanted:
+            return 0
+        faces = FaceRow.__table__  # a Core update: executed once for all the rows
+        self.session.execute(
+            update(faces)
+            .where(faces.c.id == bindparam("face"))
+            .values(person_id=bindparam("person"), assigned_by=bindparam("by")),
+            [
+                {"face": face, "person": person, "by": AUTO if person is not None else None}
+                for face, person in wanted.items()
+            ],
+        )
+        return len(wanted)
+
+    def prune_people(self) -> int:
+        """Forget the people with no face left and no name (the grouping's, emptied); how
+        many. A named person is the user's and is kept."""
+        with_faces = select(FaceRow.id).where(FaceRow.person_id == PersonRow.id)
+        query = delete(PersonRow).where(~with_faces.exists(), PersonRow.name.is_(None))
+        return self.session.execute(query).rowcount
+
+    # --- the user's corrections ----------------------------------------------------------------
+
+    def name_person(self, person_id: int, name: str | None) -> None:
+        """Name a person (an empty name: unnamed)."""
+        self._change(person_id, name=_name(name))
+
+    def hide_person(self, person_id: int, hidden: bool = True) -> None:
+        self._change(person_id, hidden=hidden)
+
+    def merge_people(self, kept: int, merged: int) -> None:
+        """The user's word that `merged` is `kept`: its faces become `kept`'s (placed by the
+        user, so no grouping parts them again), save those rejected from `kept`; its
+        rejections become `kept`'s; `kept` takes its name when it has none. `merged` is
+        gone."""
+        if kept == merged:
+            return
+        first, second = self._row(kept), self._row(merged)
+        refused = select(FaceRejectionRow.face_id).where(FaceRejectionRow.person_id == kept)
+        self.session.execute(
+            update(FaceRow)
+            .where(FaceRow.person_id == merged, FaceRow.id.in_(refused))
+            .values(person_id=None, assigned_by=None)
+        )
+        self.session.execute(
+            update(FaceRow)
+            .where(FaceRow.person_id == merged)
+            .values(person_id=kept, assigned_by=USER)
+        )
+        moved = select(FaceRejectionRow.face_id).where(
+            FaceRejectionRow.person_id == merged, FaceRejectionRow.face_id.not_in(refused)
+        )
+        rejections = [{"face_id": face, "person_id": kept} for face in self.session.scalars(moved)]
+        if rejections:
+            self.session.execute(insert(FaceRejectionRow), rejections)
+        if first.name is None and second.name is not None:
+            first.name = second.name
+        self.session.delete(second)
+        self.session.flush()
+
+    def move_face(self, face_id: int, person_id: int) -> None:
+        """The user's word that this face is that person (undoing a rejection of it there)."""
+        self._row(person_id)
+        self._face(face_id)
+        self.session.execute(
+            delete(FaceRejectionRow).where(
+                FaceRejectionRow.face_id == face_id, FaceRejectionRow.person_id == person_id
+            )
+        )
+        self.session.execute(
+            update(FaceRow)
+            .where(FaceRow.id == face_id)
+            .values(person_id=person_id, assigned_by=USER)
+        )
+
+    def reject_face(self, face_id: int) -> None:
+        """The user's "not this person": the face leaves its person, never to be assigned to
+        them again; the grouping may place it with someone else."""
+        person_id = self._face(face_id).person_id
+        if person_id is None:
+            return
+        self.session.execute(insert(FaceRejectionRow).values(face_id=face_id, person_id=person_id))
+        self.session.execute(
+            update(FaceRow).where(FaceRow.id == face_id).values(person_id=None, assigned_by=None)
+        )
+
+    def _change(self, person_id: int, **values) -> None:
+        row = self._row(person_id)
+        for key, value in values.items():
+            setattr(row, key, value)
+        self.session.flush()
+
+    def _row(self, person_id: int) -> PersonRow:
+        row = self.session.get(PersonRow, person_id)
+        if row is None:
+            raise UnknownPerson(f"No person has the id {person_id}.")
+        return row
+
+    def _face(self, face_id: int) -> FaceRow:
+        row = self.session.get(FaceRow, face_id)
+        if row is None:
+            raise UnknownPerson(f"No face has the id {face_id}.")
+        return row
+
+
+def _name(name: str | None) -> str | None:
+    """A name as kept: spaces around it trimmed, at most 200 characters; empty: none."""
+    name = " ".join((name or "").split())[:200]
+    return name or None
+
+
+def _person(row: PersonRow, faces: int, photos: int) -> Person:
+    return Person(row.id, row.name, row.hidden, row.created_at, faces, photos)
