@@ -4,10 +4,10 @@ apart dlib's descriptors of one person's faces are against those of different pe
 figures that choose the face model's `side` and `same_person` distance.
 
 The album (written as JPEG files, quality 92, 4000x3000, with sensor-like grain):
-- the people: the 22 cut-outs of tests/data/faces (nine people: Obama in three photos, a woman
+- the people: the 21 cut-outs of tests/data/faces (eight people: Obama in three photos, a woman
   in twelve photos of one sitting with twelve expressions, a father, mother, son and daughter
   from one family photo, Biden and a laughing woman in one each; see its LICENSE.md) and
-  scikit-image's astronaut (Eileen Collins), ten people and 23 photos of them in all;
+  scikit-image's astronaut (Eileen Collins): nine people in 22 photos;
 - one-face scenes: each cut-out pasted twice (once with --quick) into one of scikit-image's
   photos of nobody scaled up to 12 MP, its face (dlib's box) 80 to 600 px wide, upright or
   turned 10 or 20 degrees either way, at normal exposure, darker (x0.55) or brighter (x1.5);
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -43,8 +44,12 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 from skimage import data
 
 from photosearch.imaging.decoder import decode
+from photosearch.indexing.passes.text.reading import reading_plan
+from photosearch.library import PhotoLibrary
+from photosearch.model.loading import TEST_ARCH
+from photosearch.ocr.reader import shared_reader, usable_cores
 
-from .common import Row
+from .common import Row, config_for, random_checkpoint
 
 NAME = "(s) faces (dlib HOG + ResNet)"
 FACES_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "faces"
@@ -330,6 +335,43 @@ def _row(label, figure, value, unit, at_least=None, at_most=None) -> Row:
     return Row(NAME, f"{label}: {figure}", value, unit, target=target, met=met)
 
 
+def _index(work: Path, folder: Path, model: str, **settings):
+    """One `index` of the folder into a new library with these settings: its summary."""
+    data = work / "faces-together-data"
+    shutil.rmtree(data, ignore_errors=True)
+    config = config_for(data, model, device="cpu", runtime="torch", precision="fp32", **settings)
+    library = PhotoLibrary(config)
+    try:
+        return library.index([folder])
+    finally:
+        library.close()
+
+
+def together(quick: bool, work: Path, scenes: list[Scene]) -> list[Row]:
+    """The text pass and the faces pass of `index`, each alone (T, F) and both at once, over
+    24 (12) of the album's scenes taken evenly through it, with the face model's own settings
+    and the text readers loaded before (once a process, as benchmark (m) does)."""
+    count = 12 if quick else 24
+    folder = work / "faces-together"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for scene in scenes[:: len(scenes) // count][:count]:
+        shutil.copy(scene.path, folder / scene.path.name)
+    model = random_checkpoint(work, TEST_ARCH)
+    shared_reader(reading_plan(usable_cores())[1]).load()
+    text = _index(work, folder, model, ocr=True, faces=False).texts_per_second
+    faces = _index(work, folder, model, ocr=False, faces=True).faces_per_second
+    both = _index(work, folder, model, ocr=True, faces=True).faces_per_second
+    bound = 1 / (1 / text + 1 / faces)
+    label = f"index, {count} 12 MP JPEGs"
+    return [
+        Row(NAME, f"{label}: text pass alone (T)", text, "photo/s"),
+        Row(NAME, f"{label}: faces pass alone (F)", faces, "photo/s"),
+        Row(NAME, f"{label}: text and faces together", both, "photo/s", "1/(1/T + 1/F)", bound,
+            ">= 0.9 x", both >= 0.9 * bound),
+    ]  # fmt: skip
+
+
 def run(quick: bool, work: Path) -> list[Row]:
     scenes = build_album(work / ("faces-album-quick" if quick else "faces-album"), quick)
     people_faces = sum(len(scene.faces) for scene in scenes)
@@ -375,4 +417,5 @@ def run(quick: bool, work: Path) -> list[Row]:
         print("  " + " ".join(f"{value:.3f}" for value in point))
     for distance, one, other in closest_strangers(best.found):
         print(f"  different people {distance:.3f} apart: {one} and {other}")
+    rows += together(quick, work, scenes)
     return rows
