@@ -1,7 +1,8 @@
 """(s) Faces on an album of real faces: the time to find the faces of a 12 MP JPEG at several
 detection sides, the smallest face found at each, faces found on photos of nobody, and how far
 apart dlib's descriptors of one person's faces are against those of different people: the
-figures that choose the face model's `side` and `same_person` distance.
+figures that choose the face model's `side` and `same_person` distance. Then the text pass and
+the faces pass of `index`, each alone and both at once, over some of the album's scenes.
 
 The album (written as JPEG files, quality 92, 4000x3000, with sensor-like grain):
 - the people: the 21 cut-outs of tests/data/faces (eight people: Obama in three photos, a woman
