@@ -17,7 +17,7 @@ from . import (
     cluster,
     compressed,
     decoding,
-    face_detection,
+    faces,
     gpu,
     indexing,
     memory,
@@ -53,8 +53,8 @@ SUITES = {
     "multilingual": multilingual.run,
     "timeline": timeline.run,
     "pages": pages.run,
-    "face-detection": face_detection.run,
     "people": people.run,
+    "faces": faces.run,
 }
 
 

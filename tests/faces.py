@@ -120,9 +120,9 @@ def group(size=(4000, 3000)) -> tuple[Image.Image, list[PlacedFace]]:
     scene = background("rocket", size)
     faces = [
         paste(scene, "astronaut", 420, (0.2, 0.35)),
-        paste(scene, "astronaut", 300, (0.5, 0.6), angle=8, exposure=0.7),
+        paste(scene, "astronaut", 360, (0.5, 0.6), angle=8, exposure=0.7),
         paste(scene, "cameraman", 380, (0.8, 0.35)),
-        paste(scene, "astronaut", 220, (0.8, 0.75), angle=-6, exposure=1.3),
+        paste(scene, "astronaut", 320, (0.8, 0.75), angle=-6, exposure=1.3),
     ]
     return scene, faces
 

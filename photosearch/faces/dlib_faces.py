@@ -3,30 +3,17 @@ the HOG frontal face detector, the 5-point landmark predictor and the ResNet tha
 aligned and cut to 150x150 (`dlib.get_face_chip`), into 128 numbers, made unit length here so
 that distances are cosine distances as for every face model.
 
-How SIDE, UPSAMPLE and MIN_SCORE were chosen (benchmark (s), benchmarks/face_detection.py): the
-astronaut's face pasted at widths of 60-400 px into 12 MP (4000x3000) scenes, upright and turned
-10 degrees, on two backgrounds; the scene reduced to the side, then `find`. The smallest face
-found in every scene, in the 12 MP photo's pixels, and the pixels the detector scans:
-
-    side 640, no upsample:  300 px   (0.55 MP)     side 640, one upsample: 140 px (2.2 MP)
-    side 800, no upsample:  250 px   (0.85 MP)     side 800, one upsample: 120 px (3.4 MP)
-    side 1024, no upsample: 200 px   (1.4 MP)
-    side 1280, no upsample: 140 px   (2.2 MP)
-
-Side 1280 without upsampling finds the faces that 640 with one upsample finds for the same
-detection work, and describes them from twice the pixels (a 140 px face is 60 px in the copy,
-30 px at 640); 800 with one upsample finds 120 px faces for half as much work again. Time, one
-thread, the copy of a 12 MP scene with one face, this 2-core machine shared with other work
-(load 5), best and median of 6: detection 0.11/0.11 s at 1024, 0.18/0.21 s at 1280, 0.19/0.22 s
-at 640 with one upsample, 0.29/0.36 s at 800 with one upsample; each face found adds about
-0.09 s (landmarks, chip, descriptor), so one find() at 1280 took 0.27/0.31 s.
-
-Scores: on 12 photos of nobody (scikit-image's, scaled to 12 MP, as they are and mirrored) no
-detection scored above -0.29 at any of these sides; on the 512x512 astronaut photo HOG finds a
-false face on her suit at 0.12 with one upsample, and in a group scene one at 0.04 beside a
-profile face. At side 1280 the real faces of 140 px and more scored 0.65 or more (the
-smallest found at the other sides, 0.03-0.49). MIN_SCORE 0.3 drops those false faces and
-none of these."""
+How SIDE, UPSAMPLE, MIN_SCORE and SAME_PERSON were chosen (benchmark (s), benchmarks/faces.py:
+82 JPEGs of 12 MP with 76 real faces of 9 people pasted 80-600 px wide, turned up to 20
+degrees, at three exposures, and 30 scenes of nobody; decode included, two threads): side 640
+without upsampling is the largest that indexes 4 photos a second or more on 2 cores (4.5; 800:
+3.1; 1280: 2.9; 640 with one upsample: 2.4). It finds faces from 261 px wide in a 12 MP photo
+and every face from 287 px (47 % of the album's faces: portraits and small groups, not crowds;
+1280 finds from 110 px, 80 %, at 2.9 photos/s). No detection on the photos of nobody at any
+side: scores under MIN_SCORE (false faces on the astronaut's suit scored 0.12, one beside a
+profile 0.04; real faces 0.65 or more). One person's faces came closer than cosine distance
+0.07 with precision 1.00 and recall 0.84 of same-person pairs; at 0.08 a brother and sister
+(0.075-0.077 apart) merge and precision falls to 0.85."""
 
 from __future__ import annotations
 
@@ -40,19 +27,18 @@ from PIL import Image
 from photosearch.errors import ConfigError
 from photosearch.faces.found import FoundFace, reduced
 
-SIDE = 1280
+SIDE = 640
 UPSAMPLE = 0
 MIN_SCORE = 0.3
-# The smallest face found at SIDE, in the copy's pixels (140 px in a 12 MP photo).
-SMALLEST_FACE = 60
-# dlib's ResNet was trained to put one person's faces within 0.6 of one another (Euclidean, on
-# its raw descriptors, which are 1.27-1.46 long here): about 0.09 as a cosine distance of unit
-# descriptors. Provisional until measured on the benchmark album of real faces.
-SAME_PERSON = 0.09
+# The smallest face always found at SIDE, in the copy's pixels (287 px in a 12 MP photo).
+SMALLEST_FACE = 62
+# Measured on real faces (above): dlib's own 0.6 (Euclidean, on its raw descriptors) does not
+# carry over to unit descriptors' cosine distance.
+SAME_PERSON = 0.07
 
 DESCRIPTION = (
     f"dlib's HOG detector and ResNet descriptor, installed with photosearch: frontal faces "
-    f"from {SMALLEST_FACE} px on a {SIDE} px copy (140 px in a 12 MP photo); misses profiles "
+    f"from {SMALLEST_FACE} px on a {SIDE} px copy (287 px in a 12 MP photo); misses profiles "
     "and faces turned far from the camera, and mixes up children"
 )
 _FILES = ("shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat")

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from types import SimpleNamespace
 
+import dlib
 import faiss
 import numpy as np
+from PIL import Image
 
-from benchmarks import (
-    compressed,
-    face_detection,
-    negclip_synthetic,
-    reading,
-    reindex,
-    search,
-    timeline,
-)
+from benchmarks import compressed, faces, negclip_synthetic, reading, reindex, search, timeline
 from benchmarks.common import clustered_vectors
 from benchmarks.negclip_measures import describes, shuffle_words, write_gallery
 from photosearch.audit.synthetic import RICH_WORLD
@@ -101,11 +96,39 @@ def test_reading_benchmark_understands_each_of_its_queries_in_each_language():
             assert interpret(parse(query), places=places, today=reading.TODAY).understood, query
 
 
-def test_the_smallest_face_is_where_every_larger_one_was_found_too():
-    found = {width: [0.9, 0.8] for width in face_detection.WIDTHS}
-    found[60] = [float("nan"), 0.5]  # missed once
-    found[100] = [0.9, 0.1]  # found, but under a floor of 0.2
-    assert face_detection._smallest(found, 0.0) == 80
-    assert face_detection._smallest(found, 0.2) == 120
-    found[400] = [float("nan")]
-    assert np.isnan(face_detection._smallest(found, 0.0))  # the largest was missed
+def test_faces_album_knows_where_its_faces_are():
+    """Two real faces pasted into a 12 MP scene, one turned: dlib finds each where the album
+    says it put that person, and nothing else matches."""
+    cuts = faces._cutouts()
+    scene = Image.new("RGB", faces.SCENE, (120, 130, 140))
+    placed = [
+        faces._paste(scene, "obama_1", cuts["obama_1"], 400, (1000, 1000), 0),
+        faces._paste(scene, "grimaces_03", cuts["grimaces_03"], 360, (3000, 1800), 15),
+    ]
+    small = np.asarray(scene.resize((1000, 750)))
+    found = [
+        SimpleNamespace(box=(b.left() / 1000, b.top() / 750, b.width() / 1000, b.height() / 750))
+        for b in dlib.get_frontal_face_detector()(small, 1)
+    ]
+    album_scene = faces.Scene(path=None, faces=placed)
+    assert sorted(faces._match(face, album_scene).person for face in found) == ["grimaces", "obama"]
+    stray = SimpleNamespace(box=(0.6, 0.1, 0.1, 0.13))
+    assert faces._match(stray, album_scene) is None
+
+
+def test_faces_curve_and_the_chosen_distance():
+    """Two photos of one person 0.02 apart, a third person 0.5 away: every threshold between
+    keeps the one pair and only it; the chosen distance is the largest with precision kept."""
+    a = np.array([1.0, 0.0, 0.0], np.float32)
+    near = np.array([0.98, np.sqrt(1 - 0.98**2), 0.0], np.float32)
+    far = np.array([0.5, 0.0, np.sqrt(0.75)], np.float32)
+    found = [
+        faces.Found(faces.Placed("anna", "anna_1", (0, 0), 100), a),
+        faces.Found(faces.Placed("anna", "anna_2", (0, 0), 100), near),
+        faces.Found(faces.Placed("ben", "ben_1", (0, 0), 100), far),
+    ]
+    points = {round(threshold, 2): rest for threshold, *rest in faces.curve(found)}
+    assert points[0.01] == [1.0, 0.0, 0.0]  # nothing closer than 0.01: precision by default
+    assert points[0.03] == [1.0, 1.0, 1.0]
+    assert faces.chosen_distance(faces.curve(found))[0] == 0.4  # ben is 0.5 away
+    assert faces.closest_strangers(found, 1)[0][1:] == ("anna_1", "ben_1")
