@@ -55,3 +55,8 @@ class StoreError(PhotosearchError):
 
 class DatabaseUnavailable(StoreError):
     """The database server went away (restarted, unreachable) or refused the connection."""
+
+
+class UnknownPerson(QueryError):
+    """A person or face asked for (by id, or a person by name) that the library does not have:
+    HTTP 404, exit code 2."""

@@ -21,6 +21,7 @@ COMMANDS = {
     "models": "status:models",
     "errors": "status:errors",
     "serve": "serve:serve",
+    "people": "people:people",
     "check": "maintenance:check",
     "rebuild-index": "maintenance:rebuild_index",
     "finetune-negclip": "training:finetune_negclip",

@@ -53,6 +53,11 @@ def index(library: PhotoLibrary, folders, as_json, **rereads):
     for name, counts in summary.passes.items():
         if counts.read:
             click.echo(passes.named(name).summary_line(counts))
+    if summary.faces_joined or summary.new_people:
+        click.echo(
+            f"{summary.faces_joined} faces joined people, {summary.new_people} new people "
+            "(photosearch people)"
+        )
     if summary.failed:
         click.echo("See why files failed: photosearch errors")
 

@@ -41,6 +41,11 @@ def print_update(summary) -> None:
     click.echo(
         f"{stamp} new {summary.new}, changed {summary.changed}, moved {summary.moved}, "
         f"deleted {summary.deleted}, failed {summary.failed}, embedded {summary.embedded}"
+        + (
+            f", {summary.faces_joined} faces joined people ({summary.new_people} new)"
+            if summary.faces_joined
+            else ""
+        )
     )
 
 

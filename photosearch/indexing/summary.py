@@ -59,6 +59,8 @@ class IndexSummary:
     runtime: str = ""  # e.g. "torch bf16": what encoded the images
     where: str = ""  # "in this process", or the Ray cluster and its workers
     passes: dict[str, PassCounts] = field(default_factory=dict)  # by pass name
+    faces_joined: int = 0  # faces found in this run that joined people, new ones included
+    new_people: int = 0  # people founded by this run's faces
 
     def __getattr__(self, name: str):
         """A pass's count by its name in the summary (summary.texts_read)."""

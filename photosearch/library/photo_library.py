@@ -43,6 +43,8 @@ if TYPE_CHECKING:  # the model's modules import torch: only the commands that us
     from ..search.known_places import FoundPlace, KnownPlaces
     from ..search.request import SearchRequest
     from ..search.searcher import Searcher, SearchHit
+    from ..store.records import Person
+    from .people import Grouped, LibraryPeople
 
 
 @dataclass
@@ -209,7 +211,14 @@ class PhotoLibrary:
                 if on_searchable is not None:
                     on_searchable(moment)
 
-            return indexer.run(roots, progress, scopes, reread, searchable)
+            people = self.people_of_library()
+            before = people.last_face()
+            summary = indexer.run(roots, progress, scopes, reread, searchable)
+            faces = summary.passes.get("faces")
+            if faces is not None and faces.found:  # the run's new faces join people
+                grouped = people.group_new(before)
+                summary.faces_joined, summary.new_people = grouped.joined, grouped.new_people
+            return summary
 
     def known_model(self) -> ModelInfo:
         """The configured model's row, found by its identity without loading the model when
@@ -489,6 +498,41 @@ class PhotoLibrary:
 
     def face_models(self) -> list[dict]:
         return face_models(self.config)
+
+    def people_of_library(self) -> LibraryPeople:
+        from .people import LibraryPeople
+
+        return LibraryPeople(self.store, self.config)
+
+    def people(self, hidden: bool = False) -> list[Person]:
+        """The people, most faces first; the hidden ones too with `hidden`."""
+        return self.people_of_library().listed(hidden)
+
+    def person(self, person: str | int) -> Person:
+        """A person by id or name; UnknownPerson when there is none."""
+        return self.people_of_library().person(person)
+
+    def person_faces(self, person: str | int) -> list[dict]:
+        return self.people_of_library().faces(person)
+
+    def name_person(self, person: str | int, name: str) -> Person:
+        return self.people_of_library().name(person, name)
+
+    def hide_person(self, person: str | int, hidden: bool = True) -> Person:
+        return self.people_of_library().hide(person, hidden)
+
+    def merge_people(self, kept: str | int, merged: str | int) -> Person:
+        return self.people_of_library().merge(kept, merged)
+
+    def move_face(self, face: int, person: str | int) -> Person:
+        return self.people_of_library().move_face(face, person)
+
+    def drop_face(self, face: int) -> None:
+        self.people_of_library().drop_face(face)
+
+    def regroup_people(self) -> Grouped:
+        """Every face grouped into people again, the user's corrections kept."""
+        return self.people_of_library().regroup()
 
     def close(self) -> None:
         if self._cluster is not None:

@@ -135,6 +135,18 @@ class Faces(Concern):
                 "faces_unscanned": session.scalar(count.where(~scans.exists())),
             }
 
+    def last_face_id(self) -> int:
+        """The newest face's id (0: none yet): faces added later have larger ids, which is how
+        a library tells the faces an index run found."""
+        with self.reading() as session:
+            return session.scalar(select(func.max(FaceRow.id))) or 0
+
+    def face_ids_after(self, version: str, after: int) -> list[int]:
+        """The ids of the faces `version` found whose id is larger than `after`."""
+        query = select(FaceRow.id).where(FaceRow.model_version == version, FaceRow.id > after)
+        with self.reading() as session:
+            return list(session.scalars(query.order_by(FaceRow.id)))
+
     def unused_faces(self) -> int:
         """Faces whose content no photo has any more (forgotten at the next index run)."""
         kept = select(PhotoRow.id).where(PhotoRow.content_hash == FaceRow.content_hash)

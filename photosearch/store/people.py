@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, insert, select, update
 from ..text import fold
 from .concern import Concern, chunks, now
 from .records import Person
-from .schema import FaceRejectionRow, FaceRow, PersonRow
+from .schema import FaceRejectionRow, FaceRow, PersonRow, PhotoRow
 
 AUTO, USER = "auto", "user"
 
@@ -55,6 +55,25 @@ class People(Concern):
         )
         with self.reading() as session:
             return [_person(row, faces, photos) for row, faces, photos in session.execute(query)]
+
+    def person_faces(self, person_id: int) -> list[dict]:
+        """A person's faces: id, the id of a photo holding it and its box (fractions of the
+        photo: left, top, width, height), in the order they were found."""
+        photo = (
+            select(func.min(PhotoRow.id))
+            .where(PhotoRow.content_hash == FaceRow.content_hash)
+            .scalar_subquery()
+        )
+        query = (
+            select(FaceRow.id, photo, FaceRow.left, FaceRow.top, FaceRow.width, FaceRow.height)
+            .where(FaceRow.person_id == person_id)
+            .order_by(FaceRow.id)
+        )
+        with self.reading() as session:
+            return [
+                {"id": face, "photo_id": photo_id, "box": [left, top, width, height]}
+                for face, photo_id, left, top, width, height in session.execute(query)
+            ]
 
     def people_named(self, name: str) -> list[int]:
         """The ids of the people called `name` (case and accents aside), oldest first."""

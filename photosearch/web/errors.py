@@ -8,7 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
-from ..errors import ImageTooLarge, PhotosearchError, QueryError
+from ..errors import ImageTooLarge, PhotosearchError, QueryError, UnknownPerson
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,10 @@ def install(app: Flask) -> None:
     @app.errorhandler(ImageTooLarge)
     def too_large(error: ImageTooLarge):
         return _respond(413, told(error))
+
+    @app.errorhandler(UnknownPerson)
+    def unknown_person(error: UnknownPerson):
+        return _respond(404, told(error))
 
     @app.errorhandler(QueryError)
     def query_error(error: QueryError):

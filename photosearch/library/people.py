@@ -1,0 +1,116 @@
+"""The people of a library as the entry points see them: listed, corrected (named, merged,
+hidden, a face moved or dropped) and grouped, the faces an index run found joining them. A
+person is asked for by id or by name; one not there is UnknownPerson (exit 2, HTTP 404)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import Config
+from ..errors import UnknownPerson
+from ..indexing.passes.faces.finding import ModelChoice, face_model
+from ..people.grouping import Changes, Settings
+from ..people.service import group_faces, regroup_faces
+from ..store import Store
+from ..store import people as stored
+from ..store.faces import Faces
+from ..store.people import People
+from ..store.records import Person
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """What a grouping did: faces that joined people (new ones included), people founded."""
+
+    joined: int
+    new_people: int
+
+    @classmethod
+    def of(cls, changes: Changes) -> Grouped:
+        founders = sum(len(group) for group in changes.new_people)
+        return cls(len(changes.assigned) + founders, len(changes.new_people))
+
+    def to_dict(self) -> dict[str, int]:
+        return {"faces_joined": self.joined, "new_people": self.new_people}
+
+
+class LibraryPeople:
+    """The people of one store, grouped with the configured face model's version and
+    distance (the model is loaded when a grouping first needs it)."""
+
+    def __init__(self, store: Store, config: Config):
+        self.store, self.config = store, config
+
+    def listed(self, hidden: bool = False) -> list[Person]:
+        return self.store.concern(People).people(hidden=hidden)
+
+    def person(self, person: str | int) -> Person:
+        """A person by id, or by name (case and accents aside; the oldest of that name)."""
+        concern = self.store.concern(People)
+        text = str(person).strip()
+        if text.isdigit():
+            found = concern.person(int(text))
+            if found is not None:
+                return found
+        named = concern.people_named(text) if text else []
+        if named:
+            found = concern.person(named[0])
+            if found is not None:
+                return found
+        raise UnknownPerson.said("No person has the id or name {person!r}.", person=text)
+
+    def faces(self, person: str | int) -> list[dict]:
+        """A person's faces: id, photo id and box."""
+        return self.store.concern(People).person_faces(self.person(person).id)
+
+    def name(self, person: str | int, name: str) -> Person:
+        return self._correct(person, lambda people, id_: people.name_person(id_, name))
+
+    def hide(self, person: str | int, hidden: bool = True) -> Person:
+        return self._correct(person, lambda people, id_: people.hide_person(id_, hidden))
+
+    def merge(self, kept: str | int, merged: str | int) -> Person:
+        """`merged`'s faces become `kept`'s; `merged` is gone."""
+        gone = self.person(merged).id
+        return self._correct(kept, lambda people, id_: people.merge_people(id_, gone))
+
+    def move_face(self, face: int, person: str | int) -> Person:
+        return self._correct(person, lambda people, id_: people.move_face(face, id_), face)
+
+    def drop_face(self, face: int) -> None:
+        """The user's "not this person" for the face's person."""
+        self._write(lambda people: people.reject_face(face), face)
+
+    def group_new(self, after: int) -> Grouped:
+        """Group the faces found since the face `after` (an index run's) into people."""
+        version, settings = self._model()
+        new = self.store.concern(Faces).face_ids_after(version, after)
+        if not new:
+            return Grouped(0, 0)
+        return Grouped.of(group_faces(self.store, version, settings, new))
+
+    def last_face(self) -> int:
+        return self.store.concern(Faces).last_face_id()
+
+    def regroup(self) -> Grouped:
+        """Every face grouped again from nothing; the user's corrections kept."""
+        version, settings = self._model()
+        return Grouped.of(regroup_faces(self.store, version, settings))
+
+    def _model(self) -> tuple[str, Settings]:
+        model = face_model(ModelChoice.of(self.config))
+        return model.version, Settings(distance=model.same_person)
+
+    def _correct(self, person: str | int, change, face: int | None = None) -> Person:
+        person_id = self.person(person).id
+        self._write(lambda people: change(people, person_id), face)
+        return self.person(person_id)
+
+    def _write(self, change, face: int | None = None) -> None:
+        """The change in one writer transaction; the person was checked before, so a face is
+        what the store can still not find."""
+        try:
+            with self.store.writer() as writer:
+                change(writer.concern(People))
+        except stored.UnknownPerson:
+            raise UnknownPerson.said("No face has the id {id}.", id=face) from None
