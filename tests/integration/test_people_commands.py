@@ -12,6 +12,7 @@ import json
 import numpy as np
 import pytest
 
+from photosearch.cli.progress import print_update
 from photosearch.errors import UnknownPerson
 from photosearch.faces.model import FoundFace
 from photosearch.indexing.passes.faces.finding import ModelChoice, face_model
@@ -154,9 +155,12 @@ def test_the_people_api(people_library):
     ):
         answer = getattr(client, method)(url, json=body, headers=headers)
         assert answer.status_code == status and answer.json["error"]["status"] == status
+    chinese = {**headers, "Accept-Language": "zh-CN,zh;q=0.9"}
+    said = client.get("/api/people/999999", headers=chinese).json["error"]["message"]
+    assert said == "没有编号或名字为 '999999' 的人物。"
 
 
-def test_an_index_run_groups_the_faces_it_found(library, tmp_path, run_cli):
+def test_an_index_run_groups_the_faces_it_found(library, tmp_path, run_cli, capsys):
     album = tmp_path / "album"
     album.mkdir()
     for number, (background, face_px) in enumerate(
@@ -168,6 +172,8 @@ def test_an_index_run_groups_the_faces_it_found(library, tmp_path, run_cli):
     summary = library.index([album])
     assert (summary.faces_joined, summary.new_people) == (5, 1)
     assert summary.to_dict()["new_people"] == 1
+    print_update(summary)  # what a watch prints of each run
+    assert "5 faces joined people (1 new)" in capsys.readouterr().out
     (person,) = library.people()
     assert (person.faces, person.photos) == (5, 5)
     again = library.index([album])  # nothing new: nothing grouped
