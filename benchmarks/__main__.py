@@ -25,6 +25,7 @@ from . import (
     ocr,
     pages,
     people,
+    person_search,
     places,
     reading,
     reindex,
@@ -54,6 +55,7 @@ SUITES = {
     "timeline": timeline.run,
     "pages": pages.run,
     "people": people.run,
+    "person-search": person_search.run,
     "faces": faces.run,
 }
 

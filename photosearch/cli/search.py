@@ -34,6 +34,13 @@ log = logging.getLogger(__name__)
 @click.option("--type", "type", metavar="TYPES", help="File types, e.g. jpeg,heic,raw.")
 @click.option("--place", help="Taken in this city, region or country (any of its names).")
 @click.option("--has-location/--no-location", default=None, help="With or without GPS.")
+@click.option(
+    "--person",
+    "person",
+    multiple=True,
+    metavar="NAME",
+    help="With this named person in them (repeat: with all of them).",
+)
 @click.option("--min-score", metavar="SCORE", help="Hide matches scoring below (-1 to 1).")
 @click.option("--sort", type=click.Choice(SORTS), help="By relevance (default), or date taken.")
 @click.option("--literal", is_flag=True, help="Search the words as typed: no places or dates.")
@@ -52,7 +59,7 @@ def search(config: Config, like, as_json, open_, preview, here, **fields):
     ("dogs in Lisbon summer 2017") are read as filters unless --literal or quoted."""
     if fields["q"] and like:
         raise click.UsageError("Give a search text or --like PATH_OR_ID, not both.")
-    if not fields["q"] and not like and all(fields[name] in (None, "") for name in FILTERS):
+    if not fields["q"] and not like and all(fields[name] in (None, "", ()) for name in FILTERS):
         raise click.UsageError("Give a search text, --like PATH_OR_ID, or a filter.")
     if fields["min_score"] is None and fields["sort"] in (None, "relevance"):
         fields["min_score"] = -1.0  # the terminal lists the best matches, whatever they score
@@ -87,7 +94,12 @@ def _asked_a_server(config: Config, fields: dict, like: str | None) -> dict | No
     servers = running_servers(config)
     if not servers:
         return None
-    params = [(name, _param(value)) for name, value in fields.items() if value not in (None, "")]
+    params = [
+        (name, _param(each))
+        for name, value in fields.items()
+        for each in (value if isinstance(value, tuple) else (value,))  # --person, repeated
+        if each not in (None, "")
+    ]
     params = [(name, value) for name, value in params if value is not None]
     upload = None
     if like:
@@ -178,7 +190,9 @@ def _print_hits(config: Config, hits: list[dict], preview: bool) -> None:
         if hit["text_match"]:
             lines = hit["text_match"]["lines"]
             written = "  [text: " + " | ".join(line["text"] for line in lines) + "]"
-        click.echo(f"{hit['rank']:>4}  {score}  {taken}  {hit['path']}{place}{written}")
+        named = [person["name"] for person in hit.get("people", ()) if person["name"]]
+        people = f"  [{', '.join(named)}]" if named else ""
+        click.echo(f"{hit['rank']:>4}  {score}  {taken}  {hit['path']}{people}{place}{written}")
         if hit["id"] in photos:
             image = _thumbnail_image(config, photos[hit["id"]])
             if image is not None:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # the model's modules import torch: only the commands that us
     from ..indexing.summary import IndexSummary
     from ..model.embedder import Embedder
     from ..search.interpret import Interpretation
+    from ..search.known_people import FoundPerson, KnownPeople
     from ..search.known_places import FoundPlace, KnownPlaces
     from ..search.request import SearchRequest
     from ..search.searcher import Searcher, SearchHit
@@ -58,6 +59,7 @@ class SearchResult:
     min_score: float | None
     sort: str
     written: tuple[str, ...] = ()  # phrases to be found written in the photos, as typed
+    people: tuple[FoundPerson, ...] = ()  # the people filter, asked for or read from the query
 
     def to_dict(self) -> dict:
         """The one JSON shape of an answer (the API adds the request and URLs): what the CLI
@@ -66,6 +68,7 @@ class SearchResult:
             "interpretation": self.interpretation.to_dict() if self.interpretation else None,
             "written": list(self.written),
             "place": self.place.label if self.place else None,
+            "people": [person.label for person in self.people],
             "filters": self.filters.asked(),
             "filters_active": self.filters.active,
             "min_score": self.min_score,
@@ -110,6 +113,7 @@ class PhotoLibrary:
         self._places_lock = threading.Lock()
         self._places: tuple[tuple, KnownPlaces | None] | None = None  # (key, places)
         self._places_named = False  # this process has named the places of every GPS photo
+        self._people: KnownPeople | None = None
 
     @classmethod
     def open(cls, config: Config) -> PhotoLibrary:
@@ -288,15 +292,37 @@ class PhotoLibrary:
                 self._places = key, KnownPlaces(rows, cache) if rows else None
             return self._places[1]
 
+    def known_people(self) -> KnownPeople | None:
+        """The library's named people not hidden (None when nobody is named), rebuilt when
+        their names change, on this machine or another: what a query's names and `--person`
+        are matched against. Reading the names back is the check (a fraction of a
+        millisecond for hundreds of people)."""
+        from ..search.known_people import KnownPeople
+        from ..store.people import People
+
+        rows = tuple(self.store.concern(People).named_people())
+        if self._people is None or self._people.rows != rows:
+            self._people = KnownPeople(rows)
+        return self._people if rows else None
+
+    def _people_asked(self, names: tuple[str, ...], known: KnownPeople | None):
+        """The people asked for by name, resolved against the library's named people."""
+        if not names:
+            return ()
+        from ..search.known_people import KnownPeople
+
+        return tuple((known or KnownPeople(())).resolve(name) for name in names)
+
     def place_choices(self) -> list[dict]:
         """The countries and cities of the library with their photo counts, for a picker."""
         places = self.known_places()
         return places.choices() if places else []
 
     def search(self, request: SearchRequest, today: date | None = None) -> SearchResult:
-        """Run a search as the CLI and the web ask for it: written phrases, places and dates
-        read from the text (places and dates unless literal), filters, minimum score, sort and
-        paging. The words of a plain text query are looked for in the photos' text too."""
+        """Run a search as the CLI and the web ask for it: written phrases, places, dates and a
+        person read from the text (none of them when literal), filters, the people asked for,
+        minimum score, sort and paging. The words of a plain text query are looked for in the
+        photos' text too."""
         from ..search.interpret import interpret
         from ..search.terms import parse
         from ..search.written import Written, written_words
@@ -304,6 +330,8 @@ class PhotoLibrary:
         searcher = self.searcher
         places = self.known_places() if request.text or request.place else None
         place = self._place(request.place, places) if request.place else None
+        known_people = self.known_people() if request.text or request.people else None
+        people = self._people_asked(request.people, known_people)
         interpretation, vector, written = None, None, Written()
         phrases: tuple[str, ...] = ()
         if request.text is not None:
@@ -315,8 +343,12 @@ class PhotoLibrary:
                 today=today or date.today(),
                 literal=request.literal,
                 keep=request.keep,
+                people=known_people,
             )
             place = place or interpretation.place
+            person = interpretation.person
+            if person is not None and person not in people:
+                people = (*people, person)
             if interpretation.text:
                 vector = searcher.query_vector(interpretation.rest, request.lang)
             written = written_words(query, interpretation.rest)
@@ -329,6 +361,8 @@ class PhotoLibrary:
         filters = request.filters
         if place is not None:
             filters = dataclasses.replace(filters, places=place.terms)
+        if people:
+            filters = dataclasses.replace(filters, people=tuple(each.term for each in people))
         when = interpretation.when if interpretation else None
         if when is not None:
             filters = dataclasses.replace(filters, taken_north=when.north, taken_south=when.south)
@@ -341,7 +375,7 @@ class PhotoLibrary:
         hits = searcher.vector(
             vector, request.limit, request.offset, filters, min_score, sort, written
         )
-        return SearchResult(hits, interpretation, place, filters, min_score, sort, phrases)
+        return SearchResult(hits, interpretation, place, filters, min_score, sort, phrases, people)
 
     def _place(self, name: str, places: KnownPlaces | None):
         """A place asked for by name, resolved against the library's own places."""

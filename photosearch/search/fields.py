@@ -2,4 +2,4 @@
 call them. Light on purpose: the terminal's search reads them before anything is loaded."""
 
 # Any one of them is a search of its own, with no text or photo.
-FILTERS = ("date_from", "date_to", "camera", "folder", "type", "place", "has_location")
+FILTERS = ("date_from", "date_to", "camera", "folder", "type", "place", "has_location", "person")

@@ -36,6 +36,7 @@ class SearchRequest:
     min_score: float | None = None  # None: the configured default for the kind of query
     filters: Filters = Filters()
     place: str | None = None  # a place of the library by any of its names (resolved later)
+    people: tuple[str, ...] = ()  # named people of the library, all in each photo (resolved later)
     sort: str | None = None  # None: by relevance, or newest first when only filters are left
     literal: bool = False  # the words as typed: no place or date read out of them
     keep: tuple[str, ...] = ()  # words understood once, kept as text since
@@ -199,10 +200,11 @@ def parse_search(
     if like is None and asked.raw("like") is not None:
         like = number(asked, "like", 0, 1, 2**63 - 1, int)
     place = _text(asked, "place")
+    people = _people(asked)
     filters = parse_filters(asked)
     if sum(x is not None for x in (text, like, upload)) > 1:
         raise BadParameter.said("Give one of: q (text), like (a photo id), or an uploaded photo.")
-    if text is None and like is None and upload is None and not (filters.active or place):
+    if text is None and like is None and upload is None and not (filters.active or place or people):
         raise BadParameter.said(
             "Give a search text (q), a photo (like, or an upload), or at least one filter."
         )
@@ -227,11 +229,23 @@ def parse_search(
         min_score=number(asked, "min_score", None, -1.0, 1.0),
         filters=filters,
         place=place,
+        people=people,
         sort=sort,
         literal=bool(flag(asked, "literal")),
         keep=keep[:20],
         lang=_language(asked),
     )
+
+
+def _people(asked: Asked) -> tuple[str, ...]:
+    """The people asked for by name (`person`, repeated: photos with all of them)."""
+    names = tuple(dict.fromkeys(" ".join(str(name).split()) for name in asked.all("person")))
+    names = tuple(name for name in names if name)
+    if any(len(name) > 200 for name in names) or len(names) > 20:
+        raise BadParameter.said(
+            "{field} names at most 20 people of 200 characters each.", field=asked.name("person")
+        )
+    return names
 
 
 def _language(asked: Asked) -> str | None:

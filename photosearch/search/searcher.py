@@ -14,6 +14,7 @@ import numpy as np
 from ..config import Config
 from ..errors import ImageTooLarge, QueryError
 from ..store import Filters, ModelInfo, Photo, Store, TextLine, VectorIndex
+from ..store.people import People
 from .terms import SORTS, Query, parse
 from .written import Written, matched_lines
 from .written import score as text_score
@@ -53,12 +54,20 @@ class SearchHit:
     score: float | None  # None: found by metadata or written words alone, not by the picture
     photo: Photo
     text: TextMatch | None = None  # where the searched words are written in it
+    people: tuple[tuple[int, str | None], ...] = ()  # (id, name) of the people in it
 
     def to_dict(self) -> dict:
         """The one JSON shape of a hit: `search --json` prints it, /api/search adds URLs."""
         score = None if self.score is None else round(self.score, 6)
         text = self.text.to_dict() if self.text else None  # the lines holding the words
-        return {"rank": self.rank, "score": score, **photo_dict(self.photo), "text_match": text}
+        people = [{"id": person_id, "name": name} for person_id, name in self.people]
+        return {
+            "rank": self.rank,
+            "score": score,
+            **photo_dict(self.photo),
+            "text_match": text,
+            "people": people,
+        }
 
 
 def photo_dict(photo: Photo) -> dict:
@@ -253,17 +262,20 @@ class Searcher:
         written: Written,
         matched: set[int],
     ) -> list[SearchHit]:
-        """(score, id) pairs as ranked hits with their rows, and for those in `matched`, the
-        lines of their text that hold the written words; ids deleted meanwhile dropped."""
+        """(score, id) pairs as ranked hits with their rows and the people in them (one query
+        for them all), and for those in `matched`, the lines of their text that hold the
+        written words; ids deleted meanwhile dropped."""
         photos = self.store.photos(i for _, i in pairs)
         found = [(score, photos[i]) for score, i in pairs if i in photos]
         texts = self.store.texts(p.content_hash for _, p in found if p.id in matched)
+        people = self.store.concern(People).people_in(p.content_hash for _, p in found)
         hits = []
         for n, (score, photo) in enumerate(found):
             text = texts.get(photo.content_hash) if photo.id in matched else None
             lines = tuple(matched_lines(text.lines, written)) if text else ()
             match = TextMatch(lines, text.width, text.height) if lines else None
-            hits.append(SearchHit(offset + n + 1, score, photo, match))
+            in_it = tuple(people.get(photo.content_hash, ()))
+            hits.append(SearchHit(offset + n + 1, score, photo, match, in_it))
         return hits
 
     def photo_vector(self, photo: str) -> np.ndarray:

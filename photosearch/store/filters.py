@@ -7,6 +7,10 @@ import os
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, extract, false, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import NullType
 
 from .records import Filters, Period, PlaceTerm
 from .schema import FaceRow, PhotoRow
@@ -53,17 +57,47 @@ def conditions(filters: Filters) -> list:
         found.append(or_(*(_in_place(term) for term in filters.places)))
     if filters.taken_north or filters.taken_south:
         found.append(_taken(filters.taken_north, filters.taken_south))
-    found += [_with_person(person_id) for person_id in filters.people]
+    found += [_with_person(person) for person in filters.people]
     return found
 
 
-def _with_person(person_id: int) -> object:
-    """Photos with a face of this person (found by any face model). The person's contents
-    first, then their photos: as a correlated EXISTS, SQLite walked the person's faces for
-    every photo (minutes at 100k photos with 200k faces)."""
-    return PhotoRow.content_hash.in_(
-        select(FaceRow.content_hash).where(FaceRow.person_id == person_id)
-    )
+def _with_person(person: int | tuple[int, ...]) -> object:
+    """Photos with a face of this person (found by any face model), or of any of several
+    people (one name the user gave to several). The person's contents first, then their
+    photos: as a correlated EXISTS, SQLite walked the person's faces for every photo (minutes
+    at 100k photos with 200k faces)."""
+    ids = person if isinstance(person, tuple) else (person,)
+    contents = select(FaceRow.content_hash).where(FaceRow.person_id.in_(ids))
+    return _InSubquery(PhotoRow.content_hash, contents.scalar_subquery())
+
+
+class _InSubquery(ColumnElement):
+    """`column IN (subquery)`, written `column = ANY(ARRAY(subquery))` on PostgreSQL: there
+    the subquery runs once and the photos are found on the column's index, where IN made the
+    planner hash-join over every photo from a few hundred rows on (a person in 593 of 100k
+    photos: 4 ms instead of 21; in 2,307: 13 ms instead of 51)."""
+
+    type = NullType()  # a condition as it is: no "= 1" after it where booleans are numbers
+    inherit_cache = True
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("subquery", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column, subquery):
+        self.column = column
+        self.subquery = subquery
+
+
+@compiles(_InSubquery)
+def _in_subquery(element: _InSubquery, compiler, **kw) -> str:
+    return compiler.process(element.column.in_(element.subquery), **kw)
+
+
+@compiles(_InSubquery, "postgresql")
+def _any_of_array(element: _InSubquery, compiler, **kw) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} = ANY(ARRAY{compiler.process(element.subquery, **kw)})"
 
 
 def located() -> object:

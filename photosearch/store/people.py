@@ -5,7 +5,7 @@ the user placed stays there, and a face is never assigned to a person it was rej
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import delete, func, insert, select, update
 
@@ -82,6 +82,32 @@ class People(Concern):
         with self.reading() as session:
             rows = session.execute(query.order_by(PersonRow.id))
             return [person_id for person_id, named in rows if fold(named) == wanted]
+
+    def named_people(self) -> list[tuple[int, str]]:
+        """(id, name) of the named people not hidden, oldest first: the names a search knows."""
+        query = select(PersonRow.id, PersonRow.name).where(
+            PersonRow.name.is_not(None), PersonRow.hidden.is_(False)
+        )
+        with self.reading() as session:
+            return [tuple(row) for row in session.execute(query.order_by(PersonRow.id))]
+
+    def people_in(self, content_hashes: Iterable[str]) -> dict[str, list[tuple[int, str | None]]]:
+        """The people (id, name) not hidden with a face in each content, by any face model:
+        one query for a page of hits (in chunks for a longer list)."""
+        found: dict[str, list[tuple[int, str | None]]] = {}
+        with self.reading() as session:
+            for chunk in chunks(list(dict.fromkeys(content_hashes))):
+                query = (
+                    select(FaceRow.content_hash, PersonRow.id, PersonRow.name)
+                    .join(PersonRow, PersonRow.id == FaceRow.person_id)
+                    .where(FaceRow.content_hash.in_(chunk), PersonRow.hidden.is_(False))
+                    .distinct()
+                )
+                for digest, person_id, name in session.execute(query):
+                    found.setdefault(digest, []).append((person_id, name))
+        for people in found.values():  # the named by name, then the others by id
+            people.sort(key=lambda person: (person[1] is None, fold(person[1] or ""), person[0]))
+        return found
 
     def assignments(self, version: str) -> dict[int, tuple[int | None, str | None]]:
         """Face id to (person, who set it: auto or user) for the faces `version` found."""

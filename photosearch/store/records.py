@@ -239,7 +239,9 @@ class Filters:
     places: tuple[PlaceTerm, ...] = ()  # in any one of them
     taken_north: Period | None = None  # photos north of the equator, or without GPS
     taken_south: Period | None = None  # photos south of it (a season's months differ there)
-    people: tuple[int, ...] = ()  # person ids: photos with every one of them
+    # Photos with every one of these people: a person id, or the ids of several people that
+    # one name stands for (a photo with any of them).
+    people: tuple[int | tuple[int, ...], ...] = ()
 
     @property
     def active(self) -> bool:
@@ -252,4 +254,5 @@ class Filters:
         for name in ("date_from", "date_to", "camera", "folder", "formats", "has_location"):
             value = getattr(self, name)
             shown[name] = value.isoformat() if isinstance(value, date) else value
+        shown["people"] = [list(each) if isinstance(each, tuple) else each for each in self.people]
         return shown

@@ -18,7 +18,7 @@ from .queries import checked_upload, explore_json, photo_json, photo_page_json, 
 from .timeline import home
 
 blueprint = Blueprint("pages", __name__)
-SEARCHED = ("q", "like", "sort", "min_score", "offset")  # any of them makes the page a search
+SEARCHED = ("q", "like", "sort", "min_score", "offset", "person")  # any: the page is a search
 
 
 def _page(results=None, error=None, status=200, timeline=None):
@@ -49,7 +49,8 @@ def _page(results=None, error=None, status=200, timeline=None):
         context["like_photo"] = photo_json(get_photo(results["query"]["like"]))
     if results and results["next_offset"] is not None and not results["query"]["upload"]:
         context["next_url"] = url_for(
-            "pages.index", **{**request.args.to_dict(), "offset": results["next_offset"]}
+            "pages.index",
+            **{**request.args.to_dict(flat=False), "offset": results["next_offset"]},
         )
     return render_template("search.html", **context), status
 
@@ -103,6 +104,20 @@ def _filter_chips() -> list[dict]:
             shown = label.format(value=value, place=value)
         if value and shown:
             chips.append({"name": name, "label": shown, "url": _without(name)})
+    return chips + _person_chips()
+
+
+def _person_chips() -> list[dict]:
+    """A chip for each person asked for (`person`, repeated), removing that one."""
+    asked = [name.strip() for name in request.args.getlist("person") if name.strip()]
+    chips = []
+    for name in dict.fromkeys(asked):
+        args = request.args.copy()
+        args.setlist("person", [other for other in asked if other != name])
+        args.pop("offset", None)
+        url = url_for("pages.index", **args.to_dict(flat=False))
+        label = gettext("with {person}").format(person=name)
+        chips.append({"name": "person", "label": label, "url": url})
     return chips
 
 

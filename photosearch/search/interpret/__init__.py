@@ -1,10 +1,11 @@
-"""Places and dates read out of a search query: "dogs on the beach in Lisbon summer 2017" becomes
-the words "dogs on the beach", the place Lisbon and the dates of that summer. Pure logic: the
-caller brings the library's place names and today's date, so a query always reads the same way.
+"""Places, dates and people read out of a search query: "Anna with dogs on the beach in Lisbon
+summer 2017" becomes the words "with dogs on the beach", the person Anna, the place Lisbon and
+the dates of that summer. Pure logic: the caller brings the library's place names, people's
+names and today's date, so a query always reads the same way.
 
 The parts: tokens (the parsed query's words, as the recognisers see them), the lexicon (words
 as data, by language), the tagger (spaCy, loaded lazily), calendar arithmetic, the results, and
-the recognisers (places, dates, dates written in Chinese), which one reader runs in order. A
+the recognisers (places, dates, dates written in Chinese, people), which one reader runs in order. A
 recogniser is a module of `recognisers` that knows nothing of the others (an import contract
 keeps it so)."""
 
@@ -17,9 +18,11 @@ from datetime import date
 from ..query_language import language_of
 from ..terms import Query, parse
 from .lexicon import lexicon
+from .names import NameMatcher
 from .reader import Recogniser, read
 from .recognisers.chinese_dates import ChineseDateRecogniser
 from .recognisers.dates import DateRecogniser, relative_parser
+from .recognisers.people import PersonRecogniser
 from .recognisers.places import PlaceMatcher, PlaceRecogniser
 from .results import DateSpan, Found, Interpretation, Understood, When
 from .tagger import TAGGER
@@ -28,6 +31,7 @@ __all__ = [
     "DateSpan",
     "Found",
     "Interpretation",
+    "NameMatcher",
     "PlaceMatcher",
     "Recogniser",
     "Understood",
@@ -39,9 +43,17 @@ __all__ = [
 ]
 
 
-def search_recognisers(places: PlaceMatcher | None, today: date) -> list[Recogniser]:
-    """The recognisers of a search, in the order they are asked: on a tie, a date wins."""
-    return [DateRecogniser(today), ChineseDateRecogniser(today), PlaceRecogniser(places)]
+def search_recognisers(
+    places: PlaceMatcher | None, today: date, people: NameMatcher | None = None
+) -> list[Recogniser]:
+    """The recognisers of a search, in the order they are asked: on a tie, a date wins, then
+    a place (a person named Florence loses "Florence" alone to the city, not "with Florence")."""
+    return [
+        DateRecogniser(today),
+        ChineseDateRecogniser(today),
+        PlaceRecogniser(places),
+        PersonRecogniser(people),
+    ]
 
 
 def interpret(
@@ -51,10 +63,11 @@ def interpret(
     today: date,
     literal: bool = False,
     keep: Collection[str] = (),
+    people: NameMatcher | None = None,
 ) -> Interpretation:
-    """The places and dates in `query`, and the words left to search for. `keep` holds `said`
-    strings the user took off (a chip's ×): those words stay text."""
-    return read(query, search_recognisers(places, today), literal, keep)
+    """The places, dates and person in `query`, and the words left to search for. `keep`
+    holds `said` strings the user took off (a chip's ×): those words stay text."""
+    return read(query, search_recognisers(places, today, people), literal, keep)
 
 
 def warm_up() -> None:

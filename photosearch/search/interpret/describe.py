@@ -1,9 +1,10 @@
-"""What the reader understood, told in a language: "2017年夏天" and "在里斯本" on a Chinese page
-for "summer 2017" and "in Lisbon". Dates are told from their spans with the CLDR data that
-Babel ships (month names, date intervals, "上个月" for last month), places by their name in the
-language's script where the library knows one; the few words CLDR lacks (seasons, "in …")
-come from the caller's `gettext`, so that they live in the same catalogs as the page's words.
-The reader's own English labels stay what the CLI and the API's `label` print."""
+"""What the reader understood, told in a language: "2017年夏天", "在里斯本" and "人物：Anna" on a
+Chinese page for "summer 2017", "in Lisbon" and "with Anna". Dates are told from their spans
+with the CLDR data that Babel ships (month names, date intervals, "上个月" for last month),
+places by their name in the language's script where the library knows one; the few words CLDR
+lacks (seasons, "in …", "with …") come from the caller's `gettext`, so that they live in the
+same catalogs as the page's words. The reader's own English labels stay what the CLI and the
+API's `label` print."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def describe(item: Understood, language: str, gettext: Gettext) -> Description:
         return _when(item.when, hemisphere(item.place), locale, gettext)
     if item.place is not None:
         return Description(gettext("in {place}").format(place=_place(item.place, locale)), "")
+    if item.person is not None:
+        return Description(gettext("with {person}").format(person=place_label(item.person)), "")
     return Description(item.label, "")
 
 

@@ -20,7 +20,7 @@ from .tokens import CORE, Token, Words, rest, tokens_of
 
 
 class Recogniser(Protocol):
-    kind: str  # what it finds, as Understood.kind: "place", "when"
+    kind: str  # what it finds, as Understood.kind: "place", "when", "person"
 
     def reading(self, words: Words) -> Callable[[int], Found | None]:
         """For one query: what it finds starting at the word of each index, if anything."""
@@ -75,9 +75,7 @@ def _found(words, readings, recognisers, keep) -> list[tuple[int, int, Understoo
         left[token.term] -= taken
         kind = kinds[number]
         done.add(kind)
-        found.append(
-            (index, what.length, Understood(kind, said, what.label, what.place, what.when))
-        )
+        found.append((index, what.length, Understood(kind, said, what.label, *what[2:])))
         index += what.length
     return found
 

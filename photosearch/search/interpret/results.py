@@ -63,6 +63,7 @@ class Found(NamedTuple):
     label: str  # for a chip and the CLI: "in Lisbon", "summer 2017"
     place: object | None = None
     when: When | None = None
+    person: object | None = None
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,14 @@ class Understood:
     label: str  # for a chip and the CLI: "in Lisbon", "taken 2017-06-01 to 2017-08-31"
     place: object | None = None  # kind "place": what the place matcher returned
     when: When | None = None
+    person: object | None = None  # kind "person": what the person matcher returned
 
     def to_dict(self) -> dict:
         item = {"kind": self.kind, "said": self.said, "label": self.label}
         if self.place is not None:
             item["place"] = place_label(self.place)
+        if self.person is not None:
+            item["person"] = place_label(self.person)
         if self.when is not None:
             item["when"] = self.when.to_dict()
         return item
@@ -99,6 +103,10 @@ class Interpretation:
         return next((item.when for item in self.understood if item.kind == "when"), None)
 
     @property
+    def person(self) -> object | None:
+        return next((item.person for item in self.understood if item.kind == "person"), None)
+
+    @property
     def hemisphere(self) -> str | None:
         """North or south when the place understood has a `latitude`: its dates are then told
         for its side of the equator only."""
@@ -119,10 +127,12 @@ class Interpretation:
             "understood": [item.to_dict() for item in self.understood],
             "place": place_label(self.place) if self.place is not None else None,
             "when": when.to_dict() if when else None,
+            "person": place_label(self.person) if self.person is not None else None,
         }
 
 
 def place_label(place: object) -> str:
+    """What a place (or a person) found is shown as: its `label`, else itself."""
     return str(getattr(place, "label", None) or place)
 
 
