@@ -515,6 +515,13 @@ class PhotoLibrary:
     def person_faces(self, person: str | int) -> list[dict]:
         return self.people_of_library().faces(person)
 
+    def face(self, face: int) -> dict:
+        """A face by id (its photo id and box); UnknownPerson when there is none."""
+        return self.people_of_library().face(face)
+
+    def photo_faces(self, photo: Photo) -> list[dict]:
+        return self.people_of_library().photo_faces(photo.content_hash)
+
     def name_person(self, person: str | int, name: str) -> Person:
         return self.people_of_library().name(person, name)
 
