@@ -14,9 +14,11 @@ from .api import library
 blueprint = Blueprint("people_pages", __name__)
 
 
-def _form(name: str) -> str:
+def _form(name: str, empty: bool = False) -> str:
+    """A field of the form, trimmed; BadParameter when it is missing (or empty, unless
+    `empty` allows it)."""
     value = request.form.get(name, "").strip()
-    if not value:
+    if name not in request.form or not (value or empty):
         raise BadParameter(gettext("Send the field '{name}'.").format(name=name))
     return value
 
@@ -41,7 +43,7 @@ def people():
 
 @blueprint.post("/people/<int:person_id>/name")
 def name(person_id: int):
-    library().name_person(person_id, _form("name"))
+    library().name_person(person_id, _form("name", empty=True))  # empty: unnamed again
     return redirect(url_for("people_pages.people"))
 
 

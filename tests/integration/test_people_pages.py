@@ -47,9 +47,12 @@ def test_people_are_listed_renamed_merged_and_hidden(client, library):
     assert merged.status_code == 302
     (kept,) = library.people()
     assert (kept.id, kept.name, kept.faces) == (first.id, "Anna", 8)
+    client.post(f"/people/{first.id}/name", data={"name": ""})  # unnamed again
+    assert library.person(first.id).name is None
 
     for url, form, status in (
-        (f"/people/{first.id}/name", {"name": "  "}, 400),
+        (f"/people/{first.id}/name", {}, 400),
+        (f"/people/{first.id}/merge", {"person": "  "}, 400),
         (f"/people/{first.id}/merge", {}, 400),
         (f"/people/{first.id}/merge", {"person": "Nobody"}, 404),
         ("/people/999999/name", {"name": "X"}, 404),
