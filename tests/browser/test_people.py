@@ -56,5 +56,9 @@ def test_a_person_is_renamed_on_the_people_page(server):
             expect(page.locator("#people .person-link").first).to_have_attribute(
                 "href", "/?person=Grace+Hopper"
             )
+            if os.environ.get("PHOTOSEARCH_SCREENSHOT"):
+                page.screenshot(path=os.environ["PHOTOSEARCH_SCREENSHOT"], full_page=True)
+                page.goto(server + "/photos/1")
+                page.screenshot(path=os.environ["PHOTOSEARCH_SCREENSHOT"] + ".photo.png")
         finally:
             browser.close()
