@@ -50,6 +50,9 @@ def test_a_person_is_renamed_on_the_people_page(server):
                 ".every(i => i.complete && i.naturalWidth === 160)"
             )
             first = people.first
+            for control in ("input", "select", "button", ".person-link"):
+                box = first.locator(control).first.bounding_box()
+                assert box["height"] >= 44, (control, box)  # a finger's target on a phone
             first.get_by_label("Name").fill("Grace Hopper")
             first.get_by_role("button", name="Rename").click()
             expect(page.locator("#people .person-name").first).to_have_text("Grace Hopper")
