@@ -5,6 +5,7 @@ person from its photo's page; bad input is a clear error page, never a trace."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pytest
@@ -95,3 +96,20 @@ def test_the_photo_page_outlines_faces_and_gives_one_away(client, library):
     assert given.status_code == 302 and given.location.endswith(f"/photos/{face['photo_id']}")
     assert library.person(second.id).faces == 5
     assert client.post(f"/faces/{face['id']}/move", data={}).status_code == 400
+
+
+def test_the_people_pages_speak_chinese_and_ask_for_the_token(library, tmp_path):
+    write_people(library, tmp_path / "people")
+    person = library.people()[0]
+    client = create_app(library.config, library).test_client()
+    html = client.get("/people", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "人物" in html and "未命名" in html and "4 张脸" in html
+    guarded = create_app(dataclasses.replace(library.config, access_token="t"), library)
+    client = guarded.test_client()
+    for answer in (
+        client.get("/people"),
+        client.post(f"/people/{person.id}/name", data={"name": "Eve"}),
+        client.get(f"/media/faces/{library.person_faces(person.id)[0]['id']}.jpg"),
+    ):
+        assert answer.status_code == 302 and "/login" in answer.location
+    assert library.person(person.id).name is None
