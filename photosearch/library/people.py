@@ -70,6 +70,9 @@ class LibraryPeople:
             raise UnknownPerson.said("No face has the id {id}.", id=face)
         return found
 
+    def first_faces(self) -> dict[int, int]:
+        return self.store.concern(People).first_faces()
+
     def photo_faces(self, content_hash: str) -> list[dict]:
         """The faces of a photo's content with their people, for its page."""
         return [face.to_dict() for face in self.store.concern(Faces).photo_faces(content_hash)]

@@ -23,21 +23,21 @@ def _form(name: str, empty: bool = False) -> str:
     return value
 
 
-def _person_card(person) -> dict:
+def _person_card(person, faces: dict[int, int]) -> dict:
     """A person as the page lists them: the crop of their first face and where a click goes."""
-    faces = library().person_faces(person.id)
+    face = faces.get(person.id)
     return {
         **person.to_dict(),
-        "face_url": url_for("media.face", face_id=faces[0]["id"]) if faces else None,
+        "face_url": url_for("media.face", face_id=face) if face else None,
         "search_url": url_for("pages.index", person=person.name or person.id),
     }
 
 
 @blueprint.get("/people")
 def people():
-    everyone = library().people(hidden=True)
-    shown = [_person_card(person) for person in everyone if not person.hidden]
-    hidden = [_person_card(person) for person in everyone if person.hidden]
+    everyone, faces = library().people(hidden=True), library().first_faces()
+    shown = [_person_card(person, faces) for person in everyone if not person.hidden]
+    hidden = [_person_card(person, faces) for person in everyone if person.hidden]
     return render_template("people.html", people=shown, hidden=hidden)
 
 

@@ -78,6 +78,7 @@ def test_a_face_is_cropped_and_cached(client, library):
     assert again.status_code == 304 and again.data == b""
     missing = client.get("/media/faces/999999.jpg")
     assert missing.status_code == 404 and "Traceback" not in missing.get_data(as_text=True)
+    assert face["id"] == library.first_faces()[person.id]
     assert f"/media/faces/{face['id']}.jpg" in client.get("/people").get_data(as_text=True)
 
 
