@@ -63,6 +63,20 @@ class LibraryPeople:
         """A person's faces: id, photo id and box."""
         return self.store.concern(People).person_faces(self.person(person).id)
 
+    def face(self, face: int) -> dict:
+        """One face: id, photo id and box; UnknownPerson when there is none of that id."""
+        found = self.store.concern(People).face(face)
+        if found is None:
+            raise UnknownPerson.said("No face has the id {id}.", id=face)
+        return found
+
+    def first_faces(self) -> dict[int, int]:
+        return self.store.concern(People).first_faces()
+
+    def photo_faces(self, content_hash: str) -> list[dict]:
+        """The faces of a photo's content with their people, for its page."""
+        return [face.to_dict() for face in self.store.concern(Faces).photo_faces(content_hash)]
+
     def name(self, person: str | int, name: str) -> Person:
         return self._correct(person, lambda people, id_: people.name_person(id_, name))
 

@@ -549,6 +549,17 @@ class PhotoLibrary:
     def person_faces(self, person: str | int) -> list[dict]:
         return self.people_of_library().faces(person)
 
+    def face(self, face: int) -> dict:
+        """A face by id (its photo id and box); UnknownPerson when there is none."""
+        return self.people_of_library().face(face)
+
+    def first_faces(self) -> dict[int, int]:
+        """Each person's first face id, by person id (a face to show them by)."""
+        return self.people_of_library().first_faces()
+
+    def photo_faces(self, photo: Photo) -> list[dict]:
+        return self.people_of_library().photo_faces(photo.content_hash)
+
     def name_person(self, person: str | int, name: str) -> Person:
         return self.people_of_library().name(person, name)
 

@@ -75,6 +75,34 @@ class People(Concern):
                 for face, photo_id, left, top, width, height in session.execute(query)
             ]
 
+    def first_faces(self) -> dict[int, int]:
+        """Each person's first face id, by person id: the People page's crops, in one query."""
+        query = (
+            select(FaceRow.person_id, func.min(FaceRow.id))
+            .where(FaceRow.person_id.is_not(None))
+            .group_by(FaceRow.person_id)
+        )
+        with self.reading() as session:
+            return dict(session.execute(query).all())
+
+    def face(self, face_id: int) -> dict | None:
+        """One face as person_faces lists it (id, photo id, box), for its crop; None when
+        no face has that id."""
+        photo = (
+            select(func.min(PhotoRow.id))
+            .where(PhotoRow.content_hash == FaceRow.content_hash)
+            .scalar_subquery()
+        )
+        query = select(photo, FaceRow.left, FaceRow.top, FaceRow.width, FaceRow.height).where(
+            FaceRow.id == face_id
+        )
+        with self.reading() as session:
+            row = session.execute(query).first()
+        if row is None or row[0] is None:
+            return None
+        photo_id, left, top, width, height = row
+        return {"id": face_id, "photo_id": photo_id, "box": [left, top, width, height]}
+
     def people_named(self, name: str) -> list[int]:
         """The ids of the people called `name` (case and accents aside), oldest first."""
         wanted = fold(name.strip())

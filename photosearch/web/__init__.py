@@ -23,7 +23,7 @@ def templates_dir() -> str:
 
 def create_app(config: Config, library: PhotoLibrary | None = None) -> Flask:
     """Build the app; the library (and its model) is created once and shared by all requests."""
-    from . import api, auth, errors, language, media, pages, people
+    from . import api, auth, errors, language, media, pages, people, people_pages
 
     app = Flask(__name__, template_folder=templates_dir(), static_folder="static")
     app.config["LIBRARY"] = library or PhotoLibrary(config)
@@ -41,6 +41,7 @@ def create_app(config: Config, library: PhotoLibrary | None = None) -> Flask:
     auth.install(app)
     errors.install(app)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(people_pages.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api")
     app.register_blueprint(people.blueprint, url_prefix="/api")
     app.register_blueprint(media.blueprint, url_prefix="/media")

@@ -2,14 +2,17 @@
 upright, HEIC included; made within the decode budget, as every decode is) and the original
 file. A thumbnail or preview asked with its content's version (`?v=`, the start of the
 content hash, as web/queries.py's URLs carry it) never changes: browsers keep it for a year
-without asking again. Without it, or with an old one, ETags let them revalidate cheaply."""
+without asking again. Without it, or with an old one, ETags let them revalidate cheaply. A
+face's crop is cut from its photo's preview by the face's box, and tagged by both."""
 
 from __future__ import annotations
 
+import io
 import os
 
 from flask import Blueprint, current_app, request, send_file
 from flask_babel import gettext
+from PIL import Image
 from werkzeug.exceptions import NotFound
 
 from ..imaging.decoder import DecodeError
@@ -35,6 +38,29 @@ def _cached(photo_id: int, size: int):
     version = request.args.get("v", "")
     immutable = len(version) >= 8 and photo.content_hash.startswith(version)
     return _send(path, "image/jpeg", f"{photo.content_hash}-{size}", immutable)
+
+
+FACE_PX = 160  # a face's crop, square; the People page shows it at 80 CSS px (sharp at 2x)
+MARGIN = 0.25  # of the face's size, on each side: the hair and chin too
+
+
+def face_crop(preview: Image.Image, box: list[float]) -> Image.Image:
+    """The face of `box` (fractions of the upright photo: left, top, width, height) with a
+    margin, square, FACE_PX wide."""
+    left, top, width, height = box
+    side = max(width * preview.width, height * preview.height) * (1 + 2 * MARGIN)
+    middle_x = (left + width / 2) * preview.width
+    middle_y = (top + height / 2) * preview.height
+    area = (middle_x - side / 2, middle_y - side / 2, middle_x + side / 2, middle_y + side / 2)
+    return preview.crop(tuple(round(edge) for edge in area)).resize((FACE_PX, FACE_PX))
+
+
+def _preview_path(photo) -> str:
+    """The photo's upright preview, made if it is not there (a face's crop is cut from it)."""
+    try:
+        return thumbnail(photo, SIZES["preview"], library().config)
+    except (DecodeError, OSError):
+        raise NotFound(_unreadable(photo.id)) from None
 
 
 def _unreadable(photo_id: int) -> str:
@@ -71,3 +97,24 @@ def original(photo_id: int):
         raise NotFound(gone.format(id=photo_id))
     mimetype = MIMETYPES.get(photo.format or "", "application/octet-stream")
     return _send(photo.path, mimetype, photo.content_hash)
+
+
+@blueprint.get("/faces/<int:face_id>.jpg", endpoint="face")
+def face_image(face_id: int):
+    face = library().face(face_id)
+    photo = get_photo(face["photo_id"])
+    etag = f"{photo.content_hash}-face-{face_id}-" + "-".join(f"{edge:.4f}" for edge in face["box"])
+    if request.if_none_match.contains(etag):
+        return _send_crop(b"", etag, status=304)
+    with Image.open(_preview_path(photo)) as preview:
+        crop = face_crop(preview.convert("RGB"), face["box"])
+    data = io.BytesIO()
+    crop.save(data, "JPEG", quality=85)
+    return _send_crop(data.getvalue(), etag)
+
+
+def _send_crop(data: bytes, etag: str, status: int = 200):
+    response = current_app.response_class(data, status=status, mimetype="image/jpeg")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response

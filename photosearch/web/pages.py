@@ -169,7 +169,9 @@ def index():
 
 @blueprint.get("/photos/<int:photo_id>")
 def photo(photo_id: int):
-    return render_template("photo.html", photo=photo_page_json(library(), get_photo(photo_id)))
+    shown = photo_page_json(library(), get_photo(photo_id))
+    people = library().people() if shown["faces"] else []  # whom a face can be given to
+    return render_template("photo.html", photo=shown, people=people)
 
 
 @blueprint.get("/duplicates")

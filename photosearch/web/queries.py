@@ -140,7 +140,9 @@ def _url_templates() -> dict[str, str]:
 
 
 def photo_page_json(library: PhotoLibrary, photo: Photo) -> dict:
-    """A photo as its page shows it: its metadata, and the text recognised in it (null when
-    it has not been read)."""
+    """A photo as its page shows it: its metadata, the text recognised in it (null when it
+    has not been read) and its faces with their people (boxes: fractions of the upright
+    photo)."""
     text = library.photo_text(photo)
-    return {**photo_json(photo), "text": text.to_dict() if text else None}
+    faces = library.photo_faces(photo)
+    return {**photo_json(photo), "text": text.to_dict() if text else None, "faces": faces}

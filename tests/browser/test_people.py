@@ -1,0 +1,67 @@
+"""The People page in a real browser (Debian's chromium driven by Playwright) against the real
+server: people whose faces the test wrote into the store are listed with their faces' crops,
+and a person renamed in place shows the new name."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from photosearch.library import PhotoLibrary
+
+from ..conftest import tiny_config
+from ..people_photos import write_people
+from .conftest import module_server
+
+CHROMIUM = shutil.which("chromium")
+if CHROMIUM is None and not os.environ.get("CI"):
+    pytest.skip(
+        "Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True
+    )
+
+
+@pytest.fixture(scope="module")
+def server(module_folder, tiny_model_name, tiny_embedder):
+    config = tiny_config(module_folder / "data", tiny_model_name)
+    library = PhotoLibrary(config, embedder=tiny_embedder)
+    write_people(library, module_folder / "people")
+    library.close()
+    yield from module_server(config.data_dir, tiny_model_name, module_folder, 8)
+
+
+def test_a_person_is_renamed_on_the_people_page(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+            page.goto(server + "/")
+            page.get_by_role("link", name="People", exact=True).click()
+            people = page.locator("#people .person")
+            expect(people).to_have_count(2)
+            expect(people.locator(".person-name")).to_have_text(["Unnamed", "Unnamed"])
+            page.wait_for_function(
+                "[...document.querySelectorAll('#people img')]"
+                ".every(i => i.complete && i.naturalWidth === 160)"
+            )
+            first = people.first
+            for control in ("input", "select", "button", ".person-link"):
+                box = first.locator(control).first.bounding_box()
+                assert box["height"] >= 44, (control, box)  # a finger's target on a phone
+            first.get_by_label("Name").fill("Grace Hopper")
+            first.get_by_role("button", name="Rename").click()
+            expect(page.locator("#people .person-name").first).to_have_text("Grace Hopper")
+            expect(page.locator("#people .person-link").first).to_have_attribute(
+                "href", "/?person=Grace+Hopper"
+            )
+            if os.environ.get("PHOTOSEARCH_SCREENSHOT"):
+                page.screenshot(path=os.environ["PHOTOSEARCH_SCREENSHOT"], full_page=True)
+                page.goto(server + "/photos/1")
+                page.screenshot(path=os.environ["PHOTOSEARCH_SCREENSHOT"] + ".photo.png")
+        finally:
+            browser.close()
