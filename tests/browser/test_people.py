@@ -27,11 +27,12 @@ def server(module_folder, tiny_model_name, tiny_embedder):
     config = tiny_config(module_folder / "data", tiny_model_name)
     library = PhotoLibrary(config, embedder=tiny_embedder)
     write_people(library, module_folder / "people")
+    library.index([module_folder / "people"])  # their vectors: searches find them
     library.close()
     yield from module_server(config.data_dir, tiny_model_name, module_folder, 8)
 
 
-def test_a_person_is_renamed_on_the_people_page(server):
+def test_a_person_renamed_on_the_people_page_is_found_by_her_name(server):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
@@ -59,6 +60,13 @@ def test_a_person_is_renamed_on_the_people_page(server):
             expect(page.locator("#people .person-link").first).to_have_attribute(
                 "href", "/?person=Grace+Hopper"
             )
+            page.locator("#people .person-link").first.click()  # her photos: four of eight
+            expect(page.locator("#results .card")).to_have_count(4)
+            page.goto(server + "/")
+            page.fill("#q", "Grace Hopper")  # her name read from a query
+            page.press("#q", "Enter")
+            expect(page.locator("#results .card")).to_have_count(4)
+            expect(page.locator("body")).to_contain_text("with Grace Hopper")
             if os.environ.get("PHOTOSEARCH_SCREENSHOT"):
                 page.screenshot(path=os.environ["PHOTOSEARCH_SCREENSHOT"], full_page=True)
                 page.goto(server + "/photos/1")
