@@ -10,10 +10,11 @@ half a minute, finding 96 % of the exact neighbours within the distance."""
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 
 import faiss
 import numpy as np
+
+from ..store.vector_index import one_faiss_thread
 
 EXACT_PAIRS = 500_000_000  # 2,000 new faces against 250,000: a second or two on two cores
 PROBED_LISTS = 4
@@ -51,7 +52,7 @@ def _by_lists(queries: np.ndarray, base: np.ndarray, k: int) -> tuple[np.ndarray
     asking_order, asking_starts = _grouped(query_list, len(centres))
     similarities = np.full((len(queries), k), -np.inf, "float32")
     rows = np.full((len(queries), k), -1)
-    with _one_thread():  # small blocks: threads would spend more time waiting than working
+    with one_faiss_thread():  # small blocks: threads would spend more time waiting than working
         for number in range(len(centres)):
             asking = asking_order[asking_starts[number] : asking_starts[number + 1]]
             if len(asking) == 0:
@@ -61,16 +62,6 @@ def _by_lists(queries: np.ndarray, base: np.ndarray, k: int) -> tuple[np.ndarray
             similarities[asking, : found.shape[1]] = found
             rows[asking, : at.shape[1]] = np.where(at >= 0, near[np.maximum(at, 0)], -1)
     return similarities, rows
-
-
-@contextmanager
-def _one_thread():
-    threads = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(threads)
 
 
 def _centres(base: np.ndarray) -> np.ndarray:

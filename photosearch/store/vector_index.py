@@ -282,6 +282,13 @@ def _threads_for(queries: int):
     if queries > SINGLE_THREAD_QUERIES:
         yield
         return
+    with one_faiss_thread():
+        yield
+
+
+@contextlib.contextmanager
+def one_faiss_thread():
+    """FAISS on one OpenMP thread for a while, then as it was."""
     before = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)
     try:
