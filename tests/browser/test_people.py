@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from urllib.parse import quote_plus
 
 import pytest
 
@@ -98,12 +99,13 @@ def test_a_person_picked_in_the_drawer_finds_only_their_photos(server):
         value = chosen.get_attribute("value")  # an unnamed person's id, or her name
         tab_to(page, f"#people-picker input[value='{value}']")  # the keyboard gets there
         page.keyboard.press("Space")  # ticked, and applied at once
-        page.wait_for_url(f"**person={value}**")
+        page.wait_for_url(f"**person={quote_plus(value)}**")
         captions = page.locator("#results .card .caption").all_inner_texts()
         assert len(captions) == 4 and len({name.split("-")[0] for name in captions}) == 1
         chip = page.locator("#active-filters .chip")
         shown = f"Unnamed ({value})" if value.isdigit() else value
         expect(chip).to_have_text(f"with {shown}×")
+        expect(page.locator("#filters")).to_be_hidden()  # a phone shows the photos found
         page.click("#drawer-button")
         expect(page.locator("#people-picker input:checked")).to_have_count(1)
         page.keyboard.press("Escape")
@@ -113,3 +115,29 @@ def test_a_person_picked_in_the_drawer_finds_only_their_photos(server):
         page.wait_for_url(server + "/")
         expect(page.locator("#active-filters")).to_have_count(0)
         expect(page.locator("#timeline .tile")).to_have_count(8)
+
+
+def test_two_people_ticked_one_after_the_other_with_the_keyboard(server):
+    from playwright.sync_api import expect
+
+    with browser_page(viewport={"width": 1280, "height": 860}) as page:
+        page.goto(server + "/")
+        page.click("#drawer-button")
+        boxes = page.locator("#people-picker input")
+        first, second = (boxes.nth(n).get_attribute("value") for n in (0, 1))
+        tab_to(page, f"#people-picker input[value='{first}']")
+        page.keyboard.press("Space")
+        page.wait_for_url(f"**person={quote_plus(first)}**")
+        # Back open, on the same person: a Tab and a Space tick the next one too.
+        expect(page.locator("#filters")).to_be_visible()
+        assert page.evaluate("document.activeElement.value") == first
+        page.keyboard.press("Tab")
+        page.keyboard.press("Space")
+        page.wait_for_url(f"**person={quote_plus(first)}&person={quote_plus(second)}**")
+        expect(page.locator("#people-picker input:checked")).to_have_count(2)
+        expect(page.locator("#active-filters .chip")).to_have_count(2)
+        expect(page.locator(".empty")).to_contain_text("No photo matches")  # none has both
+        page.locator("#active-filters .chip").first.locator(".remove").click()
+        expect(page.locator("#active-filters .chip")).to_have_count(1)
+        captions = page.locator("#results .card .caption").all_inner_texts()
+        assert len(captions) == 4  # the other one's photos again
