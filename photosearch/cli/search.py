@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
     "person",
     multiple=True,
     metavar="NAME",
-    help="With this named person in them (repeat: with all of them).",
+    help="With this person in them, by name or id (repeat: with all of them).",
 )
 @click.option("--min-score", metavar="SCORE", help="Hide matches scoring below (-1 to 1).")
 @click.option("--sort", type=click.Choice(SORTS), help="By relevance (default), or date taken.")

@@ -11,6 +11,7 @@ from ..errors import UnknownPerson
 from ..indexing.passes.faces.finding import ModelChoice, face_model
 from ..people.grouping import Changes, Settings
 from ..people.service import group_faces, regroup_faces
+from ..search.known_people import FoundPerson
 from ..store import Store
 from ..store import people as stored
 from ..store.faces import Faces
@@ -58,6 +59,18 @@ class LibraryPeople:
             if found is not None:
                 return found
         raise UnknownPerson.said("No person has the id or name {person!r}.", person=text)
+
+    def shown_by_id(self, asked: str) -> FoundPerson | None:
+        """The person not hidden whose id is `asked`, as search takes them: how the People
+        page and the search page's picker ask for a person, an unnamed one too. None when
+        `asked` is not such an id (a name, then)."""
+        is_id = asked.isascii() and asked.isdigit() and len(asked) < 19  # a 64-bit integer
+        found = self.store.concern(People).shown_person(int(asked)) if is_id else None
+        return FoundPerson(found[1] or asked, (found[0],)) if found else None
+
+    def with_faces(self) -> list[tuple[int, str | None, int]]:
+        """(id, name, first face id) of the people not hidden, most faces first."""
+        return self.store.concern(People).with_faces()
 
     def faces(self, person: str | int) -> list[dict]:
         """A person's faces: id, photo id and box."""

@@ -306,12 +306,14 @@ class PhotoLibrary:
         return self._people if rows else None
 
     def _people_asked(self, names: tuple[str, ...], known: KnownPeople | None):
-        """The people asked for by name, resolved against the library's named people."""
+        """The people asked for by id (a person not hidden, named or not) or by name,
+        resolved against the library's named people."""
         if not names:
             return ()
         from ..search.known_people import KnownPeople
 
-        return tuple((known or KnownPeople(())).resolve(name) for name in names)
+        known, people = known or KnownPeople(()), self.people_of_library()
+        return tuple(people.shown_by_id(name) or known.resolve(name) for name in names)
 
     def place_choices(self) -> list[dict]:
         """The countries and cities of the library with their photo counts, for a picker."""

@@ -14,6 +14,7 @@ from .api import duplicate_groups, get_photo, library
 from .auth import token_matches
 from .errors import told
 from .language import page_language
+from .picker import people_picker
 from .queries import checked_upload, explore_json, photo_json, photo_page_json, run_search
 from .timeline import home
 
@@ -27,6 +28,7 @@ def _page(results=None, error=None, status=200, timeline=None):
         filters = parse_filters(request.args)
     except QueryError:
         filters = None
+    picker = people_picker(lib, _without)
     context = {
         "results": results,
         "error": error,
@@ -35,7 +37,9 @@ def _page(results=None, error=None, status=200, timeline=None):
         "facets": lib.facets(),
         "places": lib.place_choices(),
         "keep_urls": _keep_urls(results),
-        "filter_chips": _filter_chips(),
+        "filter_chips": _filter_chips() + picker["chips"],
+        "picker": picker,
+        "faces_on": lib.config.faces,
         "closeness": _closeness(results, lib.config),
         "counts": lib.counts(),
         "text_counts": lib.text_counts() if results is None else None,
@@ -67,7 +71,7 @@ def _keep_urls(results: dict | None) -> list[str]:
     return urls
 
 
-def _without(*names: str, **added: str) -> str:
+def _without(*names: str, **added: str | list[str]) -> str:
     """This page's URL without the named parameters (nor the offset, nor the drawer's empty
     fields), with `added` set."""
     args = request.args.copy()
@@ -104,20 +108,6 @@ def _filter_chips() -> list[dict]:
             shown = label.format(value=value, place=value)
         if value and shown:
             chips.append({"name": name, "label": shown, "url": _without(name)})
-    return chips + _person_chips()
-
-
-def _person_chips() -> list[dict]:
-    """A chip for each person asked for (`person`, repeated), removing that one."""
-    asked = [name.strip() for name in request.args.getlist("person") if name.strip()]
-    chips = []
-    for name in dict.fromkeys(asked):
-        args = request.args.copy()
-        args.setlist("person", [other for other in asked if other != name])
-        args.pop("offset", None)
-        url = url_for("pages.index", **args.to_dict(flat=False))
-        label = gettext("with {person}").format(person=name)
-        chips.append({"name": "person", "label": label, "url": url})
     return chips
 
 

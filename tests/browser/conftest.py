@@ -4,6 +4,8 @@ serves."""
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,33 @@ def module_server(data_dir: Path, model: str, folder: Path, photos: int, **setti
     folder.mkdir(parents=True, exist_ok=True)
     with running_server(env, folder / "server.log", photos=photos) as base:
         yield base
+
+
+@contextlib.contextmanager
+def browser_page(**context):
+    """A page of Debian's chromium, in a browser context with these settings."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            yield browser.new_context(**context).new_page()
+        finally:
+            browser.close()
+
+
+def tab_to(page, selector: str, presses: int = 40) -> None:
+    """Press Tab until the focus is on `selector`, and check that it shows."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            break
+    else:
+        raise AssertionError(f"Tab never reached {selector}")
+    ring = page.evaluate(
+        "(s => [s.outlineStyle, parseFloat(s.outlineWidth)])"
+        "(getComputedStyle(document.activeElement))"
+    )
+    assert ring[0] != "none" and ring[1] >= 2, (selector, ring)

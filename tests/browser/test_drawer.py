@@ -3,13 +3,12 @@ without JavaScript: Debian's chromium driven by Playwright against the real serv
 
 from __future__ import annotations
 
-import contextlib
 import re
 import shutil
 
 import pytest
 
-from .conftest import module_server
+from .conftest import browser_page, module_server, tab_to
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
@@ -23,41 +22,12 @@ def server(indexed_data, tiny_model_name, module_folder):
     yield from module_server(indexed_data, tiny_model_name, module_folder, 25, min_score="-0.9")
 
 
-@contextlib.contextmanager
-def browser_page(**context):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            yield browser.new_context(**context).new_page()
-        finally:
-            browser.close()
-
-
 def per_row(page) -> int:
     """How many result cards share the first row."""
     tops = page.locator("#results .card").evaluate_all(
         "cards => cards.map(card => Math.round(card.getBoundingClientRect().top))"
     )
     return tops.count(tops[0])
-
-
-def tab_to(page, selector: str, presses: int = 40) -> None:
-    """Press Tab until the focus is on `selector`, and check that it shows."""
-    for _ in range(presses):
-        page.keyboard.press("Tab")
-        if page.evaluate(f"document.activeElement.matches({selector!r})"):
-            break
-    else:
-        raise AssertionError(f"Tab never reached {selector}")
-    ring = page.evaluate(
-        "(s => [s.outlineStyle, parseFloat(s.outlineWidth)])"
-        "(getComputedStyle(document.activeElement))"
-    )
-    assert ring[0] != "none" and ring[1] >= 2, (selector, ring)
 
 
 def test_a_filter_set_in_the_drawer_shows_as_a_chip_that_removes_it(server):

@@ -90,7 +90,9 @@ def test_person_finds_the_photos_with_all_of_them(people):
     # One name given to two people: a photo with either of them.
     assert found(library, person="rose") == {"no-gps-coins.jpg", "undated-wall.jpg"}
     assert found(library, person="Anna", place="Lisbon") == {"lisbon-cat.jpg", "lisbon-coffee.jpg"}
-    for name in ("Secret", "Nobody"):  # a hidden person is not found by name
+    assert found(library, person=str(ids[None])) == set(SITTERS[None])  # unnamed, by id
+    assert found(library, person=str(ids["Rui"]), q="a photo") == set(SITTERS["Rui"])
+    for name in ("Secret", str(ids["Secret"]), "Nobody"):  # a hidden one: by name nor id
         with pytest.raises(QueryError) as refused:
             library.search(parse_search({"person": name}))
         assert str(refused.value).startswith(f"Nobody in this library is named '{name}'.")
@@ -159,8 +161,9 @@ def test_hits_carry_their_people_in_one_query(people):
 
 
 def test_the_cli_asks_for_people_and_prints_them(people, run_cli, database_url):
+    _, ids = people
     database = {"PHOTOSEARCH_DATABASE_URL": database_url}
-    said = run_cli("search", "--person", "anna", "--person", "Rui", env=database)
+    said = run_cli("search", "--person", "anna", "--person", str(ids["Rui"]), env=database)
     assert said.stdout.count("\n") == 1
     assert "lisbon-cat.jpg  [Anna, Rui]" in said.stdout
     hits = json.loads(run_cli("search", "Anna in Lisbon", "--json", env=database).stdout)
