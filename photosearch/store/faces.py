@@ -55,11 +55,11 @@ class Faces(Concern):
 
     def photo_faces(self, content_hash: str, version: str | None = None) -> list[PhotoFace]:
         """The faces of a content with their people: those `version` found, or, without it,
-        those of the face model that looked at it last."""
+        those of the face model that looked at it last and did not fail."""
         if version is None:
             latest = (
                 select(FaceScanRow.model_version)
-                .where(FaceScanRow.content_hash == content_hash)
+                .where(FaceScanRow.content_hash == content_hash, FaceScanRow.failure_kind.is_(None))
                 .order_by(FaceScanRow.scanned_at.desc(), FaceScanRow.id.desc())
                 .limit(1)
             )

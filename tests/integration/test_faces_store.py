@@ -133,6 +133,7 @@ def test_a_new_face_model_looks_again_only_when_asked(store):
     assert {f.model_version for f in faces.photo_faces(BEACH)} == {OTHER}
     assert faces.photo_faces(BEACH, DLIB) == []  # replaced where the new model looked
     assert [f.model_version for f in faces.photo_faces(PARTY, DLIB)] == [DLIB]  # kept
+    assert [f.model_version for f in faces.photo_faces(PARTY)] == [DLIB]  # what it shows
     assert faces.descriptors(DLIB)[1].shape == (1, 128)
     assert faces.descriptors(OTHER)[1].shape == (1, 512)
     assert dict(faces.unscanned(["/album"], OTHER)) == {
