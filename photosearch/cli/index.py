@@ -53,6 +53,10 @@ def index(library: PhotoLibrary, folders, as_json, **rereads):
     for name, counts in summary.passes.items():
         if counts.read:
             click.echo(passes.named(name).summary_line(counts))
+    if summary.faces_kept:
+        click.echo(
+            f"{summary.faces_kept} faces found again kept the people of the faces at their place"
+        )
     if summary.faces_joined or summary.new_people:
         click.echo(
             f"{summary.faces_joined} faces joined people, {summary.new_people} new people "

@@ -105,6 +105,13 @@ class LibraryPeople:
             return Grouped(0, 0)
         return Grouped.of(group_faces(self.store, version, settings, new))
 
+    def kept_since(self, since: datetime) -> int:
+        """Of the faces found since `since`, those that took the person of the face found at
+        their place before (by this face model or an older one): before they are grouped."""
+        version, _ = self._model()
+        new = self.store.concern(Faces).faces_found_since(version, since)
+        return self.store.concern(People).placed(new)
+
     def moment(self) -> datetime:
         """Now, as the store records it: an index run's faces are those found after."""
         return now()

@@ -226,6 +226,7 @@ class PhotoLibrary:
             summary = indexer.run(roots, progress, scopes, reread, searchable)
             faces = summary.passes.get("faces")
             if faces is not None and faces.found:  # the run's new faces join people
+                summary.faces_kept = people.kept_since(started)
                 grouped = people.group_new(started)
                 summary.faces_joined, summary.new_people = grouped.joined, grouped.new_people
             if self.config.faces:

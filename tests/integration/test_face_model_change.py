@@ -78,12 +78,13 @@ def faces_of(store: Store, version: str) -> list[list]:
 
 def find(store: Store, version: str, first: int, last: int, dimension: int, box, seed: int):
     """The faces of photos first..last found by `version` (a part of a reread), and grouped
-    as an index run groups the faces it found."""
+    as an index run groups the faces it found: how many kept a person, and what grouping did."""
     started = now()
     with store.writer() as writer:
         writer.concern(Faces).set_faces(scans(version, dimension, box, seed, True)[first:last])
     new = store.concern(Faces).faces_found_since(version, started)
-    return group_faces(store, version, SETTINGS, new)
+    kept = store.concern(People).placed(new)  # found where a face with a person was
+    return kept, group_faces(store, version, SETTINGS, new)
 
 
 @pytest.fixture
@@ -118,7 +119,8 @@ def expected(ids: dict) -> list[tuple[int | None, str | None]]:
 
 
 def test_the_new_models_faces_keep_people_names_and_corrections(store, corrected):
-    changes = find(store, B, 0, len(SITTERS), 512, SHIFTED, 2)
+    kept, changes = find(store, B, 0, len(SITTERS), 512, SHIFTED, 2)
+    assert kept == len(SITTERS) - 1  # all but "not Anna"'s face (and the extra one)
     assert changes.new_people == []  # Ben's extra face joined Ben: no new person
     found = faces_of(store, B)
     assert [(faces[0].person_id, faces[0].assigned_by) for faces in found] == expected(corrected)

@@ -7,6 +7,7 @@ hers, and the notice is gone."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -51,6 +52,7 @@ def test_a_new_face_model_looks_again_only_when_asked_and_keeps_the_people(
 
     said = run_cli("index", str(album), *buffalo, "--reread-faces", env=env).stdout
     assert "looked for faces in 5 photos" in said and NOTICE not in said
+    assert re.search(r"\b[2-5] faces found again kept the people of the faces at their place", said)
     anna = library.person("Anna")
     # The stand-in detector finds bright squares, 64 px in its 640 px input: one of them is at
     # the place of Anna's two smallest dlib faces (not too small beside them), and is hers.
