@@ -1,4 +1,5 @@
-"""`python -m benchmarks [--quick] [--only NAME,...] [--json FILE] [--work DIR]`"""
+"""`python -m benchmarks [--quick] [--only NAME,...] [--json FILE] [--work DIR]
+[--database-url URL]`"""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from . import (
     api,
     api_chinese,
     cluster,
+    common,
     compressed,
     decoding,
     faces,
@@ -91,7 +93,14 @@ def main() -> None:
     parser.add_argument("--only", help=f"comma-separated: {', '.join(SUITES)}")
     parser.add_argument("--json", type=Path, default=Path("benchmark-results.json"))
     parser.add_argument("--work", type=Path, help="keep generated data here between runs")
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="build the stores in this database (PostgreSQL; an empty one, one benchmark at "
+        "a time with --only) instead of SQLite under --work",
+    )
     args = parser.parse_args()
+    common.DATABASE_URL = args.database_url
     logging.basicConfig(level=logging.WARNING)
     chosen = args.only.split(",") if args.only else list(SUITES)
     work = args.work or Path(tempfile.mkdtemp(prefix="photosearch-bench-"))

@@ -88,9 +88,13 @@ def random_checkpoint(directory: Path, arch: str = "ViT-B-32") -> str:
     return f"{arch}:{path}"
 
 
+# --database-url: the database every store of this run is built in ("": SQLite in its data dir)
+DATABASE_URL = ""
+
+
 def config_for(data_dir: Path, model: str, **settings) -> Config:
     base = Config.load(environ={}, data_dir=data_dir, model=model, device="auto", offline=True)
-    return dataclasses.replace(base, **settings)
+    return dataclasses.replace(base, database_url=DATABASE_URL, **settings)
 
 
 def stage_decoding(embedder, config: Config, work: Path, paths, reusable=frozenset(), keep=False):

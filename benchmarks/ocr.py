@@ -6,9 +6,10 @@ The photos are scikit-image's sample photos that show no legible text, cropped, 
 scaled to sizes from 640x480 to 12 MP. Onto one set go one to three lines of real English words
 and numbers, 24 px high or more in the photo's own pixels, in several fonts and colours, some on
 a plate like a sign, some outlined like a caption, some turned a few degrees; another set stays
-as it is. Both sets are read as JPEG files (quality 92), through indexing.passes.text.reading:
-detection on libjpeg's reduced draft where there is one, recognition from the photo decoded
-whole. A word counts as read when a line holds it as a whole token, case aside.
+as it is. Both sets are read as JPEG files (quality 92), as the text pass reads them (its
+reading.py on the decode of indexing.shared_decode): detection on libjpeg's reduced draft where
+there is one, recognition from the photo decoded whole. A word counts as read when a line holds
+it as a whole token, case aside.
 
 The throughput row reads 12 MP JPEGs from disk (decoding included), a quarter of them with words
 and a third of them portrait photos stored turned with an EXIF orientation, as cameras do, with
@@ -33,7 +34,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from photosearch.indexing.passes.text.reading import read_text, reading_plan
+from photosearch.indexing.passes import TextPass
+from photosearch.indexing.passes.text import reading
+from photosearch.indexing.passes.text.reading import PhotoReading, reading_plan
+from photosearch.indexing.shared_decode import decoded_for
 from photosearch.ocr import reader as ocr
 
 from .common import Row, timed
@@ -324,6 +328,12 @@ def _read_as_jpeg(reader: ocr.TextReader, image: Image.Image) -> list[ocr.Recogn
     data = io.BytesIO()
     image.save(data, "JPEG", quality=JPEG_QUALITY)
     return read_text(data.getvalue(), "photo.jpg", reader, MAX_PIXELS).lines
+
+
+def read_text(source, name: str, reader, max_pixels: int) -> PhotoReading:
+    """A photo file's text as the text pass reads it, from the decode the passes share."""
+    with decoded_for((TextPass(),), source, name, max_pixels) as content:
+        return reading.read_text(content, reader)
 
 
 def _throughput(quick: bool, work: Path) -> list[Row]:

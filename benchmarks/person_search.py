@@ -46,7 +46,8 @@ def run(quick: bool, work: Path) -> list[Row]:
     two50, _ = p50_p95(latencies_ms(lambda: asked(*next(two)), repeats))
     library.close()
     store.close()
-    name = f"(u) GET /api/search?person=NAME, {count:,} photos, {2 * count:,} faces (SQLite)"
+    database = "PostgreSQL" if config.database_url.startswith("postgresql") else "SQLite"
+    name = f"(u) GET /api/search?person=NAME, {count:,} photos, {2 * count:,} faces ({database})"
     return [
         Row(
             name, "one person, newest first, p50", one50, "ms", target="<= 20 ms", met=one50 <= 20

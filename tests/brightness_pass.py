@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -110,14 +111,17 @@ class CornerPass(MemoryPass):
 
 
 class CountingDecodes:
-    """Wraps a decode function, counting its calls (from any thread)."""
+    """Wraps a decode function, counting its calls (from any thread), and those of each file
+    name."""
 
     def __init__(self, decode):
         self.decode, self.calls, self._lock = decode, 0, threading.Lock()
+        self.of: Counter[str] = Counter()
 
     def __call__(self, *args, **kwargs):
         with self._lock:
             self.calls += 1
+            self.of[os.path.basename(kwargs.get("name", ""))] += 1
         return self.decode(*args, **kwargs)
 
 

@@ -23,6 +23,14 @@ def people(ctx: click.Context, config, hidden, as_json):
     if ctx.invoked_subcommand is None:
         with opened(config) as library:
             _list(library, hidden, as_json)
+        return
+    # `people --data-dir X name ...`: the settings given before the correction are its own
+    given = {
+        name: value
+        for name, value in ctx.params.items()
+        if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+    }
+    ctx.default_map = {ctx.invoked_subcommand: given}
 
 
 def _list(library: PhotoLibrary, hidden: bool, as_json: bool) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
@@ -33,7 +34,7 @@ from .decoded import Decoded, DecodeError, describe
 from .exif import metadata
 from .formats import is_raw
 from .photo_file import Source, open_source
-from .planning import carry_out, estimate_full, keep_for, plan
+from .planning import carry_out, draft_scale, estimate_full, keep_for, plan
 from .raw import decode_raw, raw_size
 
 register_heif_opener()
@@ -131,18 +132,45 @@ def _check_pixels(image: Image.Image, max_pixels: int) -> None:
         )
 
 
-def decoded_size(data: bytes, *, min_side: int, name: str = "") -> tuple[int, int] | None:
-    """The width and height a decode for `min_side` decodes at (a JPEG's draft, a RAW file's
-    half size), read from the header alone; None when the header cannot be read (the decode
-    then says why)."""
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What a photo's header says before any pixel is decoded: enough to plan a decode (and
+    what its readers will need) ahead of it."""
+
+    width: int  # as stored, before the EXIF orientation turns it
+    height: int
+    format: str  # Pillow's name of it ("JPEG", "PNG", "HEIF", ...), "RAW" for a camera RAW file
+
+    def decoded_size(self, min_side: int) -> tuple[int, int]:
+        """The width and height a decode for `min_side` decodes at, before any reduction: a
+        JPEG's draft, a RAW file's half-size demosaic, else the whole image."""
+        if self.format == "RAW":
+            return -(-self.width // 2), -(-self.height // 2)
+        scale = draft_scale(self.width, self.height, min_side) if self.format == "JPEG" else 1
+        return -(-self.width // scale), -(-self.height // scale)
+
+
+def read_header(source: Source, name: str = "") -> Header | None:
+    """The photo's header (a camera RAW file is known by its name's extension); None when it
+    cannot be read (the decode then says why)."""
     if is_raw(name):
-        size = raw_size(data)
-        return None if size is None else (-(-size[0] // 2), -(-size[1] // 2))
+        size = raw_size(source)
+        return None if size is None else Header(*size, "RAW")
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            return plan(image, min_side).size
+        with open_source(source) as handle, Image.open(handle) as image:
+            width, height = image.size
+            if width <= 0 or height <= 0:
+                return None
+            return Header(width, height, image.format or "")
     except Exception:  # noqa: BLE001 - not readable: the decode reports it properly
         return None
+
+
+def decoded_size(data: bytes, *, min_side: int, name: str = "") -> tuple[int, int] | None:
+    """The width and height a decode for `min_side` decodes at (a JPEG's draft, a RAW file's
+    half size), read from the header alone; None when the header cannot be read."""
+    header = read_header(data, name)
+    return None if header is None else header.decoded_size(min_side)
 
 
 def reserve_for(

@@ -99,7 +99,7 @@ def plan(image: Image.Image, min_side: int, limit: int | None = None) -> Plan:
     `limit` bytes if that is possible. Raises DecodeError("too_large") when it is not. May switch
     a HEIC to its embedded thumbnail (image.draft), so call it only before loading."""
     width, height = image.size
-    scale = _draft_scale(width, height, min_side) if image.format == "JPEG" else 1
+    scale = draft_scale(width, height, min_side) if image.format == "JPEG" else 1
     best = _estimate(image, scale, image.size, min_side)
     if limit is None or best.peak <= limit:
         return best
@@ -124,7 +124,7 @@ def plan(image: Image.Image, min_side: int, limit: int | None = None) -> Plan:
     )
 
 
-def _draft_scale(width: int, height: int, min_side: int) -> int:
+def draft_scale(width: int, height: int, min_side: int) -> int:
     """The scale Image.draft picks for (min_side, min_side): the largest that keeps both sides
     at least min_side."""
     fits = min(width // max(1, min_side), height // max(1, min_side))

@@ -28,12 +28,12 @@ DEMOSAIC_BYTES_PER_PIXEL = 6
 EXIF_HEAD = 4 * MB
 
 
-def raw_size(data: bytes) -> tuple[int, int] | None:
+def raw_size(source: Source) -> tuple[int, int] | None:
     """The sensor image's width and height from the header, without unpacking it."""
     import rawpy
 
     try:
-        with rawpy.imread(io.BytesIO(data)) as raw:
+        with rawpy.imread(io.BytesIO(source) if isinstance(source, bytes) else source) as raw:
             return raw.sizes.width, raw.sizes.height
     except (rawpy.LibRawError, OSError, ValueError):
         return None

@@ -1,12 +1,15 @@
-"""A content pass: something read in every photo once it has its vector (the text written in
-it; faces next), once per content. Its readings are stored by content hash and the version of
+"""A content pass: something read in every photo once it has its vector (the text written in it,
+the faces in it), once per content. Its readings are stored by content hash and the version of
 its model, so moved and copied photos share them and a new model reads again only when asked.
 
-A pass says what it needs (`side`: the decoded photo, or FILE_BYTES: the file's bytes, for a
-pass that decodes in a way of its own), what it stores (its storage methods, over the store's
-tables) and how it fails (PassError, recorded per content and listed by `errors`; the photo and
-its vector are never touched). The indexer and both stages run the enabled passes (passes.py)
-without knowing any of them, one read and at most one decode of each photo for all of them."""
+A pass says what it needs (`side_for`: the shortest side of the decoded photo it reads, told for
+each photo from its header, or FILE_BYTES: the file's bytes, for a pass that decodes in a way of
+its own; `memory`: what its model takes beside the photo), what it stores (its storage methods,
+over the store's tables) and how it fails (PassError, recorded per content and listed by
+`errors`; the photo and its vector are never touched). The indexer and both stages run the
+enabled passes (passes.py) without knowing any of them, one read and at most one decode of each
+photo for all of them (shared_decode.py), and at most one more at full size for those that need
+all its pixels."""
 
 from __future__ import annotations
 
@@ -18,13 +21,17 @@ from .problem import Problem
 from .summary import CountNames, PassCounts
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from PIL import Image
 
     from ..config import Config
+    from ..imaging.decoder import Header
     from ..imaging.photo_file import Source
     from ..store import Failure, Store, Writer
 
 FILE_BYTES = 0  # a pass's `side` when it wants the file's bytes, not a decoded photo
+WHOLE = 1 << 30  # a side no photo reaches: the whole photo (as the decode budget allows)
 
 
 class PassError(Exception):
@@ -45,9 +52,14 @@ class Content:
     # hold: decode() takes either, and a pass that reads the bytes itself opens it with
     # imaging.photo_file.open_source.
     data: Source
-    # Upright RGB, its shortest side at least the pass's `side` (less where the decode budget
-    # or the photo's own size says so); None for a FILE_BYTES pass.
+    # Upright RGB, its shortest side at least the pass's `side_for` (less where the decode
+    # budget or the photo's own size says so); None for a FILE_BYTES pass.
     image: Image.Image | None = None
+    # The upright photo's full width and height, whatever size `image` is.
+    size: tuple[int, int] = (0, 0)
+    # The photo at full resolution, decoded on the first call, once for every pass that calls
+    # it; None when `image` is that already. What it raises is imaging.decoded.DecodeError.
+    whole: Callable[[], Image.Image] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +98,18 @@ class ContentPass(ABC):
 
     def enabled(self, config: Config) -> bool:
         return not self.setting or bool(getattr(config, self.setting))
+
+    def side_for(self, header: Header | None) -> int:
+        """The shortest side this pass reads the photo at (WHOLE: all of it), from its header
+        (None when it cannot be read); the photo is decoded once, at the largest that the
+        passes reading it ask for."""
+        return self.side
+
+    def memory(self, size: tuple[int, int]) -> int:
+        """Bytes its model takes, beside the photo, to read a decoded copy of this size: held
+        in the decode budget with the decode, before it, so that a photo waits for its whole
+        reading's memory rather than hold its pixels while it waits."""
+        return 0
 
     def counts(self) -> PassCounts:
         return PassCounts(self.counted)

@@ -1,22 +1,23 @@
 """The content passes' work in one process, for either stage (this process's threads, or each
 Ray actor): the passes opened first, their models loaded on the opening thread before any photo
 (never by photo threads racing to load them); then each file read and hashed once, decoded at
-most once for every pass that wants pixels (inside the decode budget), and handed to each pass
-that has not read it. A file too large to hold in the budget (imaging.photo_file) is the
-exception: it is hashed as it streams past, then read again from its path by the decode and by
-each pass that wants its bytes. What a pass raises is that pass's failure for that content,
-never the photo's or another pass's."""
+most once for every pass that wants pixels (shared_decode.py, inside the decode budget), and
+handed to each pass that has not read it. A file too large to hold in the budget
+(imaging.photo_file) is the exception: it is hashed as it streams past, then read again from its
+path by the decode and by each pass that wants its bytes. What a pass raises is that pass's
+failure for that content, never the photo's or another pass's."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
 from ..config import Config
-from ..imaging.decoder import DecodeError, decode
+from ..imaging.decoder import DecodeError
 from ..imaging.photo_file import PhotoFile, read_photo
 from ..parallel import WorkerPool, bounded_map
 from .content_pass import FILE_BYTES, Content, ContentPass, PassError
 from .problem import Problem
+from .shared_decode import decoded_for
 from .stage import PassJob, PassResult
 
 
@@ -80,17 +81,10 @@ class PassWork:
         if not pixels:
             return
         try:
-            decoded = decode(
-                file.source,
-                max_pixels=self.config.max_image_pixels,
-                min_side=max(content_pass.side for content_pass in pixels),
-                name=job.path,
-            )
+            with decoded_for(pixels, file.source, job.path, self.config.max_image_pixels) as seen:
+                self._read_by(result, pixels, seen)
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop the run
             result.problems.update({p.name: _problem(exc, "corrupt") for p in pixels})
-            return
-        with decoded:  # its bytes held in the decode budget while the passes read it
-            self._read_by(result, pixels, Content(job.path, file.source, decoded.image))
 
     def _read_by(self, result: PassResult, passes: list[ContentPass], content: Content) -> None:
         for content_pass in passes:

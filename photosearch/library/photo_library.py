@@ -355,9 +355,7 @@ class PhotoLibrary:
                 people=known_people,
             )
             place = place or interpretation.place
-            person = interpretation.person
-            if person is not None and person not in people:
-                people = (*people, person)
+            people = (*people, *(p for p in interpretation.people if p not in people))
             if interpretation.text:
                 vector = searcher.query_vector(interpretation.rest, request.lang)
             written = written_words(query, interpretation.rest)

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from photosearch.cli import cli
-from photosearch.indexing import pass_work, passes
+from photosearch.indexing import passes, shared_decode
 
 from ..brightness_pass import (
     BrightnessPass,
@@ -37,8 +37,8 @@ def folder(tmp_path, photo_tree):
 
 def test_a_pass_of_its_own_runs_in_this_process(library, own_passes, folder, monkeypatch):
     brightness, corner = own_passes
-    decodes = CountingDecodes(pass_work.decode)
-    monkeypatch.setattr(pass_work, "decode", decodes)
+    decodes = CountingDecodes(shared_decode.decode)
+    monkeypatch.setattr(shared_decode, "decode", decodes)
     summary = library.index([folder])
 
     assert (summary.new, summary.failed, summary.embedded) == (5, 0, 4)  # every photo kept

@@ -80,7 +80,7 @@ def test_people_are_grouped_named_merged_hidden_and_faces_moved(people_library):
         lib.drop_face(999999)
 
 
-def test_the_people_commands(people_library, run_cli):
+def test_the_people_commands(people_library, run_cli, tmp_path):
     env = {"PHOTOSEARCH_DATABASE_URL": people_library.config.database_url}
     assert str(people_library.config.data_dir) == run_cli.env["PHOTOSEARCH_HOME"]
 
@@ -92,7 +92,11 @@ def test_the_people_commands(people_library, run_cli):
     listed = json.loads(cli("--json").stdout)
     assert [(person["faces"], person["photos"]) for person in listed] == [(6, 6), (6, 6)]
     first, second = (person["id"] for person in listed)
-    assert "Anna" in cli("name", str(first), "Anna").stdout
+    # A setting given before the correction is the correction's (here: not the environment's)
+    data_dir = str(people_library.config.data_dir)
+    elsewhere = {**env, "PHOTOSEARCH_HOME": str(tmp_path / "elsewhere")}
+    named = run_cli("people", "--data-dir", data_dir, "name", str(first), "Anna", env=elsewhere)
+    assert "Anna" in named.stdout
     assert f"{first}  Anna  6 faces, 6 photos" in cli().stdout
     cli("hide", "anna")
     assert "Anna" not in cli().stdout and "(hidden)" in cli("--all").stdout

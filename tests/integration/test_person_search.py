@@ -115,8 +115,11 @@ def test_a_name_in_the_query_is_a_person_unless_taken_off_literal_or_quoted(peop
     assert interpretation.line() == (
         '"at the beach" · with Anna · in Lisbon · taken 2019-01-01 to 2019-12-31')  # fmt: skip
     assert [hit.photo.path.rsplit("/", 1)[1] for hit in result.hits] == ["lisbon-coffee.jpg"]
-    assert result.to_dict()["interpretation"]["person"] == "Anna"
+    assert result.to_dict()["interpretation"]["people"] == ["Anna"]
     assert found(library, q="photos with rui") == set(SITTERS["Rui"])
+    both = library.search(parse_search({"q": "Anna and Rui", "min_score": "-1"}))
+    assert both.interpretation.to_dict()["people"] == ["Anna", "Rui"]
+    assert {hit.photo.path.rsplit("/", 1)[1] for hit in both.hits} == {"lisbon-cat.jpg"}
     for taken_off in (
         {"q": "Anna at the beach", "keep": "Anna"},
         {"q": "Anna at the beach", "literal": "true"},

@@ -142,10 +142,10 @@ def test_a_photo_whose_text_cannot_be_read_keeps_its_vector(
 ):
     real = text_reading.read_text
 
-    def failing(data, name, reader, max_pixels):
-        if name.endswith("harbour.jpg"):
+    def failing(content, reader):
+        if content.path.endswith("harbour.jpg"):
             raise OcrError("text could not be read: RuntimeException: the session failed")
-        return real(data, name, reader, max_pixels)
+        return real(content, reader)
 
     monkeypatch.setattr(text_reading, "read_text", failing)
     summary = text_library.index([photos])

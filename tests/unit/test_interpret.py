@@ -495,7 +495,7 @@ def test_to_dict_is_json_ready():
         ],
         "place": "Lisbon",
         "when": summer,
-        "person": None,  # a person named in the query (test_known_people)
+        "people": [],  # the people named in the query (test_known_people)
     }
     south = read("summer").to_dict()["when"]["south"]
     assert south == {"from": None, "to": None, "months": [12, 1, 2]}

@@ -43,6 +43,7 @@ class People:
     """A recogniser of the kind that comes next: "with Ana" names a person of the library."""
 
     kind = "person"
+    several = False
 
     def __init__(self, *names: str):
         self.names = {name.lower(): name for name in names}

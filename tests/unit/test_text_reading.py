@@ -1,8 +1,9 @@
 """The text of photo files, on real pixels: scikit-image's sample photos tiled into 12 MP photos
 with words drawn onto them in Debian's fonts (fonts-dejavu-core), saved as JPEG (upright, or
 turned with an EXIF orientation) and PNG; the same photos without text; damaged and empty files.
-The reader is real and the decoding too; a thin spy in front of the reader records what size
-detection saw and whether the full photo was decoded."""
+The reader is real and the decoding too, the one the passes share (indexing.shared_decode); a
+thin spy in front of the reader records what size detection saw and whether the full photo was
+decoded."""
 
 from __future__ import annotations
 
@@ -15,8 +16,12 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from photosearch.imaging.decoded import DecodeError
+from photosearch.imaging.decoder import read_header
+from photosearch.indexing.content_pass import WHOLE
+from photosearch.indexing.passes import FacesPass, TextPass
 from photosearch.indexing.passes.text import reading as text_reading
-from photosearch.indexing.passes.text.reading import PhotoReading, read_text, reading_plan
+from photosearch.indexing.passes.text.reading import PhotoReading, reading_plan
+from photosearch.indexing.shared_decode import decoded_for
 from photosearch.ocr import reader as ocr
 
 SKIMAGE_DATA = resources.files("skimage") / "data"
@@ -51,6 +56,12 @@ class Spy:
             return photo
 
         return self.reader.read(image, full=counted)
+
+
+def read_text(data, name, reader, max_pixels, passes=None) -> PhotoReading:
+    """The text of a photo file as the text pass reads it, among `passes`."""
+    with decoded_for(passes or (TextPass(),), data, name, max_pixels) as content:
+        return text_reading.read_text(content, reader)
 
 
 def sample(name: str) -> Image.Image:
@@ -206,9 +217,22 @@ def test_a_photo_over_the_pixel_limit_raises_a_decode_error(reader):
 
 def test_the_draft_asked_for_is_the_detection_copy():
     data = encoded(Image.new("RGB", (4000, 3000)), "JPEG")
-    assert text_reading._plan(data, "a.jpg")[0] == 1500
-    assert text_reading._plan(data, "a.dng") is None  # RAW files go to LibRaw
-    assert text_reading._plan(encoded(Image.new("RGB", (64, 64)), "PNG"), "a.png")[0] is None
+    assert text_reading.detection_side(read_header(data, "a.jpg")) == 1500
+    assert read_header(data, "a.dng") is None  # RAW files go to LibRaw, which cannot read it
+    assert text_reading.detection_side(None) == WHOLE
+    png = read_header(encoded(Image.new("RGB", (64, 64)), "PNG"), "a.png")
+    assert text_reading.detection_side(png) == WHOLE
+
+
+def test_with_the_faces_pass_the_text_is_detected_on_the_same_draft(reader):
+    """The faces pass asks for a smaller copy (640 px): the text pass's draft serves both."""
+    image = photo()
+    draw(image, "Station 42", 28, (2900, 2300))
+    spy = Spy(reader)
+    data = encoded(image, "JPEG", quality=90)
+    text = read_text(data, "IMG_0009.JPG", spy, MAX_PIXELS, passes=(FacesPass(), TextPass()))
+    assert [line.text for line in text.lines] == ["Station 42"]
+    assert spy.detected == [(2000, 1500)] and spy.full == [(4000, 3000)]
 
 
 def test_the_reading_plan_is_a_photo_for_each_core_on_one_thread():

@@ -1,5 +1,6 @@
 """One query read left to right by recognisers in order: at each word, the longest thing any of
-them finds there (the earlier recogniser on a tie), one thing of each kind per query.
+them finds there (the earlier recogniser on a tie), one thing of each kind per query unless its
+recogniser finds `several` (people: "Anna and Ben").
 
 - The first find of each kind wins; later ones stay text (two recognisers of dates, one date).
 - With query algebra (`cat + hat - dog`), subtracted terms are never read, and no term is
@@ -21,6 +22,7 @@ from .tokens import CORE, Token, Words, rest, tokens_of
 
 class Recogniser(Protocol):
     kind: str  # what it finds, as Understood.kind: "place", "when", "person"
+    several: bool  # whether a query may hold more than one thing of its kind
 
     def reading(self, words: Words) -> Callable[[int], Found | None]:
         """For one query: what it finds starting at the word of each index, if anything."""
@@ -58,7 +60,8 @@ def _found(words, readings, recognisers, keep) -> list[tuple[int, int, Understoo
     left = _words_per_term(tokens)
     found: list[tuple[int, int, Understood]] = []
     kinds = [recogniser.kind for recogniser in recognisers]
-    done: set[str] = set()  # the kinds found: one thing of each
+    several = {kind for kind in kinds if all(r.several for r in recognisers if r.kind == kind)}
+    done: set[str] = set()  # the kinds found that allow one thing only
     index = 0
     while index < len(words.words):
         token = tokens[index]
@@ -74,7 +77,8 @@ def _found(words, readings, recognisers, keep) -> list[tuple[int, int, Understoo
             continue
         left[token.term] -= taken
         kind = kinds[number]
-        done.add(kind)
+        if kind not in several:
+            done.add(kind)
         found.append((index, what.length, Understood(kind, said, what.label, *what[2:])))
         index += what.length
     return found

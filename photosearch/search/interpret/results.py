@@ -103,8 +103,8 @@ class Interpretation:
         return next((item.when for item in self.understood if item.kind == "when"), None)
 
     @property
-    def person(self) -> object | None:
-        return next((item.person for item in self.understood if item.kind == "person"), None)
+    def people(self) -> tuple[object, ...]:
+        return tuple(item.person for item in self.understood if item.kind == "person")
 
     @property
     def hemisphere(self) -> str | None:
@@ -127,7 +127,7 @@ class Interpretation:
             "understood": [item.to_dict() for item in self.understood],
             "place": place_label(self.place) if self.place is not None else None,
             "when": when.to_dict() if when else None,
-            "person": place_label(self.person) if self.person is not None else None,
+            "people": [place_label(person) for person in self.people],
         }
 
 

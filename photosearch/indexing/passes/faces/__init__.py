@@ -11,7 +11,7 @@ from ....store.faces import Faces
 from ....store.people import People
 from ...content_pass import ContentPass, Outcome
 from ...summary import CountNames, PassCounts
-from .finding import FaceFinder, FacesFound, ModelChoice, face_model
+from .finding import FaceFinder, FacesFound, ModelChoice, face_model, finding_bytes
 
 if TYPE_CHECKING:
     from ....config import Config
@@ -53,6 +53,9 @@ class FacesPass(ContentPass):
     @property
     def side(self) -> int:  # type: ignore[override]
         return face_model(self.choice).side
+
+    def memory(self, size: tuple[int, int]) -> int:
+        return finding_bytes(*size, self.side)
 
     def open(self, config: Config) -> FaceFinder:
         self.choice = ModelChoice.of(config)

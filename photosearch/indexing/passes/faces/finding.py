@@ -1,5 +1,5 @@
 """The faces of one decoded photo, for the faces pass: the face model chosen by the settings,
-loaded once a process, and its memory reserved in the decode budget for each photo."""
+loaded once a process, and what its memory is for a photo (reserved with the shared decode)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ....faces.model import FaceModel, FoundFace, load_face_model
-from ....imaging.budget import shared_budget
 from ....ocr.reader import usable_cores
 from ...content_pass import Content
 
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 
 # The face model's memory in bytes per pixel of the copy it detects on: dlib's HOG (no upsample)
 # and descriptors measured at 12.1 on 1.6 and 2.2 MP copies (dlib 20, peak resident memory),
-# and the reduced copy itself (3). The decoded photo is the pass seam's to reserve.
+# and the reduced copy itself (3). The decoded photo is the shared decode's to reserve.
 FINDING_BYTES_PER_PIXEL = 16
 
 
@@ -77,10 +76,8 @@ class FaceFinder:
                 self.models.put(load_face_model(choice.name, choice.models_dir, choice.offline))
 
     def __call__(self, content: Content) -> FacesFound:
-        width, height = content.image.size
         model = self.models.get()
         try:
-            with shared_budget().reserve(finding_bytes(width, height, model.side), content.path):
-                return FacesFound(model.version, model.find(content.image))
+            return FacesFound(model.version, model.find(content.image))
         finally:
             self.models.put(model)

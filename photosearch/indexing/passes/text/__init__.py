@@ -1,6 +1,6 @@
 """The text pass: the words written in photos (signs, labels, pages), read by rapidocr's networks
-(ocr.reader) from the file's bytes, cheaply when a photo shows no text (reading.py), stored by
-the store's texts concern for search to find."""
+(ocr.reader) from the decode the passes share, cheaply when a photo shows no text (reading.py),
+stored by the store's texts concern for search to find."""
 
 from __future__ import annotations
 
@@ -9,21 +9,22 @@ from typing import TYPE_CHECKING
 
 from ....ocr.reader import MODEL_VERSION, OcrError
 from ....store import PhotoText, TextLine
-from ...content_pass import Content, ContentPass, Outcome, PassError
+from ...content_pass import WHOLE, Content, ContentPass, Outcome, PassError
 from ...summary import CountNames, PassCounts
 
 if TYPE_CHECKING:
     from ....config import Config
+    from ....imaging.decoder import Header
     from ....store import Failure, Store, Writer
     from .reading import PhotoReading
 
 
 class TextPass(ContentPass):
-    """It reads the file's bytes, not a shared decode: a JPEG is detected on its reduced draft
-    and decoded whole only when lines were found, which no decode made for all passes gives."""
+    """A JPEG is detected on its reduced draft, and decoded whole only when lines were found."""
 
     name = "text"
     version = MODEL_VERSION
+    side = WHOLE
     setting = "ocr"
     setting_help = (
         "Read the text in photos after embedding them (the `ocr` setting; on by default)."
@@ -39,8 +40,18 @@ class TextPass(ContentPass):
         "texts_read", "with_text", "text_failed", "text_seconds", "texts_per_second"
     )
 
+    def side_for(self, header: Header | None) -> int:
+        from .reading import detection_side
+
+        return detection_side(header)
+
+    def memory(self, size: tuple[int, int]) -> int:
+        from .reading import detection_memory
+
+        return detection_memory(size)
+
     def open(self, config: Config) -> _Reading:
-        return _Reading(config.max_image_pixels)
+        return _Reading()
 
     def pending(self, store: Store, roots: list[str], reread: bool) -> list[tuple[str, str]]:
         return store.unread_texts(roots, self.version if reread else None)
@@ -91,13 +102,12 @@ class TextPass(ContentPass):
 class _Reading:
     """The networks loaded once for this process, a photo read on each core (reading_plan)."""
 
-    def __init__(self, max_pixels: int):
+    def __init__(self):
         from ....ocr.reader import shared_reader, usable_cores
         from .reading import reading_plan
 
         self.at_once, threads = reading_plan(usable_cores())
         self.reader = shared_reader(threads)
-        self.max_pixels = max_pixels
         with contextlib.suppress(OcrError):  # each photo's reading says why, recorded as failed
             self.reader.load()
 
@@ -105,6 +115,6 @@ class _Reading:
         from . import reading  # looked up at each call: tests replace read_text
 
         try:
-            return reading.read_text(content.data, content.path, self.reader, self.max_pixels)
+            return reading.read_text(content, self.reader)
         except OcrError as exc:
             raise PassError("ocr", str(exc)) from None

@@ -1,33 +1,18 @@
-"""The text of one photo file, for the text pass: its bytes (or, for a file too large to hold,
-its path) decoded and read, cheaply when it shows no text, which most photos don't.
+"""The text of one photo, for the text pass, from the decode the passes share (shared_decode):
+cheaply when it shows no text, which most photos don't.
 
-A JPEG is decoded at the reduced scale detection needs (libjpeg's draft: half the size of a
-12 MP photo, a quarter of the work), and decoded whole only when the detector found lines, so
-that recognition cuts each line from all its pixels. Other formats are decoded whole once. The
-decodes and the networks' own memory are reserved in the decode budget (imaging.budget)."""
+A JPEG's text is detected on libjpeg's reduced draft (half the size of a 12 MP photo, a quarter
+of the work), which its side_for asks the shared decode for; the photo is decoded whole only
+when the detector found lines, so that recognition cuts each line from all its pixels. Other
+formats are decoded whole once, and detection sees a reduced copy of them."""
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 
-from PIL import Image
-
-from ....imaging.budget import shared_budget
-from ....imaging.decoder import decode
-from ....imaging.formats import is_raw
-from ....imaging.photo_file import Source, open_source
-from ....imaging.planning import plan
-from ....ocr.reader import (
-    RecognisedLine,
-    TextReader,
-    detected_size,
-    detection_scale,
-    reading_bytes,
-)
-
-# A shortest side no photo reaches: the decoder keeps the whole photo (as the budget allows).
-_WHOLE = 1 << 30
+from ....imaging.decoder import Header
+from ....ocr.reader import RecognisedLine, TextReader, detected_size, detection_scale, reading_bytes
+from ...content_pass import WHOLE, Content
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,70 +25,38 @@ class PhotoReading:
     height: int
 
 
-def read_text(source: Source, name: str, reader: TextReader, max_pixels: int) -> PhotoReading:
-    """The text in one photo file (`name` tells a camera RAW file by its extension).
-
-    The networks' memory is reserved first, from the header, queued like any decode: asked for
-    while this thread held its decoded photo, two large photos would both go ahead of the
-    budget rather than wait for each other (budget.py lets a holding thread through).
-
-    Raises imaging.decoded.DecodeError for a file that cannot be decoded (as the indexer's
-    decoding does, with the same kinds) and ocr.reader.OcrError when the text cannot be read."""
-    planned = _plan(source, name)
-    if planned is None:  # RAW, or a header Pillow cannot read: reserved once decoded
-        return _read_whole(source, name, reader, max_pixels, reserved=False)
-    side, seen = planned
-    with shared_budget().reserve(reading_bytes(*seen), name):
-        if side is None:
-            return _read_whole(source, name, reader, max_pixels, reserved=True)
-        return _read_reduced(source, name, reader, max_pixels, side)
+def detection_side(header: Header | None) -> int:
+    """The shortest side of the copy to detect a photo's text on: a JPEG's draft no smaller than
+    the copy detection needs (detection_scale); other photos whole (their decode is no cheaper
+    reduced, and recognition needs every pixel)."""
+    if header is None or header.format != "JPEG":
+        return WHOLE
+    scale = detection_scale(header.width, header.height)
+    return max(1, int(min(header.width, header.height) * scale))
 
 
-def _read_reduced(
-    source: Source, name: str, reader: TextReader, max_pixels: int, side: int
-) -> PhotoReading:
-    """A JPEG detected in its draft, and decoded whole only when lines were found."""
-    with decode(source, max_pixels=max_pixels, min_side=side, name=name) as reduced:
-        width, height = _upright_size(reduced.meta, reduced.image)
-        if reduced.image.size == (width, height):  # too small to be reduced: read as it is
-            return PhotoReading(reader.read(reduced.image), width, height)
-        decoded: list = []
-
-        def full() -> Image.Image:
-            decoded.append(decode(source, max_pixels=max_pixels, min_side=_WHOLE, name=name))
-            return decoded[0].image
-
-        lines = reader.read(reduced.image, full=full)
-    if decoded:  # held in the budget until here, then let go of
-        with decoded.pop() as whole:
-            lines = _to_size(lines, whole.image.size, width, height)
-    return PhotoReading(lines, width, height)
+def detection_memory(size: tuple[int, int]) -> int:
+    """The networks' memory for reading a decoded copy of this size: what the detector sees of
+    it (at most detection's own copy) and the recogniser's."""
+    return reading_bytes(*detected_size(*size, True))
 
 
-def _plan(source: Source, name: str) -> tuple[int | None, tuple[int, int]] | None:
-    """From the header: the shortest side to ask the JPEG decoder for, so that its draft is no
-    smaller than the copy detection needs (None: not a JPEG, decoded whole), and the largest
-    copy the detector may see; None for a RAW file or a header Pillow cannot read (the decoder
-    then says why)."""
-    if is_raw(name):
-        return None
-    try:
-        with open_source(source) as handle, Image.open(handle) as image:
-            width, height = image.size
-            if width <= 0 or height <= 0:
-                return None
-            if image.format != "JPEG":
-                return None, detected_size(width, height, False)
-            side = max(1, int(min(width, height) * detection_scale(width, height)))
-            return side, detected_size(*plan(image, side).size, True)
-    except Exception:  # noqa: BLE001 - Pillow's plugins raise many types on bad headers
-        return None
+def read_text(content: Content, reader: TextReader) -> PhotoReading:
+    """The text in one decoded photo. Raises ocr.reader.OcrError when it cannot be read, and
+    imaging.decoded.DecodeError when the whole photo, wanted for its lines, cannot be decoded."""
+    width, height = content.size
+    if content.whole is None:  # the photo as whole as it gets: detection reduces it
+        lines, seen = reader.read(content.image), content.image.size
+    else:
+        lines = reader.read(content.image, full=content.whole)
+        seen = content.whole().size if lines else content.image.size
+    return PhotoReading(_to_size(lines, seen, width, height), width, height)
 
 
 def _to_size(lines: list[RecognisedLine], size: tuple[int, int], width: int, height: int):
     """Boxes in pixels of an image of `size` as pixels of the photo's width x height (a decode
     that the budget made smaller than the photo, a RAW file's half-size demosaic)."""
-    if size == (width, height):
+    if size == (width, height) or not lines:
         return lines
     return _scaled(lines, width / size[0], height / size[1])
 
@@ -121,26 +74,6 @@ def reading_plan(cores: int) -> tuple[int, int]:
     2.9-3.0; on ONNX Runtime: 2 x 1 2.3, 1 x 2 2.0. Benchmark (l) measures the plan against
     1 x cores."""
     return max(1, cores), 1
-
-
-def _read_whole(
-    source: Source, name: str, reader: TextReader, max_pixels: int, reserved: bool
-) -> PhotoReading:
-    """A photo decoded once, at the largest size its decoder gives; a RAW file's may be half
-    its size (LibRaw's half-size demosaic), so the boxes are scaled to the full size. Unless
-    `reserved` already, the networks' memory is reserved once the size is known."""
-    with decode(source, max_pixels=max_pixels, min_side=_WHOLE, name=name) as decoded:
-        width, height = _upright_size(decoded.meta, decoded.image)
-        seen = detected_size(*decoded.image.size, False)
-        with nullcontext() if reserved else shared_budget().reserve(reading_bytes(*seen), name):
-            lines = reader.read(decoded.image)
-        return PhotoReading(_to_size(lines, decoded.image.size, width, height), width, height)
-
-
-def _upright_size(meta, image: Image.Image) -> tuple[int, int]:
-    if meta.width and meta.height:
-        return meta.width, meta.height
-    return image.size
 
 
 def _scaled(lines: list[RecognisedLine], x: float, y: float) -> list[RecognisedLine]:

@@ -45,6 +45,7 @@ class ChineseDateRecogniser:
     """Finds at most one date written in Chinese in a query, relative to `today`."""
 
     kind = "when"
+    several = False
 
     def __init__(self, today: date):
         self.today = today

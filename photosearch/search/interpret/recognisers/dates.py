@@ -47,6 +47,7 @@ class DateRecogniser:
     """Finds at most one date in a query, relative to `today`."""
 
     kind = "when"
+    several = False
 
     def __init__(self, today: date):
         self.today = today

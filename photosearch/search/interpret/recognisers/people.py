@@ -1,9 +1,10 @@
-"""The person of a query, by the names the user gave the library's people (the caller's
-matcher): "Anna at the beach" is Anna and the words "at the beach".
+"""The people of a query, by the names the user gave the library's people (the caller's
+matcher): "Anna and Ben at the beach" is Anna, Ben and the words "at the beach".
 
 After "with" (and its like in each language) a name is taken as is; alone, a name that is also
 an ordinary English word ("Will", "Rose") must look like a name in context, as a place's
-must."""
+must. A word that joins two names ("and", "und") goes with the second: each person is a find
+of their own, undone on their own."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from ..tokens import Words
 
 
 class PersonRecogniser:
-    """Finds at most one person in a query: none without a matcher."""
+    """Finds every person named in a query: none without a matcher."""
 
     kind = "person"
+    several = True
 
     def __init__(self, matcher: NameMatcher | None):
         self.matcher = matcher
@@ -29,13 +31,22 @@ class PersonRecogniser:
         if matcher is None:
             return lambda index: None
 
-        def found(index: int) -> Found | None:
-            if words.at(index) in _prepositions() and (named := matched(words, matcher, index + 1)):
-                return _found(named[0] + 1, named[1])
-            named = matched(words, matcher, index)
-            if named and looks_like_a_name(words, index, named[0]):
-                return _found(*named)
+        def named(index: int) -> Found | None:
+            if words.at(index) in _prepositions() and (name := matched(words, matcher, index + 1)):
+                return _found(name[0] + 1, name[1])
+            name = matched(words, matcher, index)
+            if name and looks_like_a_name(words, index, name[0]):
+                return _found(*name)
             return None
+
+        names = {index: named(index) for index in range(len(words.words))}
+        ends = {index + found.length for index, found in names.items() if found}
+
+        def found(index: int) -> Found | None:
+            joined = names.get(index + 1)
+            if joined and index in ends and words.at(index) in _conjunctions():
+                return _found(joined.length + 1, joined.person)
+            return names.get(index)
 
         return found
 
@@ -43,6 +54,11 @@ class PersonRecogniser:
 @cache
 def _prepositions() -> frozenset[str]:
     return lexicon().words("person_prepositions")
+
+
+@cache
+def _conjunctions() -> frozenset[str]:
+    return lexicon().words("person_conjunctions")
 
 
 def _found(length: int, person: object) -> Found:

@@ -21,6 +21,7 @@ class PlaceRecogniser:
     """Finds at most one place in a query: none without a matcher."""
 
     kind = "place"
+    several = False
 
     def __init__(self, matcher: PlaceMatcher | None):
         self.matcher = matcher
