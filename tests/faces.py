@@ -115,6 +115,18 @@ def portrait(face_px: int = 400, name: str = "coffee", size=(4000, 3000), **kwar
     return scene, [paste(scene, "astronaut", face_px, (0.5, 0.45), **kwargs)]
 
 
+def astronaut_album(folder: Path) -> Path:
+    """Five JPEGs of the astronaut, 180 to 320 px wide on three backgrounds: one person whom
+    the grouping founds from these photos alone."""
+    folder.mkdir()
+    for number, (name, face_px) in enumerate(
+        [("coffee", 200), ("rocket", 240), ("chelsea", 280), ("coffee", 320), ("rocket", 180)]
+    ):
+        scene, _ = portrait(face_px, name=name, size=(1200, 900))
+        scene.save(folder / f"astronaut-{number}.jpg", quality=92)
+    return folder
+
+
 def group(size=(4000, 3000)) -> tuple[Image.Image, list[PlacedFace]]:
     """Four faces of two people, at several sizes, angles and exposures, in one scene."""
     scene = background("rocket", size)

@@ -12,7 +12,7 @@ import click
 from ..indexing import passes
 from ..library import PhotoLibrary
 from .options import RAY_OPTION, common_options, pass_options, reread_options
-from .progress import TqdmProgress, print_update, say_searchable
+from .progress import TqdmProgress, other_models_line, print_update, say_searchable
 
 
 @click.command()
@@ -53,11 +53,17 @@ def index(library: PhotoLibrary, folders, as_json, **rereads):
     for name, counts in summary.passes.items():
         if counts.read:
             click.echo(passes.named(name).summary_line(counts))
+    if summary.faces_kept:
+        click.echo(
+            f"{summary.faces_kept} faces found again kept the people of the faces at their place"
+        )
     if summary.faces_joined or summary.new_people:
         click.echo(
             f"{summary.faces_joined} faces joined people, {summary.new_people} new people "
             "(photosearch people)"
         )
+    if summary.faces_of_other_models:
+        click.echo(other_models_line(summary.faces_of_other_models, library.config.face_model))
     if summary.failed:
         click.echo("See why files failed: photosearch errors")
 

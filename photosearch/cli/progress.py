@@ -49,6 +49,15 @@ def print_update(summary) -> None:
     )
 
 
+def other_models_line(photos: int, face_model: str) -> str:
+    """What to do about the faces another face model found (`index` and `status` say it)."""
+    return (
+        f"{photos:,} photos have the faces of another face model (search by person uses them); "
+        f"to look again with {face_model}, keeping people and their names: "
+        "photosearch index --reread-faces FOLDERS"
+    )
+
+
 def say_searchable(moment) -> None:
     """When an index run's photos can all be searched and its passes have yet to read them:
     that they can, what each pass does next and how long it takes at its rate so far, and

@@ -9,6 +9,7 @@ import click
 from ..indexing import passes
 from ..library import PhotoLibrary, display_path
 from .options import common_options
+from .progress import other_models_line
 
 
 @click.command()
@@ -25,6 +26,7 @@ def status(library: PhotoLibrary, as_json):
         ("failed", report["failed"]),
         ("places", _places_line(report["places"])),
         *((p.name, p.status_line(report[p.name])) for p in passes.registered()),
+        *_face_model_rows(report),
         ("model", f"{report['model']} ({report['model_key'] or 'weights not found'})"),
         ("why", report["model_reason"]),
         *([("reads", report["languages"])] if report["languages"] else []),
@@ -39,6 +41,14 @@ def status(library: PhotoLibrary, as_json):
     ]
     for label, value in rows:
         click.echo(f"{label:<10} {value}")
+
+
+def _face_model_rows(report: dict) -> list[tuple[str, str]]:
+    """A row when some photos' faces are another face model's than the configured one."""
+    photos = report["faces_of_other_models"]
+    if not photos:
+        return []
+    return [("", other_models_line(photos, report["faces"]["face_model"]))]
 
 
 def _decoding_line(decoding: dict) -> str:

@@ -67,6 +67,11 @@ def files_folder() -> Path | None:
     return None if _missing() else _models_folder()
 
 
+def version(side: int = SIDE, upsample: int = UPSAMPLE, min_score: float = MIN_SCORE) -> str:
+    """The version stored with the faces found with these settings."""
+    return f"dlib-hog-resnet-v1 side {side} upsample {upsample} score {min_score}"
+
+
 class DlibFaces:
     """HOG detection on a copy whose shortest side is at most SIDE, landmarks and descriptors
     from that same copy."""
@@ -81,7 +86,7 @@ class DlibFaces:
         import dlib
 
         self.side, self.upsample, self.min_score = side, upsample, min_score
-        self.version = f"dlib-hog-resnet-v1 side {side} upsample {upsample} score {min_score}"
+        self.version = version(side, upsample, min_score)
 
         self._dlib = dlib
         self._detector = dlib.get_frontal_face_detector()

@@ -15,7 +15,14 @@ from photosearch.errors import ConfigError
 from photosearch.faces import dlib_faces, insightface
 from photosearch.faces.found import FoundFace
 
-__all__ = ["FaceModel", "FaceModelInfo", "FoundFace", "face_models", "load_face_model"]
+__all__ = [
+    "FaceModel",
+    "FaceModelInfo",
+    "FoundFace",
+    "face_models",
+    "load_face_model",
+    "model_version",
+]
 
 
 class FaceModel(Protocol):
@@ -51,6 +58,13 @@ def face_models(models_dir: Path) -> list[FaceModelInfo]:
             "buffalo_l", 512, insightface.DESCRIPTION, insightface.files_folder(models_dir)
         ),
     ]
+
+
+def model_version(name: str) -> str | None:
+    """The version the face model called `name` stores with its faces, without loading it
+    (`status` compares it with the faces kept); None for a name it does not know."""
+    versions = {"dlib": dlib_faces.version(), "buffalo_l": insightface.BuffaloL.version}
+    return versions.get(name)
 
 
 def load_face_model(name: str, models_dir: Path, offline: bool) -> FaceModel:

@@ -61,6 +61,8 @@ class IndexSummary:
     passes: dict[str, PassCounts] = field(default_factory=dict)  # by pass name
     faces_joined: int = 0  # faces found in this run that joined people, new ones included
     new_people: int = 0  # people founded by this run's faces
+    faces_kept: int = 0  # faces found again (a new face model's) that kept their person
+    faces_of_other_models: int = 0  # photos whose faces another face model found (not asked)
 
     def __getattr__(self, name: str):
         """A pass's count by its name in the summary (summary.texts_read)."""

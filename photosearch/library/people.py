@@ -5,6 +5,7 @@ person is asked for by id or by name; one not there is UnknownPerson (exit 2, HT
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from ..config import Config
 from ..errors import UnknownPerson
@@ -14,6 +15,7 @@ from ..people.service import group_faces, regroup_faces
 from ..search.known_people import FoundPerson
 from ..store import Store
 from ..store import people as stored
+from ..store.concern import now
 from ..store.faces import Faces
 from ..store.people import People
 from ..store.records import Person
@@ -108,16 +110,24 @@ class LibraryPeople:
         """The user's "not this person" for the face's person."""
         self._write(lambda people: people.reject_face(face), face)
 
-    def group_new(self, after: int) -> Grouped:
-        """Group the faces found since the face `after` (an index run's) into people."""
+    def group_new(self, since: datetime) -> Grouped:
+        """Group the faces found since `since` (an index run's start) into people."""
         version, settings = self._model()
-        new = self.store.concern(Faces).face_ids_after(version, after)
+        new = self.store.concern(Faces).faces_found_since(version, since)
         if not new:
             return Grouped(0, 0)
         return Grouped.of(group_faces(self.store, version, settings, new))
 
-    def last_face(self) -> int:
-        return self.store.concern(Faces).last_face_id()
+    def kept_since(self, since: datetime) -> int:
+        """Of the faces found since `since`, those that took the person of the face found at
+        their place before (by this face model or an older one): before they are grouped."""
+        version, _ = self._model()
+        new = self.store.concern(Faces).faces_found_since(version, since)
+        return self.store.concern(People).placed(new)
+
+    def moment(self) -> datetime:
+        """Now, as the store records it: an index run's faces are those found after."""
+        return now()
 
     def regroup(self) -> Grouped:
         """Every face grouped again from nothing; the user's corrections kept."""

@@ -31,7 +31,13 @@ from ..store import (
     Store,
     VectorIndex,
 )
-from .status import decoding_status, face_models, presets, status_report
+from .status import (
+    decoding_status,
+    face_models,
+    faces_of_other_models,
+    presets,
+    status_report,
+)
 
 if TYPE_CHECKING:  # the model's modules import torch: only the commands that use it load them
     from ..consistency import CheckReport
@@ -216,12 +222,15 @@ class PhotoLibrary:
                     on_searchable(moment)
 
             people = self.people_of_library()
-            before = people.last_face()
+            started = people.moment()
             summary = indexer.run(roots, progress, scopes, reread, searchable)
             faces = summary.passes.get("faces")
             if faces is not None and faces.found:  # the run's new faces join people
-                grouped = people.group_new(before)
+                summary.faces_kept = people.kept_since(started)
+                grouped = people.group_new(started)
                 summary.faces_joined, summary.new_people = grouped.joined, grouped.new_people
+            if self.config.faces:
+                summary.faces_of_other_models = faces_of_other_models(self.config, self.store)
             return summary
 
     def known_model(self) -> ModelInfo:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..faces.model import face_models as list_face_models
+from ..faces.model import model_version
 from ..imaging import budget as decode_budget
 from ..indexing import passes
 from ..model.hf_parts import local_part
@@ -23,6 +24,7 @@ from ..model.runtime import runtime_status
 from ..places.gazetteer import VERSION as PLACES_VERSION
 from ..store import ModelInfo, Store, VectorIndex
 from ..store.database import redacted
+from ..store.faces import Faces
 
 
 def status_report(config: Config, store: Store, model_reason: str) -> dict:
@@ -39,6 +41,7 @@ def status_report(config: Config, store: Store, model_reason: str) -> dict:
         "failed": counts["failed"],
         "places": store.place_counts(PLACES_VERSION),
         **{p.name: p.status(store, config) for p in passes.registered()},
+        "faces_of_other_models": faces_of_other_models(config, store),
         "vectors": counts.get("vectors", 0),
         "model": config.model,
         "model_reason": model_reason,
@@ -58,6 +61,14 @@ def status_report(config: Config, store: Store, model_reason: str) -> dict:
             for model in models.values()
         ],
     }
+
+
+def faces_of_other_models(config: Config, store: Store) -> int:
+    """Photos whose faces another face model than the configured one found: search by person
+    goes on using them until `index --reread-faces` looks at them again (docs/people.md)."""
+    current = model_version(config.face_model)
+    by_model = store.concern(Faces).photos_by_model()
+    return sum(photos for version, photos in by_model.items() if version != current)
 
 
 def decoding_status(config: Config) -> dict:

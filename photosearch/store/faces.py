@@ -8,18 +8,16 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterable
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import Row, delete, func, insert, select, tuple_
 
 from .concern import Concern, chunks, content_failures, now
+from .faces_again import earlier_faces, forget_replaced, matched
 from .filters import at_or_below
 from .records import DetectedFace, FaceScan, Failure, PhotoFace
 from .schema import FaceRejectionRow, FaceRow, FaceScanRow, PersonRow, PhotoRow
-
-# A face found again where one was (boxes overlapping this much: intersection over union)
-# keeps that face's person and the user's "not this person".
-SAME_PLACE = 0.5
 
 
 def face_values(content_hash: str, version: str, number: int, face: DetectedFace) -> dict:
@@ -36,16 +34,6 @@ def face_values(content_hash: str, version: str, number: int, face: DetectedFace
         "score": float(face.score),
         "descriptor": np.asarray(face.descriptor, dtype=np.float32).tobytes(),
     }
-
-
-def overlap(one: tuple[float, ...], other: tuple[float, ...]) -> float:
-    """Intersection over union of two (left, top, width, height) boxes."""
-    width = min(one[0] + one[2], other[0] + other[2]) - max(one[0], other[0])
-    height = min(one[1] + one[3], other[1] + other[3]) - max(one[1], other[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    shared = width * height
-    return shared / (one[2] * one[3] + other[2] * other[3] - shared)
 
 
 class Faces(Concern):
@@ -67,11 +55,11 @@ class Faces(Concern):
 
     def photo_faces(self, content_hash: str, version: str | None = None) -> list[PhotoFace]:
         """The faces of a content with their people: those `version` found, or, without it,
-        those of the face model that looked at it last."""
+        those of the face model that looked at it last and did not fail."""
         if version is None:
             latest = (
                 select(FaceScanRow.model_version)
-                .where(FaceScanRow.content_hash == content_hash)
+                .where(FaceScanRow.content_hash == content_hash, FaceScanRow.failure_kind.is_(None))
                 .order_by(FaceScanRow.scanned_at.desc(), FaceScanRow.id.desc())
                 .limit(1)
             )
@@ -135,15 +123,28 @@ class Faces(Concern):
                 "faces_unscanned": session.scalar(count.where(~scans.exists())),
             }
 
-    def last_face_id(self) -> int:
-        """The newest face's id (0: none yet): faces added later have larger ids, which is how
-        a library tells the faces an index run found."""
+    def photos_by_model(self) -> dict[str, int]:
+        """How many photos each face model version has looked at (failures aside): whose
+        faces, in them, are that model's."""
+        query = (
+            select(FaceScanRow.model_version, func.count(PhotoRow.id))
+            .join(PhotoRow, PhotoRow.content_hash == FaceScanRow.content_hash)
+            .where(FaceScanRow.failure_kind.is_(None))
+            .group_by(FaceScanRow.model_version)
+        )
         with self.reading() as session:
-            return session.scalar(select(func.max(FaceRow.id))) or 0
+            return dict(session.execute(query).all())
 
-    def face_ids_after(self, version: str, after: int) -> list[int]:
-        """The ids of the faces `version` found whose id is larger than `after`."""
-        query = select(FaceRow.id).where(FaceRow.model_version == version, FaceRow.id > after)
+    def faces_found_since(self, version: str, moment: datetime) -> list[int]:
+        """The ids of the faces `version` found in the scans recorded at `moment` or later (an
+        index run's). Not by id: SQLite gives the next face the id of a deleted last one, and
+        a new face model's faces replace the older model's."""
+        scanned = select(FaceScanRow.content_hash).where(
+            FaceScanRow.model_version == version, FaceScanRow.scanned_at >= moment
+        )
+        query = select(FaceRow.id).where(
+            FaceRow.model_version == version, FaceRow.content_hash.in_(scanned)
+        )
         with self.reading() as session:
             return list(session.scalars(query.order_by(FaceRow.id)))
 
@@ -187,17 +188,25 @@ class Faces(Concern):
 
     def set_faces(self, scans: list[FaceScan]) -> None:
         """What these scans found, replacing what an earlier scan by the same model version
-        left; a face found again in the same place keeps its person and rejections."""
+        left, and, where the scan succeeded, the faces of other face models: a face found
+        again at the same place keeps that face's person and rejections (faces_again)."""
         scans = list({(scan.content_hash, scan.model_version): scan for scan in scans}.values())
         if not scans:
             return
         keys = [(scan.content_hash, scan.model_version) for scan in scans]
-        earlier = self._earlier_faces(keys)
+        earlier = earlier_faces(self.session, keys)
         for chunk in chunks(keys):
             pairs = tuple_(FaceScanRow.content_hash, FaceScanRow.model_version).in_(chunk)
             self.session.execute(delete(FaceScanRow).where(pairs))
             faces = tuple_(FaceRow.content_hash, FaceRow.model_version).in_(chunk)
+            self.session.execute(
+                delete(FaceRejectionRow).where(
+                    FaceRejectionRow.face_id.in_(select(FaceRow.id).where(faces))
+                )
+            )
             self.session.execute(delete(FaceRow).where(faces))
+        succeeded = [scan.failure_kind is None for scan in scans]
+        forget_replaced(self.session, [key for key, ok in zip(keys, succeeded, strict=True) if ok])
         scanned_at = now()
         self.session.execute(
             insert(FaceScanRow),
@@ -213,56 +222,34 @@ class Faces(Concern):
                 for scan in scans
             ],
         )
-        fresh = []
-        for scan in scans:
-            old = earlier.get((scan.content_hash, scan.model_version), [])
+        rows, rejections = [], {}
+        for scan, key in zip(scans, keys, strict=True):
+            old = earlier.get(key, [])
+            found = matched(
+                [tuple(map(float, face.box)) for face in scan.faces], [o.box for o in old]
+            )
             for number, face in enumerate(scan.faces):
                 values = face_values(scan.content_hash, scan.model_version, number, face)
-                if old:
-                    self._add_again(values, old)
-                else:
-                    fresh.append(values)
-        if fresh:
-            self.session.execute(insert(FaceRow), fresh)
+                if number in found:
+                    was = old[found[number]]
+                    values.update(person_id=was.person_id, assigned_by=was.assigned_by)
+                    if was.rejected:
+                        rejections[(*key, number)] = was.rejected
+                rows.append(values)
+        if rows:
+            self.session.execute(insert(FaceRow), rows)
+        self._reject_again(rejections)
 
-    def _earlier_faces(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], list]:
-        """The faces of these contents that have a person or a rejection, with those."""
-        found: dict[tuple[str, str], list] = {}
-        for chunk in chunks(keys):
-            query = select(FaceRow).where(
-                tuple_(FaceRow.content_hash, FaceRow.model_version).in_(chunk),
-                FaceRow.person_id.is_not(None)
-                | select(FaceRejectionRow.face_id)
-                .where(FaceRejectionRow.face_id == FaceRow.id)
-                .exists(),
-            )
-            for face in self.session.scalars(query):
-                rejected = self.session.scalars(
-                    select(FaceRejectionRow.person_id).where(FaceRejectionRow.face_id == face.id)
-                )
-                box = (face.left, face.top, face.width, face.height)
-                key = (face.content_hash, face.model_version)
-                found.setdefault(key, []).append(
-                    (box, face.person_id, face.assigned_by, list(rejected))
-                )
-        return found
-
-    def _add_again(self, values: dict, earlier: list) -> None:
-        """A face inserted with the person and rejections of the earlier face at its place."""
-        box = (values["left"], values["top"], values["width"], values["height"])
-        best = max(earlier, key=lambda old: overlap(box, old[0]))
-        if overlap(box, best[0]) >= SAME_PLACE:
-            earlier.remove(best)
-            values = {**values, "person_id": best[1], "assigned_by": best[2]}
-            rejected = best[3]
-        else:
-            rejected = []
-        face_id = self.session.execute(insert(FaceRow).values(values)).inserted_primary_key[0]
-        if rejected:
-            self.session.execute(
-                insert(FaceRejectionRow),
-                [{"face_id": face_id, "person_id": person} for person in rejected],
-            )
+    def _reject_again(self, rejections: dict[tuple[str, str, int], list[int]]) -> None:
+        """The user's "not this person", said again of the faces now at those places."""
+        numbered = tuple_(FaceRow.content_hash, FaceRow.model_version, FaceRow.number)
+        rows = []
+        for chunk in chunks(rejections):
+            query = select(FaceRow.id, FaceRow.content_hash, FaceRow.model_version, FaceRow.number)
+            for face_id, *key in self.session.execute(query.where(numbered.in_(chunk))):
+                rows += [{"face_id": face_id, "person_id": p} for p in rejections[tuple(key)]]
+        if rows:
+            self.session.execute(insert(FaceRejectionRow), rows)
 
     def prune_faces(self) -> int:
         """Forget the faces (and scans) of contents that no photo has any more; how many."""

@@ -184,6 +184,17 @@ class People(Concern):
         with self.reading() as session:
             return {tuple(row) for row in session.execute(query)}
 
+    def placed(self, face_ids: Iterable[int]) -> int:
+        """How many of these faces have a person."""
+        count = 0
+        with self.reading() as session:
+            for chunk in chunks(face_ids):
+                query = select(func.count()).where(
+                    FaceRow.id.in_(chunk), FaceRow.person_id.is_not(None)
+                )
+                count += session.scalar(query)
+        return count
+
     def people_counts(self) -> dict[str, int]:
         """People listed (not hidden), those named, and those hidden."""
         count = select(func.count()).select_from(PersonRow)

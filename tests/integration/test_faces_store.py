@@ -123,10 +123,23 @@ def test_a_new_face_model_looks_again_only_when_asked(store):
     faces = store.concern(Faces)
     assert faces.unscanned(["/"], None) == []
     assert len(faces.unscanned(["/"], OTHER)) == 3
-    scan_album(store, OTHER)
-    assert faces.descriptors(DLIB)[0].size == 3  # the older model's faces are kept
-    assert {f.model_version for f in faces.photo_faces(BEACH)} == {OTHER}  # the latest
-    assert {f.model_version for f in faces.photo_faces(BEACH, DLIB)} == {DLIB}
+    with store.writer() as writer:  # the new model looks at the beach, and fails at the party
+        writer.concern(Faces).set_faces(
+            [
+                FaceScan(BEACH, OTHER, (face(0.1, 1, 512),)),
+                FaceScan(PARTY, OTHER, (), "corrupt", "truncated"),
+            ]
+        )
+    assert {f.model_version for f in faces.photo_faces(BEACH)} == {OTHER}
+    assert faces.photo_faces(BEACH, DLIB) == []  # replaced where the new model looked
+    assert [f.model_version for f in faces.photo_faces(PARTY, DLIB)] == [DLIB]  # kept
+    assert [f.model_version for f in faces.photo_faces(PARTY)] == [DLIB]  # what it shows
+    assert faces.descriptors(DLIB)[1].shape == (1, 128)
+    assert faces.descriptors(OTHER)[1].shape == (1, 512)
+    assert dict(faces.unscanned(["/album"], OTHER)) == {
+        EMPTY: "/album/empty.jpg",
+        PARTY: "/album/party.jpg",
+    }
 
 
 @both_databases

@@ -21,7 +21,7 @@ from photosearch.store import FaceScan
 from photosearch.store.faces import Faces
 from photosearch.web import create_app
 
-from ..faces import portrait
+from ..faces import astronaut_album, portrait
 
 pytestmark = pytest.mark.both_databases
 TOKEN = "people-token"
@@ -165,13 +165,7 @@ def test_the_people_api(people_library):
 
 
 def test_an_index_run_groups_the_faces_it_found(library, tmp_path, run_cli, capsys):
-    album = tmp_path / "album"
-    album.mkdir()
-    for number, (background, face_px) in enumerate(
-        [("coffee", 200), ("rocket", 240), ("chelsea", 280), ("coffee", 320), ("rocket", 180)]
-    ):
-        scene, _ = portrait(face_px, name=background, size=(1200, 900))
-        scene.save(album / f"astronaut-{number}.jpg", quality=92)
+    album = astronaut_album(tmp_path / "album")
     library.config = dataclasses.replace(library.config, faces=True)
     summary = library.index([album])
     assert (summary.faces_joined, summary.new_people) == (5, 1)
