@@ -26,7 +26,8 @@ counts as found when a box's centre lies within half the face's width of the pas
 centre and its width is within a factor of two. Distances are cosine distances between the
 descriptors of found faces, every pair; a pair is one person's when both faces are cut from
 that person's photos (the same cut-out pasted twice counts, and the curve gives the pairs of
-different photos of one person apart)."""
+different photos of one person apart). Then the found faces are grouped into people by the
+real grouping, as face_grouping.py says, at the face model's distance and around it."""
 
 from __future__ import annotations
 
@@ -44,13 +45,24 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 from skimage import data
 
+from photosearch.faces.dlib_faces import SAME_PERSON
+from photosearch.faces.found import FoundFace
 from photosearch.imaging.decoder import decode
 from photosearch.indexing.passes.text.reading import reading_plan
 from photosearch.library import PhotoLibrary
 from photosearch.model.loading import TEST_ARCH
 from photosearch.ocr.reader import shared_reader, usable_cores
+from photosearch.people.grouping import Settings
 
+from . import face_grouping
 from .common import Row, config_for, random_checkpoint
+from .face_grouping import (
+    PRECISION_TARGET,
+    RECALL_TARGET,
+    chosen_distance,
+    closest_strangers,
+    curve,
+)
 
 NAME = "(s) faces (dlib HOG + ResNet)"
 FACES_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "faces"
@@ -80,8 +92,6 @@ NOBODY = (
 )
 THROUGHPUT_TARGET = 4.0  # photos a second, 12 MP JPEGs
 FALSE_FACES_TARGET = 0.05
-PRECISION_TARGET, RECALL_TARGET = 0.95, 0.90
-THRESHOLDS = tuple(round(0.01 * step, 2) for step in range(1, 41))  # cosine distances
 
 
 @dataclass(frozen=True)
@@ -105,7 +115,11 @@ class Found:
     """A found face matched to the face pasted there."""
 
     placed: Placed
-    descriptor: np.ndarray
+    face: FoundFace
+
+    @property
+    def descriptor(self) -> np.ndarray:
+        return self.face.descriptor
 
 
 def _cutouts() -> dict[str, Image.Image]:
@@ -227,6 +241,7 @@ class Measured:
     upsample: int
     seconds: list[float] = field(default_factory=list)
     found: list[Found] = field(default_factory=list)
+    by_scene: list[list[Found]] = field(default_factory=list)  # the found faces of each scene
     missed: list[Placed] = field(default_factory=list)
     nobody_with_faces: int = 0
     nobody: int = 0
@@ -266,8 +281,9 @@ def measure(scenes: list[Scene], side: int, upsample: int) -> Measured:
             if placed is None:
                 result.stray += bool(scene.faces)
             elif placed not in matched:
-                matched[placed] = Found(placed, face.descriptor)
+                matched[placed] = Found(placed, face)
         result.found += matched.values()
+        result.by_scene.append(list(matched.values()))
         result.missed += [placed for placed in scene.faces if placed not in matched]
         if not scene.faces:
             result.nobody += 1
@@ -286,46 +302,6 @@ def smallest_found(result: Measured) -> tuple[int, int]:
     reliable = [w for w in widths if all(rates[v] >= 0.9 for v in widths if v >= w)]
     hits = [f.placed.width for f in result.found]
     return (round(min(hits)) if hits else 0), (round(min(reliable)) if reliable else 0)
-
-
-def curve(found: list[Found]) -> list[tuple[float, float, float, float]]:
-    """(threshold, precision, recall, recall of pairs from different photos) of the rule
-    'one person when closer than the threshold', over every pair of found faces."""
-    vectors = np.stack([f.descriptor for f in found])
-    distances = 1.0 - vectors @ vectors.T
-    upper = np.triu_indices(len(found), 1)
-    people = np.array([f.placed.person for f in found])
-    photos = np.array([f.placed.photo for f in found])
-    same = (people[:, None] == people[None, :])[upper]
-    other_photo = (photos[:, None] != photos[None, :])[upper]
-    pair_distances = distances[upper]
-    points = []
-    for threshold in THRESHOLDS:
-        close = pair_distances < threshold
-        precision = (close & same).sum() / close.sum() if close.any() else 1.0  # none claimed
-        recall = (close & same).sum() / max(same.sum(), 1)
-        apart = (close & same & other_photo).sum() / max((same & other_photo).sum(), 1)
-        points.append((threshold, float(precision), float(recall), float(apart)))
-    return points
-
-
-def chosen_distance(points) -> tuple[float, float, float, float]:
-    """The largest threshold whose precision is still at least the target (most recall)."""
-    good = [point for point in points if point[1] >= PRECISION_TARGET]
-    return good[-1] if good else points[0]
-
-
-def closest_strangers(found: list[Found], count: int = 5) -> list[tuple[float, str, str]]:
-    """The closest pairs of faces of different people: whom the descriptor mixes up."""
-    vectors = np.stack([f.descriptor for f in found])
-    distances = 1.0 - vectors @ vectors.T
-    pairs = [
-        (float(distances[i, j]), found[i].placed.photo, found[j].placed.photo)
-        for i in range(len(found))
-        for j in range(i + 1, len(found))
-        if found[i].placed.person != found[j].placed.person
-    ]
-    return sorted(pairs)[:count]
 
 
 def _row(label, figure, value, unit, at_least=None, at_most=None) -> Row:
@@ -418,5 +394,6 @@ def run(quick: bool, work: Path) -> list[Row]:
         print("  " + " ".join(f"{value:.3f}" for value in point))
     for distance, one, other in closest_strangers(best.found):
         print(f"  different people {distance:.3f} apart: {one} and {other}")
+    rows += face_grouping.rows(NAME, best.by_scene, work, Settings(distance=SAME_PERSON))
     rows += together(quick, work, scenes)
     return rows

@@ -10,10 +10,21 @@ import faiss
 import numpy as np
 from PIL import Image
 
-from benchmarks import compressed, faces, negclip_synthetic, reading, reindex, search, timeline
+from benchmarks import (
+    compressed,
+    face_grouping,
+    faces,
+    negclip_synthetic,
+    reading,
+    reindex,
+    search,
+    timeline,
+)
 from benchmarks.common import clustered_vectors
 from benchmarks.negclip_measures import describes, shuffle_words, write_gallery
 from photosearch.audit.synthetic import RICH_WORLD
+from photosearch.faces.found import FoundFace
+from photosearch.people.grouping import Settings
 from photosearch.search.interpret import interpret
 from photosearch.search.terms import parse
 
@@ -116,6 +127,11 @@ def test_faces_album_knows_where_its_faces_are():
     assert faces._match(stray, album_scene) is None
 
 
+def found_face(person: str, photo: str, descriptor: np.ndarray) -> faces.Found:
+    face = FoundFace((0.1, 0.1, 0.2, 0.2), ((0.2, 0.2),) * 5, 0.9, descriptor)
+    return faces.Found(faces.Placed(person, photo, (0, 0), 100), face)
+
+
 def test_faces_curve_and_the_chosen_distance():
     """Two photos of one person 0.02 apart, a third person 0.5 away: every threshold between
     keeps the one pair and only it; the chosen distance is the largest with precision kept."""
@@ -123,12 +139,57 @@ def test_faces_curve_and_the_chosen_distance():
     near = np.array([0.98, np.sqrt(1 - 0.98**2), 0.0], np.float32)
     far = np.array([0.5, 0.0, np.sqrt(0.75)], np.float32)
     found = [
-        faces.Found(faces.Placed("anna", "anna_1", (0, 0), 100), a),
-        faces.Found(faces.Placed("anna", "anna_2", (0, 0), 100), near),
-        faces.Found(faces.Placed("ben", "ben_1", (0, 0), 100), far),
+        found_face("anna", "anna_1", a),
+        found_face("anna", "anna_2", near),
+        found_face("ben", "ben_1", far),
     ]
     points = {round(threshold, 2): rest for threshold, *rest in faces.curve(found)}
     assert points[0.01] == [1.0, 0.0, 0.0]  # nothing closer than 0.01: precision by default
     assert points[0.03] == [1.0, 1.0, 1.0]
     assert faces.chosen_distance(faces.curve(found))[0] == 0.4  # ben is 0.5 away
     assert faces.closest_strangers(found, 1)[0][1:] == ("anna_1", "ben_1")
+
+
+# Benchmark (s)'s grouping measure at toy size: faces written to a real store, grouped by the
+# service both ways, the pairs counted against the truth.
+GROUPING = Settings(distance=0.07, core=2)
+# who is in each scene: anna in four, ben in three, a stranger once, nobody in one
+SCENES = (("anna", "ben"), ("anna",), ("anna",), ("ben",), ("ben",), ("anna",), (), ("carl",))
+
+
+def grouping_album(looks: dict[str, int]) -> list[list[faces.Found]]:
+    """SCENES' faces, each person's descriptors near the axis `looks` gives them."""
+    rng = np.random.default_rng(3)
+    scenes = []
+    for number, people in enumerate(SCENES):
+        found = []
+        for person in people:
+            descriptor = np.zeros(128, np.float32)
+            descriptor[looks[person]] = 1
+            descriptor[3:] = rng.normal(0, 0.01, 125)
+            descriptor /= np.linalg.norm(descriptor)
+            found.append(found_face(person, f"{person}_{number}", descriptor))
+        scenes.append(found)
+    return scenes
+
+
+def test_face_grouping_groups_people_apart_whole_and_the_stranger_waits(tmp_path):
+    scenes = grouping_album({"anna": 0, "ben": 1, "carl": 2})
+    for incremental in (False, True):
+        grouped = face_grouping.group_album(scenes, tmp_path, GROUPING, incremental)
+        assert (grouped.precision, grouped.recall, grouped.recall_apart) == (1.0, 1.0, 1.0)
+        assert (grouped.waiting, grouped.people) == (1, 2)
+
+
+def test_face_grouping_two_people_who_look_alike_lower_the_precision(tmp_path):
+    scenes = grouping_album({"anna": 0, "ben": 0, "carl": 2})
+    for incremental in (False, True):
+        grouped = face_grouping.group_album(scenes, tmp_path, GROUPING, incremental)
+        assert grouped.precision < 0.7 and grouped.people == 1
+
+
+def test_face_grouping_settings_around_the_chosen_ones():
+    around = face_grouping.around(GROUPING)
+    assert [(s.distance, s.core) for s in around] == [
+        (0.06, 2), (0.065, 2), (0.07, 2), (0.075, 2), (0.08, 2), (0.07, 1), (0.07, 3)
+    ]  # fmt: skip

@@ -220,3 +220,19 @@ def test_a_person_whose_faces_fall_in_two_lists_is_one_person(monkeypatch):
     changes = regroup(scene.faces(), nobody(6_000), SETTINGS)
     assert len(changes.new_people) == 100
     assert all(len(scene.truth_of(group)) == 1 for group in changes.new_people)
+
+
+def test_a_face_that_came_before_its_person_joins_when_a_face_near_it_does():
+    # One person's faces along a line: the first at one end, too far from the three that
+    # found the person to be found with them; the fifth lies between and joins the person.
+    along = np.zeros((5, DIMENSION))
+    along[:, 0] = 1
+    along[:, 1] = (0.8, -0.05, 0.0, 0.05, 0.45)
+    along[np.arange(5), np.arange(2, 7)] = 0.01  # no two photos alike
+    faces = Faces(np.arange(5) + 100, unit(along), np.arange(5), np.full(5, 0.9, "float32"))
+    settings = Settings(distance=0.18, core=2)
+    now = nobody(5)
+    for arrived in ([0], [1, 2, 3], [4]):
+        changes = add_faces(faces, now, np.isin(np.arange(5), arrived), settings)
+        now = applied(Scene(), now, changes, first_id=int(now.people.max()) + 2)
+    assert len(set(now.people.tolist())) == 1 and now.people[0] != NO_PERSON
