@@ -1,6 +1,6 @@
 """Photos on disk with faces written straight into the store (chosen descriptors, under the
-configured face model's version): two people in four photos each (a core face needs three
-neighbours), for the people's pages."""
+configured face model's version): two people in four photos each (a person needs three
+faces), for the people's pages."""
 
 from __future__ import annotations
 
