@@ -96,11 +96,10 @@ def group_album(scenes_found: list[list[Found]], work: Path, settings: Settings,
     store = Store(Config.load(environ={}, data_dir=data))
     try:
         for number, found in enumerate(scenes_found):
-            last = store.concern(Faces).last_face_id()
             _write_scene(store, number, found)
-            if incremental and found:
-                added = store.concern(Faces).face_ids_after(VERSION, last)
-                group_faces(store, VERSION, settings, added)
+            if incremental and found:  # the scene's faces, as an index run's new faces
+                added = store.concern(Faces).photo_faces(f"{number:064x}", VERSION)
+                group_faces(store, VERSION, settings, [face.id for face in added])
         if not incremental:
             regroup_faces(store, VERSION, settings)
         return _against_truth(store, scenes_found)
