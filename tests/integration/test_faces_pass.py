@@ -2,7 +2,8 @@
 indexing, kept per content (moved and copied photos are not looked at again), incremental and
 resumable, a photo whose faces could not be looked for recorded while it keeps its vector, the
 faces of photos that are gone forgotten, and `status`, `errors` and the summary saying so, on
-SQLite and PostgreSQL."""
+SQLite and PostgreSQL; and the faces an index run found grouped into people (on SQLite: the
+people's store is tested on both in test_people_service.py and test_people_commands.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ import shutil
 
 import pytest
 
+from photosearch.cli.progress import print_update
 from photosearch.indexing.passes import faces as faces_pass
 from photosearch.store.faces import Faces
 
-from ..faces import background, overlap, paste, portrait
+from ..faces import astronaut_album, background, overlap, paste, portrait
 
 both_databases = pytest.mark.both_databases
 SIZE = (1600, 1200)
@@ -186,3 +188,23 @@ def test_a_face_model_whose_files_are_missing_stops_the_pass_with_one_paragraph(
     assert result.returncode != 0
     assert "buffalo_l" in result.stderr and "Traceback" not in result.stderr
     assert json.loads(run_cli("status", "--json").stdout)["photos"] == 3  # embedded all the same
+
+
+def test_an_index_run_groups_the_faces_it_found(library, tmp_path, run_cli, capsys):
+    album = astronaut_album(tmp_path / "album")
+    library.config = dataclasses.replace(library.config, faces=True)
+    summary = library.index([album])
+    assert (summary.faces_joined, summary.new_people) == (5, 1)
+    assert summary.to_dict()["new_people"] == 1
+    print_update(summary)  # what a watch prints of each run
+    assert "5 faces joined people (1 new)" in capsys.readouterr().out
+    (person,) = library.people()
+    assert (person.faces, person.photos) == (5, 5)
+    again = library.index([album])  # nothing new: nothing grouped
+    assert (again.faces_joined, again.new_people) == (0, 0)
+    scene, _ = portrait(260, name="chelsea", size=(1200, 900), angle=4)
+    scene.save(album / "astronaut-later.jpg", quality=92)
+    env = {"PHOTOSEARCH_DATABASE_URL": library.config.database_url, "PHOTOSEARCH_FACES": "1"}
+    said = run_cli("index", str(album), env=env).stdout  # a new photo joins the person
+    assert "1 faces joined people, 0 new people (photosearch people)" in said
+    assert library.person(person.id).faces == 6

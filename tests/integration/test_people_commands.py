@@ -1,8 +1,8 @@
 """People listed and corrected through the library, the `people` commands and the people's
 JSON API, on SQLite and PostgreSQL: faces written with chosen descriptors (under the dlib
 model's version, the one the library groups with) are grouped on demand, named, found by name,
-merged, hidden, a face moved and dropped; unknown people and faces are clear errors. And an
-index run with faces on groups the faces it found (the real dlib model on tests/faces.py)."""
+merged, hidden, a face moved and dropped; unknown people and faces are clear errors. (An index
+run grouping the faces it found: tests/integration/test_faces_pass.py.)"""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import json
 import numpy as np
 import pytest
 
-from photosearch.cli.progress import print_update
 from photosearch.errors import UnknownPerson
 from photosearch.faces.model import FoundFace
 from photosearch.indexing.passes.faces.finding import ModelChoice, face_model
@@ -20,8 +19,6 @@ from photosearch.metadata import PhotoMeta
 from photosearch.store import FaceScan
 from photosearch.store.faces import Faces
 from photosearch.web import create_app
-
-from ..faces import astronaut_album, portrait
 
 pytestmark = pytest.mark.both_databases
 TOKEN = "people-token"
@@ -162,23 +159,3 @@ def test_the_people_api(people_library):
     chinese = {**headers, "Accept-Language": "zh-CN,zh;q=0.9"}
     said = client.get("/api/people/999999", headers=chinese).json["error"]["message"]
     assert said == "没有编号或名字为 '999999' 的人物。"
-
-
-def test_an_index_run_groups_the_faces_it_found(library, tmp_path, run_cli, capsys):
-    album = astronaut_album(tmp_path / "album")
-    library.config = dataclasses.replace(library.config, faces=True)
-    summary = library.index([album])
-    assert (summary.faces_joined, summary.new_people) == (5, 1)
-    assert summary.to_dict()["new_people"] == 1
-    print_update(summary)  # what a watch prints of each run
-    assert "5 faces joined people (1 new)" in capsys.readouterr().out
-    (person,) = library.people()
-    assert (person.faces, person.photos) == (5, 5)
-    again = library.index([album])  # nothing new: nothing grouped
-    assert (again.faces_joined, again.new_people) == (0, 0)
-    scene, _ = portrait(260, name="chelsea", size=(1200, 900), angle=4)
-    scene.save(album / "astronaut-later.jpg", quality=92)
-    env = {"PHOTOSEARCH_DATABASE_URL": library.config.database_url, "PHOTOSEARCH_FACES": "1"}
-    said = run_cli("index", str(album), env=env).stdout  # a new photo joins the person
-    assert "1 faces joined people, 0 new people (photosearch people)" in said
-    assert library.person(person.id).faces == 6
