@@ -15,6 +15,7 @@ import pytest
 
 from photosearch.faces.found import FoundFace
 from photosearch.library import PhotoLibrary
+from photosearch.metadata import PhotoMeta
 from photosearch.store import FaceScan
 from photosearch.store.faces import Faces
 from photosearch.store.people import People
@@ -114,13 +115,14 @@ def test_a_pick_finds_their_photos_with_or_without_words(people):
 
 def test_many_unnamed_people_offer_those_with_most_faces(people):
     client, library, anna, other = people
-    photo = library.store.photo(library.person_faces(anna)[0]["photo_id"])
     crowd = [FoundFace((0.03 * n, 0.1, 0.03, 0.03), ((0.5, 0.4),) * 5, 0.9, np.ones(128, "f"))
              for n in range(UNNAMED + 6)]  # fmt: skip
+    digest = "c" * 64  # a photo of a crowd of strangers, each a person of one face
     with library.store.writer() as writer:
-        writer.concern(Faces).set_faces([FaceScan(photo.content_hash, "crowd-1", tuple(crowd))])
+        writer.add_photo("/album/crowd.jpg", 1, 1, digest, PhotoMeta())
+        writer.concern(Faces).set_faces([FaceScan(digest, "crowd-1", tuple(crowd))])
         concern = writer.concern(People)
-        faces = writer.concern(Faces).photo_faces(photo.content_hash, "crowd-1")
+        faces = writer.concern(Faces).photo_faces(digest, "crowd-1")
         strangers = [concern.add_person() for _ in faces]
         concern.assign_faces(
             {face.id: person for face, person in zip(faces, strangers, strict=True)}
