@@ -160,8 +160,10 @@ def served(terminal_env, tmp_path):
         yield env, log, process
 
 
-def test_a_running_serve_answers_the_terminal_as_it_would_itself(served, run_cli, photo_tree):
-    env, log, _ = served
+def test_a_running_serve_answers_the_terminal_and_a_dead_or_silent_one_is_passed_over(
+    served, run_cli, photo_tree, monkeypatch
+):
+    env, log, process = served
     searches = [
         ["a cat sitting on a sofa", "--limit", "8"],
         ["coffee + cup - dog", "--json"],
@@ -181,9 +183,8 @@ def test_a_running_serve_answers_the_terminal_as_it_would_itself(served, run_cli
         assert asked.stdout == here.stdout, args
     assert "POST /api/search" in log.read_text()  # the upload went to the server
 
-
-def test_a_server_gone_or_silent_leaves_the_terminal_to_search_alone(served, run_cli, monkeypatch):
-    env, _, process = served
+    # Then the server is gone, or silent: the terminal searches alone (one serve started for
+    # both halves: its start is most of this test's time)
     args = ["a cat sitting on a sofa", "--limit", "8"]
     here = run_cli("search", *args, "--here", env=env).stdout
     process.send_signal(signal.SIGKILL)  # its file stays behind, naming a dead process

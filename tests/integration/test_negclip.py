@@ -159,7 +159,10 @@ def test_cli_finetune_then_search_and_audit(tmp_path, tiny_model_name, photo_tre
     from ..cli_runner import run_in_process
 
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("PHOTOSEARCH_")},
-           "PHOTOSEARCH_HOME": str(tmp_path / "data"), "PHOTOSEARCH_OFFLINE": "1"}  # fmt: skip
+           "PHOTOSEARCH_HOME": str(tmp_path / "data"), "PHOTOSEARCH_OFFLINE": "1",
+           # what the index reads beside vectors, and how it picks a runtime, are not this
+           # test's: their own tests run them (a text pass and a runtime measure took 40 s here)
+           "PHOTOSEARCH_OCR": "0", "PHOTOSEARCH_RUNTIME": "torch"}  # fmt: skip
 
     def run(*args):
         result = run_in_process(args, env)  # as `python manage.py ...` would
