@@ -92,6 +92,18 @@ def random_checkpoint(directory: Path, arch: str = "ViT-B-32") -> str:
 DATABASE_URL = ""
 
 
+def settled(store) -> None:
+    """After a bulk load, what PostgreSQL's autovacuum does within a minute of one: the tables'
+    statistics gathered (ANALYZE), without which its planner scans whole tables for a page of
+    hits (58 ms for the hits' people of (u) against 2-5 ms). SQLite needs nothing."""
+    if store.engine.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        with store.engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+            connection.commit()
+
+
 def config_for(data_dir: Path, model: str, **settings) -> Config:
     base = Config.load(environ={}, data_dir=data_dir, model=model, device="auto", offline=True)
     return dataclasses.replace(base, database_url=DATABASE_URL, **settings)

@@ -19,7 +19,7 @@ from photosearch.library import PhotoLibrary
 from photosearch.store.schema import FaceRow, PersonRow
 from photosearch.web import create_app
 
-from .common import Row, latencies_ms, p50_p95
+from .common import Row, latencies_ms, p50_p95, settled
 from .search import build_store
 
 PEOPLE = 2_000
@@ -30,6 +30,7 @@ def run(quick: bool, work: Path) -> list[Row]:
     count = 10_000 if quick else 100_000
     config, store, model = build_store(work / f"search-{count}", count)
     names = add_faces(store, count)
+    settled(store)
     library = PhotoLibrary(config)
     library.model = model  # the store's vectors; nothing to encode
     client = create_app(config, library).test_client()
