@@ -72,7 +72,7 @@ CASES = [
 ]
 
 
-def _video(work: Path, name: str, size, codec: str, options: dict, seconds: float) -> Path:
+def make_video(work: Path, name: str, size, codec: str, options: dict, seconds: float) -> Path:
     path = work / "videos" / f"{name.replace(' ', '_').replace(',', '')}_{seconds:.0f}s.mp4"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -146,6 +146,6 @@ def run(quick: bool, work: Path) -> list[Row]:
     rows = []
     for name, (video, size, codec, options), lengths, sampling, target in CASES:
         seconds = lengths[1] if quick else lengths[0]
-        path = _video(work, video, size, codec, options, seconds)
+        path = make_video(work, video, size, codec, options, seconds)
         rows += rows_for(name, path, measure(path, sampling), target)
     return rows

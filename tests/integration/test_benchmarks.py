@@ -10,7 +10,16 @@ import faiss
 import numpy as np
 from PIL import Image
 
-from benchmarks import compressed, faces, negclip_synthetic, reading, reindex, search, timeline
+from benchmarks import (
+    compressed,
+    faces,
+    negclip_synthetic,
+    reading,
+    reindex,
+    search,
+    timeline,
+    video,
+)
 from benchmarks.common import clustered_vectors
 from benchmarks.negclip_measures import describes, shuffle_words, write_gallery
 from photosearch.audit.synthetic import RICH_WORLD
@@ -132,3 +141,11 @@ def test_faces_curve_and_the_chosen_distance():
     assert points[0.03] == [1.0, 1.0, 1.0]
     assert faces.chosen_distance(faces.curve(found))[0] == 0.4  # ben is 0.5 away
     assert faces.closest_strangers(found, 1)[0][1:] == ("anna_1", "ben_1")
+
+
+def test_video_benchmark_at_toy_size(tmp_path):
+    """Two shots of a small video, sampled in a fresh process: both kept, memory measured."""
+    path = video.make_video(tmp_path, "toy", (320, 180), "libx264", {"g": "30"}, 12)
+    rows = {row.figure: row for row in video.rows_for("toy", path, video.measure(path, {}), 20)}
+    assert rows["frames kept per minute"].value >= 10
+    assert rows["sampling speed"].value > 0 and rows["peak RSS while sampling"].met
