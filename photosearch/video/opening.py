@@ -100,10 +100,15 @@ def _video_stream(container, path: Path):
             raise VideoError("corrupt", "the video has no readable video stream")
         raise VideoError("not_video", "the file holds no video stream")
     stream = max(
-        streams, key=lambda s: (s.codec_context.width or 0) * (s.codec_context.height or 0)
+        streams,
+        key=lambda s: (
+            s.codec_context and (s.codec_context.width or 0) * (s.codec_context.height or 0)
+        ),
     )
-    if not stream.codec_context.codec.is_decoder:
-        raise VideoError("unsupported", f"no decoder for the {stream.codec_context.name} codec")
+    context = stream.codec_context
+    if context is None or not context.codec.is_decoder:
+        name = context.name if context is not None else "unknown"
+        raise VideoError("unsupported", f"no decoder for the {name} codec")
     stream.codec_context.thread_type = "AUTO"
     return stream
 

@@ -35,9 +35,8 @@ def probe(path: Path | str) -> VideoInfo:
     with opened(path) as (container, stream):
         budget = shared_budget()
         with budget.reserve(threaded(stream, budget.limit), str(path)):
-            rotation = _first_frame_rotation(container, stream)
+            rotation, width, height = _first_frame(container, stream)
         context = stream.codec_context
-        width, height = context.width, context.height
         if rotation % 180 == 90:
             width, height = height, width
         info_tags = {**stream.metadata, **container.metadata}
@@ -68,10 +67,11 @@ def probe(path: Path | str) -> VideoInfo:
         )
 
 
-def _first_frame_rotation(container, stream) -> int:
+def _first_frame(container, stream) -> tuple[int, int, int]:
+    """Its rotation (degrees counter-clockwise), width and height as stored."""
     try:
         for frame in container.decode(stream):
-            return int(round(frame.rotation)) % 360
+            return int(round(frame.rotation)) % 360, frame.width, frame.height
     except (av.FFmpegError, ValueError) as exc:
         raise decoding_failure(exc) from None
     raise VideoError("corrupt", "no frame of the video decodes")

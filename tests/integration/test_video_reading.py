@@ -150,3 +150,10 @@ def test_fewer_decoder_threads_where_their_frames_would_not_fit_the_budget(folde
         assert threads == min(os.cpu_count(), MAX_THREADS)
         assert reserved == frame * held_frames("h264", threads)
         assert held_frames("hevc", 2) > held_frames("h264", 2)
+
+
+def test_a_codec_without_a_decoder_is_unsupported(folder):
+    """The H.264 sample entry renamed to a codec FFmpeg does not know."""
+    data = write_video(folder / "known.mp4", SHOTS).read_bytes()
+    (folder / "unknown.mp4").write_bytes(data.replace(b"avc1", b"zzzz"))
+    _assert_fails(folder / "unknown.mp4", "unsupported")

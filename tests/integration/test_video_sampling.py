@@ -117,9 +117,11 @@ def test_caps_per_minute_and_per_video(folder):
     assert len(list(sample(path, Sampling(key_step=1.0, per_video=4)))) == 4
 
 
-def test_a_portrait_phone_video_gives_upright_frames(folder):
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_a_turned_phone_video_gives_upright_frames(folder, rotation):
+    """Portrait (90 or 270, as iPhones write it) or upside down (180)."""
     shots = [Shot("astronaut", 1.0)]
-    path = write_video(folder / "portrait.mp4", shots, size=(96, 160), rotation=90)
+    path = write_video(folder / f"turned{rotation}.mp4", shots, size=(96, 160), rotation=rotation)
     [frame] = sample(path)
     assert frame.image.size == (96, 160)
     upright = view(shots[0], (96, 160), 0)
