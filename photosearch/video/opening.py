@@ -99,18 +99,18 @@ def _video_stream(container, path: Path):
         if looks_like_video(_head(path)) and not container.streams.audio:
             raise VideoError("corrupt", "the video has no readable video stream")
         raise VideoError("not_video", "the file holds no video stream")
-    stream = max(
-        streams,
-        key=lambda s: (
-            s.codec_context and (s.codec_context.width or 0) * (s.codec_context.height or 0)
-        ),
-    )
+    stream = max(streams, key=_area)  # the main picture, not a thumbnail track
     context = stream.codec_context
     if context is None or not context.codec.is_decoder:
         name = context.name if context is not None else "unknown"
         raise VideoError("unsupported", f"no decoder for the {name} codec")
     stream.codec_context.thread_type = "AUTO"
     return stream
+
+
+def _area(stream) -> int:
+    context = stream.codec_context
+    return (context.width or 0) * (context.height or 0) if context is not None else 0
 
 
 def _head(path: Path) -> bytes:
