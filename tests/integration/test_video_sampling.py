@@ -51,7 +51,7 @@ def test_each_scene_is_kept_within_a_second_of_its_cut(
     path = write_video(
         folder / name, SCENES, codec=codec, options=options, container_format=container_format
     )
-    frames, kept = _scenes_kept(path, SCENES, Sampling(key_step=1.0))  # every keyframe
+    frames, kept = _scenes_kept(path, SCENES)
     for start, shot in zip(cuts(SCENES), SCENES, strict=True):
         first = min(seconds for seconds, photo in kept if photo == shot.photo)
         assert start <= first <= start + 1.0, (shot.photo, kept)
@@ -59,13 +59,16 @@ def test_each_scene_is_kept_within_a_second_of_its_cut(
     assert all(frame.image.mode == "RGB" for frame in frames)
 
 
-def test_keyframes_closer_than_key_step_are_passed_over(folder):
-    """A keyframe a second, decoded one in two (the default): the cuts are found within two
-    seconds, at half the cost."""
+def test_keyframes_closer_than_key_step_are_passed_over_until_a_cut(folder):
+    """A keyframe a second, decoded one in two (the default); at a new scene, the keyframe
+    passed over before it is decoded too: the cuts at 2.5 and 5 s are placed at 3 and 5 s, not
+    at 4 and 6. Every keyframe decoded finds the same."""
     path = write_video(folder / "every_other.mp4", SCENES, options=PHONE_GOP)
-    kept = [(frame.seconds, nearest_photo(frame.image, SCENES)) for frame in sample(path)]
-    assert [seconds for seconds, _ in kept] == [0.0, 4.0, 6.0]
-    assert [photo for _, photo in kept] == ["astronaut", "coffee", "chelsea"]
+    for sampling in (Sampling(), Sampling(key_step=1.0)):
+        kept = [
+            (frame.seconds, nearest_photo(frame.image, SCENES)) for frame in sample(path, sampling)
+        ]
+        assert kept == [(0.0, "astronaut"), (3.0, "coffee"), (5.0, "chelsea")]
 
 
 def test_frames_are_reduced_to_the_size_asked(folder):
@@ -119,15 +122,23 @@ def test_caps_per_minute_and_per_video(folder):
 
 @pytest.mark.parametrize("rotation", [90, 180, 270])
 def test_a_turned_phone_video_gives_upright_frames(folder, rotation):
-    """Portrait (90 or 270, as iPhones write it) or upside down (180)."""
-    shots = [Shot("astronaut", 1.0)]
-    path = write_video(folder / f"turned{rotation}.mp4", shots, size=(96, 160), rotation=rotation)
-    [frame] = sample(path)
-    assert frame.image.size == (96, 160)
-    upright = view(shots[0], (96, 160), 0)
-    turned = np.rot90(upright, k=2)  # upside down: the rotation applied the wrong way round
-    pixels = np.asarray(frame.image, dtype=np.int16)
-    assert np.abs(pixels - upright).mean() < 10 < np.abs(pixels - turned).mean()
+    """Portrait (90 or 270, as iPhones write it) or upside down (180); the frames of its cuts
+    too, which are decoded apart from the others."""
+    path = write_video(
+        folder / f"turned{rotation}.mp4",
+        SCENES,
+        size=(96, 160),
+        rotation=rotation,
+        options=PHONE_GOP,
+    )
+    frames = list(sample(path))
+    assert len(frames) == 3
+    for frame, shot in zip(frames, SCENES, strict=True):
+        assert frame.image.size == (96, 160)
+        upright = view(shot, (96, 160), 0)
+        turned = np.rot90(upright, k=2)  # upside down: the rotation applied the wrong way round
+        pixels = np.asarray(frame.image, dtype=np.int16)
+        assert np.abs(pixels - upright).mean() < 10 < np.abs(pixels - turned).mean()
 
 
 def test_a_video_cut_short_gives_the_frames_before_the_break(folder):
