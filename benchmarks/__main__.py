@@ -35,6 +35,7 @@ from . import (
     terminal,
     text_search,
     timeline,
+    video,
 )
 
 SUITES = {
@@ -59,6 +60,7 @@ SUITES = {
     "people": people.run,
     "person-search": person_search.run,
     "faces": faces.run,
+    "video": video.run,
 }
 
 

@@ -19,6 +19,7 @@ from benchmarks import (
     reindex,
     search,
     timeline,
+    video,
 )
 from benchmarks.common import clustered_vectors
 from benchmarks.negclip_measures import describes, shuffle_words, write_gallery
@@ -193,3 +194,11 @@ def test_face_grouping_settings_around_the_chosen_ones():
     assert [(s.distance, s.core) for s in around] == [
         (0.06, 2), (0.065, 2), (0.07, 2), (0.075, 2), (0.08, 2), (0.07, 1), (0.07, 3)
     ]  # fmt: skip
+
+
+def test_video_benchmark_at_toy_size(tmp_path):
+    """Two shots of a small video, sampled in a fresh process: both kept, memory measured."""
+    path = video.make_video(tmp_path, "toy", (320, 180), "libx264", {"g": "30"}, 12)
+    rows = {row.figure: row for row in video.rows_for("toy", path, video.measure(path, {}), 20)}
+    assert rows["frames kept per minute"].value >= 10
+    assert rows["sampling speed"].value > 0 and rows["peak RSS while sampling"].met
