@@ -76,7 +76,10 @@ def _send(path, mimetype: str, etag: str, immutable: bool = False):
         response.headers["Cache-Control"] = f"{shared}, max-age=31536000, immutable"
     else:
         response.headers["Cache-Control"] = "private, max-age=86400"
-    return response.make_conditional(request)
+    # Byte ranges: a large original resumes where a download broke, and a player seeks
+    return response.make_conditional(
+        request, accept_ranges=True, complete_length=os.path.getsize(path)
+    )
 
 
 @blueprint.get("/<int:photo_id>/thumbnail", endpoint="thumbnail")

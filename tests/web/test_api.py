@@ -186,7 +186,19 @@ def test_original_is_served_by_id(client, web_library, photo_tree):
     path = photo_tree / "photos/food/coffee-cup.jpg"
     response = client.get(f"/media/{photo_id(web_library, path)}/original")
     assert response.status_code == 200 and response.data == path.read_bytes()
-    assert response.mimetype == "image/jpeg"
+    assert response.mimetype == "image/jpeg" and response.headers["Accept-Ranges"] == "bytes"
+
+
+def test_an_original_is_sent_by_byte_ranges(client, web_library, photo_tree):
+    path = photo_tree / "photos/food/coffee-cup.jpg"
+    url, whole = f"/media/{photo_id(web_library, path)}/original", path.read_bytes()
+    part = client.get(url, headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.data == whole[100:200]
+    assert part.headers["Content-Range"] == f"bytes 100-199/{len(whole)}"
+    tail = client.get(url, headers={"Range": "bytes=-50"})
+    assert tail.status_code == 206 and tail.data == whole[-50:]
+    beyond = client.get(url, headers={"Range": f"bytes={len(whole) + 10}-"})
+    assert beyond.status_code == 416
 
 
 @pytest.mark.parametrize(
