@@ -100,8 +100,11 @@ def move(library: PhotoLibrary, face, person):
 @common_options(skip=SKIP)
 def drop(library: PhotoLibrary, face):
     """Not this person: the face leaves its person for good."""
-    library.drop_face(face)
-    click.echo(f"face {face} is no longer with its person")
+    left = library.drop_face(face)
+    if left is None:
+        click.echo(f"face {face} is with nobody: nothing to drop")
+    else:
+        click.echo(f"face {face} is no longer with person {left}, and never will be again")
 
 
 @people.command()

@@ -106,9 +106,10 @@ class LibraryPeople:
     def move_face(self, face: int, person: str | int) -> Person:
         return self._correct(person, lambda people, id_: people.move_face(face, id_), face)
 
-    def drop_face(self, face: int) -> None:
-        """The user's "not this person" for the face's person."""
-        self._write(lambda people: people.reject_face(face), face)
+    def drop_face(self, face: int) -> int | None:
+        """The user's "not this person" for the face's person: the person it left (None: it
+        was with nobody)."""
+        return self._write(lambda people: people.reject_face(face), face)
 
     def group_new(self, since: datetime) -> Grouped:
         """Group the faces found since `since` (an index run's start) into people."""
@@ -143,11 +144,11 @@ class LibraryPeople:
         self._write(lambda people: change(people, person_id), face)
         return self.person(person_id)
 
-    def _write(self, change, face: int | None = None) -> None:
-        """The change in one writer transaction; the person was checked before, so a face is
-        what the store can still not find."""
+    def _write(self, change, face: int | None = None):
+        """The change in one writer transaction, and what it gave; the person was checked
+        before, so a face is what the store can still not find."""
         try:
             with self.store.writer() as writer:
-                change(writer.concern(People))
+                return change(writer.concern(People))
         except stored.UnknownPerson:
             raise UnknownPerson.said("No face has the id {id}.", id=face) from None

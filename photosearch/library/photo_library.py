@@ -581,8 +581,8 @@ class PhotoLibrary:
     def move_face(self, face: int, person: str | int) -> Person:
         return self.people_of_library().move_face(face, person)
 
-    def drop_face(self, face: int) -> None:
-        self.people_of_library().drop_face(face)
+    def drop_face(self, face: int) -> int | None:
+        return self.people_of_library().drop_face(face)
 
     def regroup_people(self) -> Grouped:
         """Every face grouped into people again, the user's corrections kept."""

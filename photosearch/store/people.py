@@ -309,16 +309,18 @@ class People(Concern):
             .values(person_id=person_id, assigned_by=USER)
         )
 
-    def reject_face(self, face_id: int) -> None:
+    def reject_face(self, face_id: int) -> int | None:
         """The user's "not this person": the face leaves its person, never to be assigned to
-        them again; the grouping may place it with someone else."""
+        them again; the grouping may place it with someone else. The person it left (None: it
+        was with nobody, and nothing changes)."""
         person_id = self._face(face_id).person_id
         if person_id is None:
-            return
+            return None
         self.session.execute(insert(FaceRejectionRow).values(face_id=face_id, person_id=person_id))
         self.session.execute(
             update(FaceRow).where(FaceRow.id == face_id).values(person_id=None, assigned_by=None)
         )
+        return person_id
 
     def _change(self, person_id: int, **values) -> None:
         row = self._row(person_id)

@@ -72,8 +72,8 @@ def move(face_id: int):
 
 @blueprint.post("/faces/<int:face_id>/drop")
 def drop(face_id: int):
-    library().drop_face(face_id)
-    return jsonify(face=face_id, dropped=True)
+    left = library().drop_face(face_id)
+    return jsonify(face=face_id, dropped=left is not None, person=left)
 
 
 @blueprint.post("/people/regroup")

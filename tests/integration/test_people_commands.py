@@ -100,7 +100,8 @@ def test_the_people_commands(people_library, run_cli, tmp_path):
     cli("unhide", "Anna")
     face = people_library.person_faces(second)[0]["id"]
     assert "Anna, 7 faces" in cli("move", str(face), "Anna").stdout
-    cli("drop", str(face))
+    assert f"face {face} is no longer with person {first}" in cli("drop", str(face)).stdout
+    assert f"face {face} is with nobody: nothing to drop" in cli("drop", str(face)).stdout
     assert "Anna, 11 faces" in cli("merge", "Anna", str(second)).stdout
     assert json.loads(cli("regroup", "--json").stdout)["new_people"] == 0
     for args, said in (
@@ -140,7 +141,9 @@ def test_the_people_api(people_library):
     )
     assert moved.json["faces"] == 7
     dropped = client.post(f"/api/faces/{face['id']}/drop", headers=headers)
-    assert dropped.json == {"face": face["id"], "dropped": True}
+    assert dropped.json == {"face": face["id"], "dropped": True, "person": second["id"]}
+    again = client.post(f"/api/faces/{face['id']}/drop", headers=headers)  # with nobody now
+    assert again.json == {"face": face["id"], "dropped": False, "person": None}
     merged = client.post(
         f"/api/people/{first['id']}/merge", json={"person": second["id"]}, headers=headers
     )
