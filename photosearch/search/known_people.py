@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..errors import QueryError
 from ..text import fold
-from .known_places import _shortened
+from .known_places import shortened
 
 
 @dataclass(frozen=True)
@@ -67,5 +67,5 @@ class KnownPeople:
         raise QueryError.said(
             "Nobody in this library is named {name!r}. People named: {known}.",
             name=name.strip(),
-            known=_shortened(known),
+            known=shortened(known),
         )

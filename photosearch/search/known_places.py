@@ -64,7 +64,7 @@ class KnownPlaces:
             raise QueryError.said(
                 "No photo in this library was taken in {place!r}. Places in this library: {known}.",
                 place=text.strip(),
-                known=_shortened(known),
+                known=shortened(known),
             )
         return self._found(sorted(refs, key=lambda ref: ref.name))
 
@@ -97,5 +97,7 @@ class KnownPlaces:
         return FoundPlace(refs[0].name, terms, latitude, self.names.names_of(refs[0]))
 
 
-def _shortened(text: str, limit: int = 200) -> str:
+def shortened(text: str, limit: int = 200) -> str:
+    """A list of names cut at a name's end, so an error message listing them stays readable
+    (the people's errors list theirs the same way)."""
     return text if len(text) <= limit else text[:limit].rsplit(", ", 1)[0] + ", …"
