@@ -35,6 +35,7 @@ AGREE = ("fresh", "empty", NOT_BUILT_HERE, BEHIND)
 class CheckReport:
     photos: int
     failed: int
+    videos: int = 0
     models: list[ModelCheck] = field(default_factory=list)
     broken_vectors: list[tuple[int, int]] = field(default_factory=list)
     broken_faces: list[int] = field(default_factory=list)  # descriptors of the wrong size
@@ -56,6 +57,7 @@ class CheckReport:
         return {
             "consistent": self.consistent,
             "photos": self.photos,
+            "videos": self.videos,
             "failed": self.failed,
             "models": [vars(m) for m in self.models],
             "broken_vectors": len(self.broken_vectors),
@@ -69,12 +71,12 @@ class CheckReport:
 
 def check(store: Store, config: Config) -> CheckReport:
     counts = store.counts()
-    report = CheckReport(counts["photos"], counts["failed"])
+    report = CheckReport(counts["photos"], counts["failed"], counts["videos"])
     report.broken_vectors = store.broken_vectors()
     report.broken_faces = store.concern(Faces).broken_faces()
     report.unused_faces = store.concern(Faces).unused_faces()
     for model in store.models():
-        vectors = store.counts(model.id)["vectors"]
+        vectors = store.counts(model.id)["frames"]
         index = VectorIndex(config, model)
         state, size = _index_state(store, index, model.vectors_version, model.id)
         if state == "missing" and vectors == 0:

@@ -1,5 +1,7 @@
 """Near-duplicate groups: photos whose vectors have cosine similarity at or above a threshold,
-joined transitively (A~B and B~C put A, B and C in one group), largest groups first."""
+joined transitively (A~B and B~C put A, B and C in one group), largest groups first. A video
+takes part by its own vector (its first scene's), so its scenes are not each other's
+duplicates."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import faiss
 import numpy as np
 
 from .store import Store
+from .store.frame_ids import split
 
 
 def near_duplicate_groups(store: Store, model_id: int, threshold: float) -> list[list[int]]:
@@ -37,7 +40,10 @@ def near_duplicate_groups(store: Store, model_id: int, threshold: float) -> list
 
 
 def _all_vectors(store: Store, model_id: int) -> tuple[np.ndarray, np.ndarray]:
-    chunks = list(store.iter_vectors(model_id))
+    chunks = []
+    for ids, vectors in store.iter_vectors(model_id):
+        own = split(ids)[1] == 0
+        chunks.append((ids[own], vectors[own]))
     if not chunks:
         return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
     return np.concatenate([c[0] for c in chunks]), np.vstack([c[1] for c in chunks])

@@ -17,6 +17,8 @@ class PhotoMeta:
     camera_model: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    media: str = "photo"  # or "video"
+    duration: float | None = None  # a video's, in seconds
 
 
 @dataclass(frozen=True)

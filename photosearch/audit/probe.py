@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..search.searcher import Searcher
+from ..store import Filters
 
 BUILTIN_PAIRS = (
     ("a dog chasing a cat", "a cat chasing a dog"),
@@ -40,8 +41,11 @@ def probe_pairs(searcher: Searcher, pairs, k: int = 20) -> list[PairResult]:
     results = []
     for query_a, query_b in pairs:
         vector_a, vector_b = searcher.embedder.embed_texts([query_a, query_b])
-        top_a = [hit.photo.id for hit in searcher.vector(vector_a, k)]
-        top_b = [hit.photo.id for hit in searcher.vector(vector_b, k)]
+        # Photos only: a video's rank is its best scene's, which the correlation of the
+        # two queries' scores over one vector per item would not follow.
+        photos = Filters(media="photo")
+        top_a = [hit.photo.id for hit in searcher.vector(vector_a, k, filters=photos)]
+        top_b = [hit.photo.id for hit in searcher.vector(vector_b, k, filters=photos)]
         union = sorted(set(top_a) | set(top_b))
         ids, vectors = searcher.store.vectors_for(searcher.model.id, union)
         correlation = spearman(vectors @ vector_a, vectors @ vector_b) if len(ids) >= 3 else None

@@ -21,7 +21,9 @@ def check(library: PhotoLibrary, repair, as_json):
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
-        click.echo(f"photos {report.photos}, recorded failures {report.failed}")
+        click.echo(
+            f"photos {report.photos}, videos {report.videos}, recorded failures {report.failed}"
+        )
         for model in report.models:
             click.echo(
                 f"model {model.key}: {model.vectors} vectors in the database, index "

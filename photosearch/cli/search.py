@@ -131,7 +131,8 @@ def _searched_here(library, fields: dict, like: str | None) -> dict | None:
     """This process's answer, in the shape a server gives; None when nothing is indexed."""
     from ..search.request import Asked, parse_search
 
-    if library.counts()["photos"] == 0:
+    counts = library.counts()
+    if counts["photos"] + counts["videos"] == 0:
         return None
     request = parse_search(Asked(fields, _option_names()), **_example(library, like))
     return library.search(request).to_dict()

@@ -46,7 +46,9 @@ def serve(library: PhotoLibrary, host, port, watched, threads, dev):
         Watcher(library, list(watched), on_update=print_update).start()
     embedder = library.embedder
     log.info("model %s on %s (%s)", embedder.identity.key, embedder.device, embedder.runtime)
-    log.info("%d photos indexed; data dir %s", library.counts()["photos"], config.data_dir)
+    counts = library.counts()
+    videos = f" and {counts['videos']} videos" if counts["videos"] else ""
+    log.info("%d photos%s indexed; data dir %s", counts["photos"], videos, config.data_dir)
     if dev:
         url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
         log.info("serving %s/ with Flask's development server; stop with Ctrl-C", url)

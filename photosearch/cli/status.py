@@ -23,6 +23,7 @@ def status(library: PhotoLibrary, as_json):
         return
     rows = [
         ("photos", report["photos"]),
+        ("videos", report["videos"]),
         ("failed", report["failed"]),
         ("places", _places_line(report["places"])),
         *((p.name, p.status_line(report[p.name])) for p in passes.registered()),
@@ -31,7 +32,7 @@ def status(library: PhotoLibrary, as_json):
         ("why", report["model_reason"]),
         *([("reads", report["languages"])] if report["languages"] else []),
         ("weights", report["weights"] or "not found locally (see: photosearch models)"),
-        ("vectors", report["vectors"]),
+        ("vectors", _vectors_line(report)),
         ("device", report["device"]),
         ("runtime", report["runtime"]["summary"]),
         ("decoding", _decoding_line(report["decoding"])),
@@ -130,3 +131,9 @@ def errors(library: PhotoLibrary, limit, as_json):
         click.echo("No recorded failures.")
     for failure in failures:
         click.echo(f"{failure.kind:<12} {display_path(failure.path)}: {failure.message}")
+
+
+def _vectors_line(report: dict) -> str:
+    """Items with vectors, and a video's kept scenes beside them when there are videos."""
+    scenes = report["frames"] - report["vectors"]
+    return f"{report['vectors']}" + (f" (and {scenes} more video scenes)" if scenes else "")

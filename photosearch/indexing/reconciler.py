@@ -270,8 +270,8 @@ class Reconciler:
         if saved != self.start_version or not index.read():
             VectorIndex.open(self.store, model, self.config)  # catches up, or rebuilds
             return
-        index.remove(self.removed | self.added)
-        index.add(*self.store.vectors_for(model.id, self.added))
+        index.remove_items(self.removed | self.added)
+        index.add(*self.store.item_vectors(model.id, self.added))
         if index.kind != index.wanted_kind(index.size):
             index.rebuild(self.store)
         index.save(model.vectors_version)

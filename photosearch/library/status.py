@@ -38,11 +38,13 @@ def status_report(config: Config, store: Store, model_reason: str) -> dict:
     index = VectorIndex(config, current) if current else None
     return {
         "photos": counts["photos"],
+        "videos": counts["videos"],
         "failed": counts["failed"],
         "places": store.place_counts(PLACES_VERSION),
         **{p.name: p.status(store, config) for p in passes.registered()},
         "faces_of_other_models": faces_of_other_models(config, store),
         "vectors": counts.get("vectors", 0),
+        "frames": counts.get("frames", 0),
         "model": config.model,
         "model_reason": model_reason,
         "languages": _reads(config.model),

@@ -1,5 +1,6 @@
-"""Queries to ranked photos: a text or a photo becomes a normalised vector, FAISS finds the
-nearest ones, the store supplies their rows. Words written in photos are a second ranking,
+"""Queries to ranked photos and videos: a text or a photo becomes a normalised vector, FAISS
+finds the nearest frames, each item ranked by its best (a video by the scene that matches, its
+moment), and the store supplies their rows. Words written in photos are a second ranking,
 fused with the picture's by reciprocal rank (see written)."""
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ RRF_K = 60
 # gains nothing from its picture (1 / 1060 against the top's 1 / 61).
 FUSION_DEPTH = 1000
 
+# (score, item id, frame): a ranked item, with the frame of a video that matched best (0 for a
+# photo, or for a video found by other means than its picture)
+Ranked = tuple[float | None, int, int]
+
 
 @dataclass(frozen=True)
 class TextMatch:
@@ -55,6 +60,8 @@ class SearchHit:
     photo: Photo
     text: TextMatch | None = None  # where the searched words are written in it
     people: tuple[tuple[int, str | None], ...] = ()  # (id, name) of the people in it
+    moment: float | None = None  # a video's: where its best-matching scene is, in seconds
+    frame: int = 0  # that scene's number in the video (its thumbnail's)
 
     def to_dict(self) -> dict:
         """The one JSON shape of a hit: `search --json` prints it, /api/search adds URLs."""
@@ -65,6 +72,8 @@ class SearchHit:
             "rank": self.rank,
             "score": score,
             **photo_dict(self.photo),
+            "moment": None if self.moment is None else round(self.moment, 3),
+            "frame": self.frame,
             "text_match": text,
             "people": people,
         }
@@ -172,7 +181,7 @@ class Searcher:
         if sort != "relevance" or (query is None and not by_text):
             pairs = self._by_date(query, filters, min_score, sort, among, by_text)
         elif query is None:  # written words alone: by how well the text holds them
-            pairs = [(None, photo_id) for photo_id in by_text]
+            pairs = [(None, photo_id, 0) for photo_id in by_text]
         else:
             # Fused, the picture's ranking is taken to a depth that does not follow the page,
             # so that pages of one query neither repeat nor skip photos.
@@ -202,80 +211,75 @@ class Searcher:
         by_text = [photo_id for *_, photo_id in sorted(scored)]
         return (np.array(held, dtype=np.int64) if written.phrases else None), by_text
 
-    def _pictured(self, query, depth, filters, among, min_score) -> list[tuple[float, int]]:
-        """(score, id) of the photos nearest the vector, best first."""
+    def _pictured(self, query, depth, filters, among, min_score) -> list[Ranked]:
+        """The items nearest the vector, best first."""
         if among is None and filters.active:
             among = self.store.filtered_ids(filters)
             if len(among) == 0:
                 return []
-        scores, ids = self.index.search(query, depth, among)
         return [
-            (float(score), int(photo_id))
-            for score, photo_id in zip(scores[0], ids[0], strict=True)
-            if photo_id >= 0 and (min_score is None or score >= min_score)
+            (score, item, frame)
+            for score, item, frame in self._nearest(query, depth, among)
+            if min_score is None or score >= min_score
         ]
 
-    def _fused(self, query, pictured, by_text) -> list[tuple[float | None, int]]:
+    def _nearest(self, query, k, among) -> list[Ranked]:
+        scores, items, frames = self.index.search_items(query, k, among)
+        return list(zip(scores.tolist(), items.tolist(), frames.tolist(), strict=True))
+
+    def _fused(self, query, pictured, by_text) -> list[Ranked]:
         """Both rankings in one by reciprocal rank; on a tie, the photo found by its text
         first. Photos found by their text alone get their picture's score all the same."""
         fused: dict[int, float] = {}
-        for rank, (_, photo_id) in enumerate(pictured, 1):
+        for rank, (_, photo_id, _) in enumerate(pictured, 1):
             fused[photo_id] = 1 / (RRF_K + rank)
         for rank, photo_id in enumerate(by_text, 1):
             fused[photo_id] = fused.get(photo_id, 0.0) + 1 / (RRF_K + rank)
-        scores = dict((photo_id, score) for score, photo_id in pictured)
-        unscored = np.array([i for i in by_text if i not in scores], dtype=np.int64)
+        best = {photo_id: (score, frame) for score, photo_id, frame in pictured}
+        unscored = np.array([i for i in by_text if i not in best], dtype=np.int64)
         if len(unscored):
-            found_scores, found_ids = self.index.search(query, len(unscored), unscored)
-            scores.update(
-                (int(i), float(s))
-                for s, i in zip(found_scores[0], found_ids[0], strict=True)
-                if i >= 0
-            )
+            found = self._nearest(query, len(unscored), unscored)
+            best.update((photo_id, (score, frame)) for score, photo_id, frame in found)
         in_text = set(by_text)
         order = sorted(fused, key=lambda i: (-fused[i], i not in in_text))
-        return [(scores.get(photo_id), photo_id) for photo_id in order]
+        return [_ranked(photo_id, *best.get(photo_id, (None, 0))) for photo_id in order]
 
-    def _by_date(self, query, filters, min_score, sort, among, by_text) -> list:
-        """(score, id) of every photo that passes the filters (and, with a query, the minimum
-        score, unless its text holds the written words), in the order they were taken; scores
-        are exact."""
+    def _by_date(self, query, filters, min_score, sort, among, by_text) -> list[Ranked]:
+        """Every item that passes the filters (and, with a query, the minimum score, unless
+        its text holds the written words), in the order they were taken; scores are exact."""
         ordered = self.store.ids_by_taken(filters, sort != "oldest")
         if among is not None:
             ordered = ordered[np.isin(ordered, among)]
         if query is None:
             if among is None:
                 ordered = ordered[np.isin(ordered, self.index.ids())]  # with a vector here
-            return [(None, photo_id) for photo_id in ordered.tolist()]
-        found_scores, found_ids = self.index.search(query, len(ordered), ordered)
-        passing = found_ids[0] >= 0
-        if min_score is not None:
-            passing &= (found_scores[0] >= min_score) | np.isin(found_ids[0], by_text)
-        kept_ids, kept_scores = found_ids[0][passing], found_scores[0][passing]
-        scores = dict(zip(kept_ids.tolist(), kept_scores.tolist(), strict=True))
-        return [(scores[i], i) for i in ordered[np.isin(ordered, kept_ids)].tolist()]
+            return [(None, photo_id, 0) for photo_id in ordered.tolist()]
+        best = {
+            photo_id: (score, frame)
+            for score, photo_id, frame in self._nearest(query, len(ordered), ordered)
+            if min_score is None or score >= min_score or photo_id in by_text
+        }
+        return [_ranked(i, *best[i]) for i in ordered.tolist() if i in best]
 
     def _hits(
-        self,
-        pairs: list[tuple[float | None, int]],
-        offset: int,
-        written: Written,
-        matched: set[int],
+        self, ranked: list[Ranked], offset: int, written: Written, matched: set[int]
     ) -> list[SearchHit]:
-        """(score, id) pairs as ranked hits with their rows and the people in them (one query
-        for them all), and for those in `matched`, the lines of their text that hold the
+        """Ranked items as hits with their rows, the people in them (one query for them all)
+        and a video's moment; for those in `matched`, the lines of their text that hold the
         written words; ids deleted meanwhile dropped."""
-        photos = self.store.photos(i for _, i in pairs)
-        found = [(score, photos[i]) for score, i in pairs if i in photos]
-        texts = self.store.texts(p.content_hash for _, p in found if p.id in matched)
-        people = self.store.concern(People).people_in(p.content_hash for _, p in found)
+        photos = self.store.photos(i for _, i, _ in ranked)
+        found = [(score, photos[i], frame) for score, i, frame in ranked if i in photos]
+        texts = self.store.texts(p.content_hash for _, p, _ in found if p.id in matched)
+        people = self.store.concern(People).people_in(p.content_hash for _, p, _ in found)
+        moments = self.store.moments((p.id, f) for _, p, f in found if p.media == "video")
         hits = []
-        for n, (score, photo) in enumerate(found):
+        for n, (score, photo, frame) in enumerate(found):
             text = texts.get(photo.content_hash) if photo.id in matched else None
             lines = tuple(matched_lines(text.lines, written)) if text else ()
             match = TextMatch(lines, text.width, text.height) if lines else None
             in_it = tuple(people.get(photo.content_hash, ()))
-            hits.append(SearchHit(offset + n + 1, score, photo, match, in_it))
+            moment = moments.get((photo.id, frame))
+            hits.append(SearchHit(offset + n + 1, score, photo, match, in_it, moment, frame))
         return hits
 
     def photo_vector(self, photo: str) -> np.ndarray:
@@ -321,3 +325,7 @@ class Searcher:
                 raise QueryError.said("No indexed photo has id {id}.", id=photo)
             return record
         return self.store.photo_by_path(os.path.abspath(os.path.expanduser(photo)))
+
+
+def _ranked(photo_id: int, score: float | None, frame: int) -> Ranked:
+    return score, photo_id, frame

@@ -49,6 +49,8 @@ def conditions(filters: Filters) -> list:
         found.append(and_(PhotoRow.path >= low, PhotoRow.path < high))
     if filters.formats:
         found.append(PhotoRow.format.in_(filters.formats))
+    if filters.media:
+        found.append(PhotoRow.media == filters.media)
     if filters.has_location is True:
         found.append(located())
     elif filters.has_location is False:

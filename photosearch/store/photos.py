@@ -24,6 +24,8 @@ META_FIELDS = (
     "camera_model",
     "latitude",
     "longitude",
+    "media",
+    "duration",
 )
 
 FS_ENCODING, FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
@@ -45,7 +47,11 @@ class Photos(Concern):
             EmbeddingRow.model_id,
         ).outerjoin(
             EmbeddingRow,
-            and_(EmbeddingRow.photo_id == PhotoRow.id, EmbeddingRow.model_id == model_id),
+            and_(
+                EmbeddingRow.photo_id == PhotoRow.id,
+                EmbeddingRow.model_id == model_id,
+                EmbeddingRow.frame == 0,
+            ),
         )
         found = {}
         with self.engine.connect() as connection:
@@ -78,9 +84,12 @@ class Photos(Concern):
         with self.reading() as session:
             yield from session.execute(select(PhotoRow.id, PhotoRow.path).order_by(PhotoRow.id))
 
-    def photo_count(self) -> int:
+    def media_counts(self) -> dict[str, int]:
+        """{"photos": n, "videos": n}."""
+        query = select(PhotoRow.media, func.count()).group_by(PhotoRow.media)
         with self.reading() as session:
-            return session.scalar(select(func.count()).select_from(PhotoRow))
+            counts = dict(session.execute(query).all())
+        return {"photos": counts.get("photo", 0), "videos": counts.get("video", 0)}
 
     def filtered_ids(self, filters: Filters) -> np.ndarray:
         """Ids of the photos that meet every filter."""

@@ -43,6 +43,19 @@ class KnownFile:
 
 
 @dataclass(frozen=True)
+class Frames:
+    """An item's vectors for one model: one row for a photo; for a video, one per kept scene,
+    with where each is in it (seconds), in order."""
+
+    vectors: np.ndarray  # (frames, dim), or (dim,) for a photo's one
+    seconds: tuple[float, ...] = ()  # () for a photo
+
+    @property
+    def video(self) -> bool:
+        return bool(self.seconds)
+
+
+@dataclass(frozen=True)
 class Photo:
     id: int
     path: str
@@ -61,6 +74,8 @@ class Photo:
     place_city: str | None = None
     place_region: str | None = None
     place_country: str | None = None
+    media: str = "photo"
+    duration: float | None = None  # a video's, in seconds
 
     @property
     def place(self) -> str | None:
@@ -242,6 +257,7 @@ class Filters:
     # Photos with every one of these people: a person id, or the ids of several people that
     # one name stands for (a photo with any of them).
     people: tuple[int | tuple[int, ...], ...] = ()
+    media: str | None = None  # "photo" or "video": only those
 
     @property
     def active(self) -> bool:
@@ -251,7 +267,8 @@ class Filters:
         """The filters as asked for, in JSON (places and dates read from a query are the
         interpretation's to show)."""
         shown = {}
-        for name in ("date_from", "date_to", "camera", "folder", "formats", "has_location"):
+        names = ("date_from", "date_to", "camera", "folder", "formats", "has_location", "media")
+        for name in names:
             value = getattr(self, name)
             shown[name] = value.isoformat() if isinstance(value, date) else value
         shown["people"] = [list(each) if isinstance(each, tuple) else each for each in self.people]

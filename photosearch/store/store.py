@@ -22,7 +22,7 @@ from .facets import Facets
 from .failures import Failures
 from .photos import Photos
 from .places import Places
-from .records import Failure, Filters, KnownFile, ModelInfo, Photo, PhotoText
+from .records import Failure, Filters, Frames, KnownFile, ModelInfo, Photo, PhotoText
 from .texts import Texts
 from .timeline import Cursor, Timeline
 from .vectors import Vectors
@@ -128,13 +128,15 @@ class Store:
         return self.concern(Photos).ids_by_taken(filters, newest)
 
     def counts(self, model_id: int | None = None) -> dict[str, int]:
-        """Photos, failed files and, for a model, its vectors."""
+        """Photos and videos, failed files and, for a model, the items with its vectors and
+        its vectors (a photo's one, a video's scenes')."""
         counts = {
-            "photos": self.concern(Photos).photo_count(),
+            **self.concern(Photos).media_counts(),
             "failed": self.concern(Failures).failure_count(),
         }
         if model_id is not None:
             counts["vectors"] = self.concern(Vectors).vector_count(model_id)
+            counts["frames"] = self.concern(Vectors).frame_count(model_id)
         return counts
 
     # --- vectors ------------------------------------------------------------------------------
@@ -155,6 +157,15 @@ class Store:
 
     def vectors_for(self, model_id: int, ids: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
         return self.concern(Vectors).vectors_for(model_id, ids)
+
+    def item_vectors(self, model_id: int, ids: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+        return self.concern(Vectors).item_vectors(model_id, ids)
+
+    def frames(self, photo_id: int, model_id: int) -> Frames | None:
+        return self.concern(Vectors).frames(photo_id, model_id)
+
+    def moments(self, frames: Iterable[tuple[int, int]]) -> dict[tuple[int, int], float]:
+        return self.concern(Vectors).moments(frames)
 
     def broken_vectors(self) -> list[tuple[int, int]]:
         return self.concern(Vectors).broken_vectors()

@@ -1,4 +1,5 @@
-"""One FAISS file per model, keyed by photo id, inner product over L2-normalised vectors.
+"""One FAISS file per model, keyed by frame (frame_ids: a photo's one frame by its photo id, a
+video's scenes by ids that name the video), inner product over L2-normalised vectors.
 Exact (flat) while the collection is small, IVF (approximate, still updatable by id) above
 `ann_threshold`, and IVF over 8-bit codes (a quarter of the memory) above
 `compressed_threshold`, whose top candidates are re-scored with the exact vectors of the
@@ -22,6 +23,7 @@ import faiss
 import numpy as np
 
 from ..files import atomic_write
+from .frame_ids import later_frames, split
 from .records import ModelInfo
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ class VectorIndex:
         self.prefix = f"model-{model.id}-{model.created_at:%Y%m%d%H%M%S%f}-v"
         self.index = _flat(model.dim)
         self._gpu_index = None
+        self._later_frames: np.ndarray | None = None  # held ids of videos' later scenes
 
     @classmethod
     def open(cls, store, model: ModelInfo, config) -> VectorIndex:
@@ -69,9 +72,9 @@ class VectorIndex:
         changed = store.vector_changes(self.model.id, since, self.model.vectors_version)
         if changed is None:
             return False
-        log.info("Updating the index of %s with %d changed vectors", self.model.key, len(changed))
-        self.remove(changed)
-        self.add(*store.vectors_for(self.model.id, changed))
+        log.info("Updating the index of %s with %d changed items", self.model.key, len(changed))
+        self.remove_items(changed)
+        self.add(*store.item_vectors(self.model.id, changed))
         return True
 
     @property
@@ -139,7 +142,7 @@ class VectorIndex:
         if index.d != self.model.dim:
             return False
         self.index = index
-        self._gpu_index = None
+        self._changed()
         return True
 
     def rebuild(self, store) -> None:
@@ -147,7 +150,7 @@ class VectorIndex:
         ids = sorted(store.ids_with_vectors(self.model.id))
         kind = self.wanted_kind(len(ids))
         log.info("Building a %s index of %d vectors for %s", kind, len(ids), self.model.key)
-        self._gpu_index = None
+        self._changed()
         if kind in ("ivf", "ivfsq") and len(ids) >= 2:
             lists = _list_count(len(ids))
             sample = random.Random(0).sample(ids, min(len(ids), lists * TRAINING_POINTS_PER_LIST))
@@ -159,17 +162,52 @@ class VectorIndex:
             self.add(chunk_ids, vectors)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Vectors by their FAISS ids."""
         if len(ids):
             self.index.add_with_ids(
                 np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
             )
-            self._gpu_index = None
+            self._changed()
 
-    def remove(self, ids) -> None:
-        ids = np.asarray(list(ids), dtype=np.int64)
-        if len(ids):
-            self.index.remove_ids(ids)
-            self._gpu_index = None
+    def remove_items(self, items) -> None:
+        """Every frame of these items (photos and videos, by their ids)."""
+        items = np.asarray(list(items), dtype=np.int64)
+        if len(items):
+            later = self.later_frames()
+            self.index.remove_ids(np.concatenate([items, later[np.isin(split(later)[0], items)]]))
+            self._changed()
+
+    def later_frames(self) -> np.ndarray:
+        """The held ids of videos' scenes after their first (kept until the index changes)."""
+        if self._later_frames is None:
+            self._later_frames = later_frames(self.ids())
+        return self._later_frames
+
+    def _changed(self) -> None:
+        self._gpu_index = None
+        self._later_frames = None
+
+    def search_items(
+        self, query: np.ndarray, k: int, among: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(scores, item ids, frames) of the k items nearest one query, best first, each item
+        once, by its best frame: a video ranks by the scene that matches best. With `among`
+        (item ids), only those items' frames compete."""
+        later = self.later_frames()
+        if among is not None and len(later):
+            theirs = later[np.isin(split(later)[0], among)]
+            among = np.concatenate([np.asarray(among, dtype=np.int64), theirs])
+        available = self.size if among is None else len(among)
+        wanted = k
+        while True:
+            scores, ids = self.search(query, wanted, among)
+            items, frames = split(ids[0])
+            kept = items >= 0
+            firsts = np.unique(items[kept], return_index=True)[1]
+            best = np.flatnonzero(kept)[np.sort(firsts)][:k]
+            if len(best) >= k or wanted >= available:
+                return scores[0][best], items[best], frames[best]
+            wanted = min(available, wanted * 4)
 
     def search(
         self, queries: np.ndarray, k: int, among: np.ndarray | None = None

@@ -1,18 +1,22 @@
-"""Models and their vectors: which embedding models the library has seen, and each photo's
-vector for each of them (float32 blobs, the truth that FAISS files are rebuilt from). Every
-write of vectors is logged in the change log of the same transaction."""
+"""Models and their vectors: which embedding models the library has seen, and each item's
+vectors for each of them (float32 blobs, the truth that FAISS files are rebuilt from): one for
+a photo, one per kept scene for a video, whose scenes' times are kept with them
+(video_frames). Ids handed to FAISS are frame_ids'. Every write of vectors is logged, by item,
+in the change log of the same transaction."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 
 import numpy as np
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, insert, or_, select, tuple_
 
 from .change_log import ChangeLog
 from .concern import Concern, chunks, now
-from .records import ModelInfo
-from .schema import EmbeddingRow, ModelRow, PhotoRow
+from .frame_ids import faiss_ids, split
+from .records import Frames, ModelInfo
+from .schema import EmbeddingRow, ModelRow, PhotoRow, VideoFrameRow
 
 
 class Vectors(Concern):
@@ -76,48 +80,102 @@ class Vectors(Concern):
     # --- vectors ------------------------------------------------------------------------------
 
     def ids_with_vectors(self, model_id: int) -> set[int]:
+        """The FAISS ids of every frame with a vector for the model."""
+        query = select(EmbeddingRow.photo_id, EmbeddingRow.frame)
         with self.reading() as session:
-            query = select(EmbeddingRow.photo_id).where(EmbeddingRow.model_id == model_id)
-            return set(session.scalars(query))
+            rows = session.execute(query.where(EmbeddingRow.model_id == model_id)).all()
+        if not rows:
+            return set()
+        photo_ids, frames = np.array(rows, dtype=np.int64).T
+        return set(faiss_ids(photo_ids, frames).tolist())
 
     def embedded_hashes(self, model_id: int) -> dict[str, int]:
-        """content hash -> a photo id that already has a vector for the model."""
+        """content hash -> an item id that already has its vectors for the model."""
         query = (
             select(PhotoRow.content_hash, PhotoRow.id)
             .join(EmbeddingRow, EmbeddingRow.photo_id == PhotoRow.id)
-            .where(EmbeddingRow.model_id == model_id)
+            .where(EmbeddingRow.model_id == model_id, EmbeddingRow.frame == 0)
         )
         with self.reading() as session:
             return {content_hash: photo_id for content_hash, photo_id in session.execute(query)}
 
     def vector(self, photo_id: int, model_id: int) -> np.ndarray | None:
+        """An item's own vector: a photo's, or a video's first kept scene's."""
         with self.reading() as session:
-            row = session.get(EmbeddingRow, (photo_id, model_id))
+            row = session.get(EmbeddingRow, (photo_id, model_id, 0))
             return np.frombuffer(row.vector, dtype=np.float32).copy() if row else None
+
+    def frames(self, photo_id: int, model_id: int) -> Frames | None:
+        """Every vector of an item for the model, with its scenes' times for a video."""
+        query = _vector_query(model_id).where(EmbeddingRow.photo_id == photo_id)
+        with self.reading() as session:
+            rows = session.execute(query.order_by(EmbeddingRow.frame)).all()
+            seconds = session.scalars(
+                select(VideoFrameRow.seconds)
+                .where(VideoFrameRow.photo_id == photo_id)
+                .order_by(VideoFrameRow.number)
+            ).all()
+        if not rows:
+            return None
+        return Frames(_stack(rows)[1], tuple(seconds) if len(rows) > 1 or seconds else ())
 
     def iter_vectors(
         self, model_id: int, chunk: int = 10_000
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """All (ids, vectors) of a model, in chunks, without holding every row at once."""
+        """All (FAISS ids, vectors) of a model, in chunks, without holding every row at once."""
+        order = (EmbeddingRow.photo_id, EmbeddingRow.frame)
         with self.reading() as session:
-            result = session.execute(
-                _vector_query(model_id).order_by(EmbeddingRow.photo_id)
-            ).yield_per(chunk)
+            result = session.execute(_vector_query(model_id).order_by(*order)).yield_per(chunk)
             for rows in result.partitions():
                 yield _stack(rows)
 
     def vectors_for(self, model_id: int, ids: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(FAISS ids, vectors) of these frames, by their FAISS ids, those stored."""
+        items, frames = split(np.fromiter(map(int, ids), dtype=np.int64))
+        return self._frames_of(model_id, items, frames.tolist())
+
+    def item_vectors(self, model_id: int, ids: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(FAISS ids, vectors) of every frame of these items."""
+        return self._frames_of(model_id, list(map(int, ids)))
+
+    def _frames_of(self, model_id, items, frames=None) -> tuple[np.ndarray, np.ndarray]:
+        """The items' frames: all of them, or the `frames` given beside each item."""
+        items = list(map(int, items))  # NumPy ids too: neither driver binds them
         rows = []
         with self.reading() as session:
-            for chunk in chunks(map(int, ids)):  # NumPy ids too: neither driver binds them
-                query = _vector_query(model_id).where(EmbeddingRow.photo_id.in_(chunk))
-                rows.extend(session.execute(query))
+            if frames is None:
+                for chunk in chunks(items):
+                    query = _vector_query(model_id).where(EmbeddingRow.photo_id.in_(chunk))
+                    rows.extend(session.execute(query))
+            else:
+                pairs = list(zip(items, frames, strict=True))
+                for chunk in chunks(pairs):
+                    key = tuple_(EmbeddingRow.photo_id, EmbeddingRow.frame)
+                    rows.extend(session.execute(_vector_query(model_id).where(key.in_(chunk))))
         return _stack(rows)
 
     def vector_count(self, model_id: int) -> int:
+        """Items with their vectors for the model."""
+        query = select(func.count()).select_from(EmbeddingRow).where(EmbeddingRow.frame == 0)
+        with self.reading() as session:
+            return session.scalar(query.where(EmbeddingRow.model_id == model_id))
+
+    def frame_count(self, model_id: int) -> int:
+        """Vectors of the model: one per photo, one per kept scene of a video."""
         query = select(func.count()).select_from(EmbeddingRow)
         with self.reading() as session:
             return session.scalar(query.where(EmbeddingRow.model_id == model_id))
+
+    def moments(self, frames: Iterable[tuple[int, int]]) -> dict[tuple[int, int], float]:
+        """(item id, frame) -> where that frame is in its video, in seconds."""
+        found = {}
+        key = tuple_(VideoFrameRow.photo_id, VideoFrameRow.number)
+        query = select(VideoFrameRow.photo_id, VideoFrameRow.number, VideoFrameRow.seconds)
+        with self.reading() as session:
+            for chunk in chunks([(int(i), int(f)) for i, f in frames]):
+                for photo_id, number, seconds in session.execute(query.where(key.in_(chunk))):
+                    found[photo_id, number] = seconds
+        return found
 
     def broken_vectors(self) -> list[tuple[int, int]]:
         """(photo id, model id) of vectors with no photo or model, or of the wrong length."""
@@ -141,11 +199,46 @@ class Vectors(Concern):
         self.session.merge(EmbeddingRow(photo_id=photo_id, model_id=model_id, vector=blob))
         self._log.vectors_changed(model_id, [photo_id])
 
+    def set_frames(self, photo_id: int, model_id: int, frames: Frames, content_hash: str):
+        """A video's vectors for the model, one per kept scene. Scenes other than those kept
+        before (another sampling rule) make every model's vectors of it stale: dropped."""
+        kept = self.session.execute(
+            select(VideoFrameRow.seconds)
+            .where(VideoFrameRow.photo_id == photo_id)
+            .order_by(VideoFrameRow.number)
+        ).scalars()
+        if tuple(kept) != frames.seconds:
+            self.drop_vectors([photo_id])
+            rows = [
+                {
+                    "photo_id": photo_id,
+                    "number": number,
+                    "seconds": seconds,
+                    "content_key": frame_key(content_hash, seconds),
+                }
+                for number, seconds in enumerate(frames.seconds)
+            ]
+            self.session.execute(insert(VideoFrameRow), rows)
+        self.session.execute(
+            delete(EmbeddingRow).where(
+                EmbeddingRow.photo_id == photo_id, EmbeddingRow.model_id == model_id
+            )
+        )
+        vectors = np.ascontiguousarray(frames.vectors, dtype=np.float32)
+        rows = [
+            {"photo_id": photo_id, "model_id": model_id, "frame": n, "vector": vector.tobytes()}
+            for n, vector in enumerate(vectors)
+        ]
+        self.session.execute(insert(EmbeddingRow), rows)
+        self._log.vectors_changed(model_id, [photo_id])
+
     def drop_vectors(self, photo_ids: Iterable[int]) -> None:
-        """Every model's vectors of these photos: gone with them, or wrong for new content."""
+        """Every model's vectors of these items, and a video's scenes: gone with them, or
+        wrong for new content."""
         photo_ids = list(photo_ids)
         for chunk in chunks(photo_ids):
             self.session.execute(delete(EmbeddingRow).where(EmbeddingRow.photo_id.in_(chunk)))
+            self.session.execute(delete(VideoFrameRow).where(VideoFrameRow.photo_id.in_(chunk)))
         self._log.changed_for_every_model(photo_ids)
 
     def delete_vectors(self, pairs: Iterable[tuple[int, int]]) -> None:
@@ -177,14 +270,23 @@ def _model_info(row: ModelRow) -> ModelInfo:
     )
 
 
+def frame_key(content_hash: str, seconds: float) -> str:
+    """What the content passes file a video's scene under, as a photo's content hash: the
+    video's bytes and the scene's place in them."""
+    return hashlib.sha256(f"{content_hash}@{seconds:.3f}".encode()).hexdigest()
+
+
 def _vector_query(model_id: int):
-    return select(EmbeddingRow.photo_id, EmbeddingRow.vector).where(
+    return select(EmbeddingRow.photo_id, EmbeddingRow.frame, EmbeddingRow.vector).where(
         EmbeddingRow.model_id == model_id
     )
 
 
 def _stack(rows) -> tuple[np.ndarray, np.ndarray]:
-    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    """(FAISS ids, vectors) of (item id, frame, blob) rows."""
     if not rows:
-        return ids, np.zeros((0, 0), dtype=np.float32)
-    return ids, np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+    photo_ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    frames = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
+    vectors = np.vstack([np.frombuffer(row[2], dtype=np.float32) for row in rows])
+    return faiss_ids(photo_ids, frames), vectors

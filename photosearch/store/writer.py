@@ -15,7 +15,7 @@ from .concern import C
 from .failures import Failures
 from .photos import Photos
 from .places import Places
-from .records import PhotoText
+from .records import Frames, PhotoText
 from .texts import Texts
 from .vectors import Vectors
 
@@ -62,6 +62,14 @@ class Writer:
 
     def set_vector(self, photo_id: int, model_id: int, vector: np.ndarray) -> None:
         self.concern(Vectors).set_vector(photo_id, model_id, vector)
+
+    def set_frames(self, photo_id: int, model_id: int, frames: Frames, content_hash: str):
+        """A photo's one vector, or a video's vectors of its kept scenes."""
+        vectors = self.concern(Vectors)
+        if frames.video:
+            vectors.set_frames(photo_id, model_id, frames, content_hash)
+        else:
+            vectors.set_vector(photo_id, model_id, frames.vectors.reshape(-1))
 
     def vectors_changed(self, model_id: int, ids: Iterable[int] | None = None) -> None:
         self.concern(ChangeLog).vectors_changed(model_id, ids)

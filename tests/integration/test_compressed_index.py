@@ -103,7 +103,7 @@ def test_compressed_index_is_updated_by_id_and_saved(clustered):
     config, store, model = clustered
     index = opened(clustered, index_type="ivfsq")
     ids, vectors = store.vectors_for(model.id, [5, 6, 7])
-    index.remove(ids)
+    index.remove_items(ids)
     assert index.size == COUNT - 3
     assert not set(index.search(vectors, 10)[1].ravel()) & {5, 6, 7}
 
@@ -147,6 +147,6 @@ def test_check_sees_the_ids_of_a_compressed_index(clustered):
     settings = dataclasses.replace(config, index_type="ivfsq")
     index = VectorIndex.open(store, model, settings)
     assert check(store, settings).models[0].index_state == "fresh"
-    index.remove([1])
+    index.remove_items([1])
     index.save(model.vectors_version)
     assert check(store, settings).models[0].index_state == "mismatch"

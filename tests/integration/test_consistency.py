@@ -31,7 +31,7 @@ def test_each_problem_is_found_and_repaired(library, photo_tree):
     model = library.model
     index = VectorIndex(library.config, model)
     assert index.read()
-    index.remove([1, 2])  # an index holding other ids than the database
+    index.remove_items([1, 2])  # an index holding other ids than the database
     index.save(library.store.model(model.id).vectors_version)
     with library.store.engine.begin() as connection:  # a vector of the wrong size
         connection.execute(

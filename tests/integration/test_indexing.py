@@ -49,7 +49,7 @@ def test_full_index_records_every_bad_file_and_indexes_every_good_one(
     assert failures["bad/decompression-bomb.png"].kind == "too_large"
     assert failures["bad/zero-bytes.jpg"].kind == "empty"
     assert failures["bad/truncated.jpg"].kind == "corrupt"
-    assert library.store.counts() == {"photos": 25, "failed": 6}
+    assert library.store.counts() == {"photos": 25, "videos": 0, "failed": 6}
     assert_index_matches_database(library)
 
 

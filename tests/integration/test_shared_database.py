@@ -178,7 +178,7 @@ def test_a_server_restart_mid_run_is_a_clear_error_and_the_next_run_completes(
     assert committed < 25
     summary = library.index([photo_tree])
     assert summary.new == 25 - committed
-    assert library.store.counts() == {"photos": 25, "failed": 6}
+    assert library.store.counts() == {"photos": 25, "videos": 0, "failed": 6}
     assert check(library.store, library.config).consistent
 
 
@@ -220,7 +220,7 @@ def test_check_tells_a_cache_not_built_here_or_behind_from_a_disagreement(
     machine_2.searcher.vector(query, 10)  # caught up; then broken at its own version
     index = VectorIndex(machine_2.config, machine_2.model)
     assert index.read()
-    index.remove(index.ids()[:2])
+    index.remove_items(index.ids()[:2])
     index.save(machine_2.store.model(machine_2.model.id).vectors_version)
     report = check(machine_2.store, machine_2.config)
     assert report.models[0].index_state == "mismatch" and not report.consistent
