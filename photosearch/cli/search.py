@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 @click.option("--to", "date_to", metavar="DATE", help="Taken on or before (2019-08-31).")
 @click.option("--camera", help="Camera make or model contains this.")
 @click.option("--folder", help="Below this folder (an absolute path).")
-@click.option("--type", "type", metavar="TYPES", help="File types, e.g. jpeg,heic,raw.")
+@click.option(
+    "--type", "type", metavar="TYPES", help="photo, video, or file types, e.g. jpeg,heic,mp4."
+)
 @click.option("--place", help="Taken in this city, region or country (any of its names).")
 @click.option("--has-location/--no-location", default=None, help="With or without GPS.")
 @click.option(
@@ -179,6 +181,7 @@ def _example(library, like: str | None) -> dict:
 
 def _print_hits(config: Config, hits: list[dict], preview: bool) -> None:
     """A line per hit; with --preview, a small image under it where the terminal can."""
+    from ..moments import clock
     from ..terminal import inline_image, preview_protocol
 
     protocol = preview_protocol() if preview else ""
@@ -193,7 +196,10 @@ def _print_hits(config: Config, hits: list[dict], preview: bool) -> None:
             written = "  [text: " + " | ".join(line["text"] for line in lines) + "]"
         named = [person["name"] for person in hit.get("people", ()) if person["name"]]
         people = f"  [{', '.join(named)}]" if named else ""
-        click.echo(f"{hit['rank']:>4}  {score}  {taken}  {hit['path']}{people}{place}{written}")
+        moment = f"  @ {clock(hit['moment'])}" if hit.get("moment") is not None else ""
+        click.echo(
+            f"{hit['rank']:>4}  {score}  {taken}  {hit['path']}{moment}{people}{place}{written}"
+        )
         if hit["id"] in photos:
             image = _thumbnail_image(config, photos[hit["id"]])
             if image is not None:

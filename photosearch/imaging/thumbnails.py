@@ -51,8 +51,11 @@ def write(decoded: Decoded, size: int, target: Path) -> None:
     The output size comes from the full-resolution size, not from the decoded one, so decodes
     at different JPEG draft scales give the same thumbnail. Atomic: a reader (or a second
     writer of the same content) never sees half a file."""
-    box = thumbnail_box(decoded.meta.width, decoded.meta.height, size)
-    image = decoded.image
+    write_image(decoded.image, thumbnail_box(decoded.meta.width, decoded.meta.height, size), target)
+
+
+def write_image(image: Image.Image, box: tuple[int, int], target: Path) -> None:
+    """An upright RGB image at `box` (width, height), saved atomically as JPEG."""
     if image.size != box:
         image = image.resize(box, Image.Resampling.BICUBIC, reducing_gap=2.0)
     atomic_write(target, lambda path: image.save(path, "JPEG", quality=85, optimize=True))
@@ -81,6 +84,14 @@ class ThumbnailSaver:
         target = cache_path(self.config, content_hash, self.size)
         if not target.is_file():
             self._guarded(target, lambda: write(decoded, self.size, target))
+
+    def save_image(self, key: str, image: Image.Image) -> None:
+        """A thumbnail of an image already reduced (a video's scene), at most the thumbnail
+        size, filed under `key` (a content hash, or a scene's content key)."""
+        target = cache_path(self.config, key, self.size)
+        if not self.off and not target.is_file():
+            box = thumbnail_box(*image.size, self.size)
+            self._guarded(target, lambda: write_image(image, box, target))
 
     def save_encoded(self, thumbnails: list[tuple[str, object]]) -> None:
         """The GPU path: upright (3, h, w) uint8 tensors already at thumbnail size, encoded

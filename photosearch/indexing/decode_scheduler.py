@@ -80,6 +80,10 @@ class Files(Protocol):
 
     def timed_out(self, job: Job) -> Read: ...
 
+    def time_allowed(self, job: Job) -> float | None:
+        """How long a CPU worker may spend on the file (None: as long as it takes)."""
+        ...
+
 
 class DecodeScheduler:
     """A pool of CPU workers and, once the first file needs decoding, the batch decoder that
@@ -160,7 +164,9 @@ class DecodeScheduler:
     def _submit(self, run: _Run, slot: int, job: Job) -> None:
         with self._lock:
             self._routing += 1
-        run.tasks[slot] = self.pool.submit(lambda _: self._read(run, slot, job), None)
+        task = self.pool.submit(lambda _: self._read(run, slot, job), None)
+        task.time_allowed = run.files.time_allowed(job) if self.timeout else None
+        run.tasks[slot] = task
 
     def _read(self, run: _Run, slot: int, job: Job) -> None:
         """A CPU worker: read and hash; hand a JPEG to the batch decoder if it has room, else
@@ -297,7 +303,8 @@ class DecodeScheduler:
         now = time.monotonic()
         for slot, task in list(run.tasks.items()):
             started = getattr(task, "started_at", None)
-            if task.done() or started is None or now - started <= self.timeout:
+            allowed = getattr(task, "time_allowed", None)
+            if task.done() or started is None or allowed is None or now - started <= allowed:
                 continue
             job = outstanding.pop(slot, None)
             run.tasks.pop(slot, None)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..config import Config
 from ..metadata import PhotoMeta
-from ..store import KnownFile, ModelInfo, Store, VectorIndex, Writer
+from ..store import Frames, KnownFile, ModelInfo, Store, VectorIndex, Writer
 from .places import place_of
 from .problem import Problem
 from .scanner import ScannedFile, ScanProblem
@@ -30,7 +30,8 @@ class Work:
 
     def job(self, number: int) -> Job:
         row = self.row
-        return Job(number, self.file.path, row.content_hash if row and row.has_vector else "")
+        indexed = row.content_hash if row and row.has_vector else ""
+        return Job(number, self.file.path, indexed, self.file.size)
 
 
 @dataclass
@@ -160,14 +161,14 @@ class Reconciler:
 
     def _embed_or_reuse(self, work: Work, result: FileResult, target_id: int | None) -> None:
         source_id = self.embedded_hashes.get(result.content_hash)
-        vector = (
-            self.store.vector(source_id, self.model.id)
+        frames = (
+            self.store.frames(source_id, self.model.id)
             if source_id is not None and source_id != target_id
             else None
         )
-        if vector is not None:
+        if frames is not None:
             self.batch.ops.append(
-                lambda w: self._copy(w, work, result, target_id, source_id, vector)
+                lambda w: self._copy(w, work, result, target_id, source_id, frames)
             )
             self.batch.indexed_paths.append(work.file.path)
             self.summary.reused += 1
@@ -180,11 +181,12 @@ class Reconciler:
             else:
                 self.summary.reused += 1  # an identical file in the same batch
 
-    def _copy(self, writer: Writer, work, result, target_id, source_id: int, vector) -> None:
-        """Same bytes as an embedded photo: same metadata and vector, no decode, no model call."""
+    def _copy(self, writer: Writer, work, result, target_id, source_id: int, frames) -> None:
+        """Same bytes as an embedded photo or video: same metadata and vectors (a video's
+        scenes with their times), no decode, no model call."""
         meta = writer.copy_metadata(source_id)
         target_id = self._save_photo(writer, work, result, target_id, meta)
-        writer.set_vector(target_id, self.model.id, vector)
+        writer.set_frames(target_id, self.model.id, frames, result.content_hash)
         self.added.add(target_id)
 
     def _save_photo(
@@ -233,7 +235,8 @@ class Reconciler:
                 op(writer)
             for work, result, photo_id in batch.saves:
                 photo_id = self._save_photo(writer, work, result, photo_id, result.meta)
-                writer.set_vector(photo_id, self.model.id, result.vector)
+                frames = Frames(result.vector, result.seconds)
+                writer.set_frames(photo_id, self.model.id, frames, result.content_hash)
                 self.added.add(photo_id)
                 self.embedded_hashes.setdefault(result.content_hash, photo_id)
                 batch.indexed_paths.append(work.file.path)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..imaging.formats import is_image_name
+from ..imaging.formats import is_image_name, is_video_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,20 +100,20 @@ class Scanner:
                         ):
                             subdirectories.append(entry.path)
                         continue
-                    if not is_image_name(entry.name):
+                    if not is_media_name(entry.name):
                         continue
                     info = entry.stat()
                 except OSError as exc:
                     # A dangling symlink or a file that vanished: only worth a record if it
-                    # claims to be an image.
-                    if is_image_name(entry.name):
+                    # claims to be a photo or a video.
+                    if is_media_name(entry.name):
                         yield ScanProblem(entry.path, False, "unreadable", _describe(exc))
                     continue
                 yield _from_stat(entry.path, info)
             stack.extend(reversed(subdirectories))
 
     def _single_file(self, path: str) -> Iterator[ScannedFile | ScanProblem]:
-        if not os.path.lexists(path) or not is_image_name(os.path.basename(path)):
+        if not os.path.lexists(path) or not is_media_name(os.path.basename(path)):
             return
         try:
             info = os.stat(path)
@@ -138,3 +138,8 @@ def _leads_above(link: str, root: str) -> bool:
 
 def _describe(exc: OSError) -> str:
     return exc.strerror or str(exc)
+
+
+def is_media_name(name: str) -> bool:
+    """A photo's or a video's name: what the walk lists."""
+    return is_image_name(name) or is_video_path(name)

@@ -24,6 +24,7 @@ class Job:
     number: int  # the file's place in the run's list: its answer carries it back
     path: str
     indexed_hash: str  # content hash of the photo with a vector at this path; "" if none
+    size: int = 0  # bytes, as the walk saw it
 
 
 @dataclass(slots=True)
@@ -35,7 +36,8 @@ class FileResult:
     mtime_ns: int = 0
     content_hash: str = ""
     meta: PhotoMeta | None = None
-    vector: np.ndarray | None = None
+    vector: np.ndarray | None = None  # a photo's (dim,); a video's (scenes, dim)
+    seconds: tuple[float, ...] = ()  # a video's: where each scene of `vector` is
     fresh: bool = False  # the vector came from a model call, not from an identical file
     error: Problem | None = None
     decoder: str = ""  # who decoded it: "cpu" or "gpu"; empty when nothing was decoded

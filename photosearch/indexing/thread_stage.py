@@ -1,6 +1,6 @@
 """The stage in this process: the decode scheduler's workers (and the GPU's batch decoder, on
-CUDA) read, hash and decode; the thread that iterates the run embeds. The content passes run
-on worker threads of their own (pass_work)."""
+CUDA) read, hash and decode (a video: its kept scenes, see scenes); the thread that iterates the
+run embeds. The content passes run on worker threads of their own (pass_work)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,19 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..config import Config
+from ..imaging.budget import MB
 from ..imaging.decoder import DecodeError, decode
+from ..imaging.formats import is_video_path
 from ..imaging.photo_file import PhotoFile, read_photo
 from ..imaging.thumbnails import SIZES, ThumbnailSaver
 from ..model.lazy_embedder import LazyEmbedder
 from .decode_scheduler import DecodeScheduler, Read
 from .pass_work import PassWork
 from .problem import Problem
+from .scenes import SECONDS_PER_MB, read_scenes
 from .stage import FileResult, Job, PassJob, PassResult
 
 if TYPE_CHECKING:  # torch and the model load only when a file needs embedding
@@ -89,7 +94,7 @@ class ThreadStage:
         images = 0
         for read in self.decoded(jobs, reusable):
             batch.append(read)
-            images += read.pixels is not None
+            images += 0 if read.pixels is None else _image_count(read.pixels)
             if images >= size or len(batch) >= ANSWERS_PER_IMAGE_BATCH * size:
                 yield self._embedded(batch, embedded)
                 batch, images = [], 0
@@ -144,6 +149,9 @@ class ThreadStage:
 
     def _decode_on_cpu(self, read: Read, file: PhotoFile, thumbnails: ThumbnailSaver) -> None:
         result = read.result
+        if is_video_path(read.path):
+            self._read_video(read, thumbnails)
+            return
         try:
             decoded = decode(
                 file.source,
@@ -159,6 +167,30 @@ class ThreadStage:
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop the run
             result.error = Problem("corrupt", f"{type(exc).__name__}: {exc}")
 
+    def _read_video(self, read: Read, thumbnails: ThumbnailSaver) -> None:
+        """A video's facts and kept scenes, by its path (the reader seeks in it)."""
+        from ..video import VideoError
+
+        result = read.result
+        try:
+            scenes = read_scenes(
+                read.path, result.content_hash, self.embedder.preprocess, thumbnails
+            )
+        except VideoError as exc:
+            result.error = Problem(exc.kind, exc.message)
+            return
+        except Exception as exc:  # noqa: BLE001 - one bad file must never stop the run
+            result.error = Problem("corrupt", f"{type(exc).__name__}: {exc}")
+            return
+        result.meta, result.seconds, read.pixels = scenes.meta, scenes.seconds, scenes.pixels
+
+    def time_allowed(self, job: Job) -> float | None:
+        """How long a file may take to read and decode: a video longer, by its size."""
+        limit = self.config.decode_timeout or None
+        if limit and is_video_path(job.path):
+            return limit + SECONDS_PER_MB * job.size / MB
+        return limit
+
     def _embedded(self, reads: list[Read], embedded: set[str]) -> list[FileResult]:
         """One model call for the batch's images. Identical contents go through it once, and
         contents embedded in an earlier batch of this run not again: the Indexer decides on
@@ -173,8 +205,11 @@ class ThreadStage:
             device = self.gpu.device if self.gpu else "cpu"  # CPU fallbacks join GPU decodes
             import torch
 
-            pixels = torch.stack([read.pixels.to(device) for read in firsts.values()])
-            vector_of = dict(zip(firsts, self.embedder.embed_pixels(pixels), strict=True))
+            stacks = [_stacked(read.pixels).to(device) for read in firsts.values()]
+            vectors = self.embedder.embed_pixels(torch.cat(stacks))
+            bounds = np.cumsum([0] + [len(stack) for stack in stacks])
+            for (digest, read), start, end in zip(firsts.items(), bounds, bounds[1:], strict=False):
+                vector_of[digest] = vectors[start:end] if read.result.seconds else vectors[start]
             embedded.update(vector_of)
         for read in reads:
             if read.pixels is not None:
@@ -215,3 +250,15 @@ class _Files:
 
     def timed_out(self, job: Job) -> Read:
         return self.stage._timed_out(job)
+
+    def time_allowed(self, job: Job) -> float | None:
+        return self.stage.time_allowed(job)
+
+
+def _image_count(pixels) -> int:
+    """Images in a read's pixels: a photo's one (3, h, w), a video's scenes (n, 3, h, w)."""
+    return len(pixels) if pixels.dim() == 4 else 1
+
+
+def _stacked(pixels):
+    return pixels if pixels.dim() == 4 else pixels[None]

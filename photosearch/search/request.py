@@ -20,7 +20,10 @@ MAX_TEXT = 1000
 FORMATS = {
     "jpeg": "JPEG", "jpg": "JPEG", "png": "PNG", "heic": "HEIF", "heif": "HEIF",
     "webp": "WEBP", "gif": "GIF", "tiff": "TIFF", "tif": "TIFF", "bmp": "BMP", "raw": "RAW",
+    "mp4": "MP4", "mov": "MOV", "m4v": "M4V", "3gp": "3GP", "mkv": "MKV", "webm": "WEBM",
+    "avi": "AVI", "mts": "MTS", "m2ts": "M2TS",
 }  # fmt: skip
+MEDIA = {"photo": "photo", "photos": "photo", "video": "video", "videos": "video"}
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}")
 
@@ -166,18 +169,22 @@ def parse_filters(args: Mapping | Asked) -> Filters:
                 value=folder,
             )
         folder = os.path.normpath(folder)
-    formats = []
+    formats, media = [], set()
     for name in filter(
         None, (part.strip().lower() for part in (asked.raw("type") or "").split(","))
     ):
+        if name in MEDIA:
+            media.add(MEDIA[name])
+            continue
         if name not in FORMATS:
             raise BadParameter.said(
                 "Unknown file type {value!r}; known: {known}.",
                 value=name,
-                known=", ".join(sorted(FORMATS)),
+                known=", ".join(sorted({*FORMATS, "photo", "video"})),
             )
         formats.append(FORMATS[name])
     return Filters(
+        media=media.pop() if len(media) == 1 else None,
         date_from=date_from,
         date_to=date_to,
         camera=_text(asked, "camera"),

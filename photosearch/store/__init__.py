@@ -3,10 +3,12 @@ rebuildable cache). Each part of the library is a Concern of its own module; a n
 no edit here or in Store and Writer."""
 
 from .concern import Concern
+from .frame_ids import frame_key
 from .records import (
     FaceScan,
     Failure,
     Filters,
+    Frames,
     KnownFile,
     ModelInfo,
     Person,
@@ -27,6 +29,7 @@ __all__ = [
     "FaceScan",
     "Failure",
     "Filters",
+    "Frames",
     "KnownFile",
     "ModelInfo",
     "Person",
@@ -38,6 +41,7 @@ __all__ = [
     "TextLine",
     "UNDATED",
     "VectorIndex",
+    "frame_key",
     "Writer",
     "display_path",
 ]

@@ -6,6 +6,8 @@ made and read here alone, by arithmetic, with no database lookup on the search p
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 FRAME_BITS = 12  # the frame's number in the low bits: up to 4,096 frames a video
@@ -39,3 +41,9 @@ def later_frames(ids: np.ndarray) -> np.ndarray:
     """The ids of frames after a video's first: those whose item is not known by them."""
     ids = np.asarray(ids, np.int64)
     return ids[ids >= FRAME_BASE]
+
+
+def frame_key(content_hash: str, seconds: float) -> str:
+    """What the content passes file a video's scene under, as a photo's content hash: the
+    video's bytes and the scene's place in them."""
+    return hashlib.sha256(f"{content_hash}@{seconds:.3f}".encode()).hexdigest()

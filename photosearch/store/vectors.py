@@ -6,7 +6,6 @@ in the change log of the same transaction."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -14,7 +13,7 @@ from sqlalchemy import delete, func, insert, or_, select, tuple_
 
 from .change_log import ChangeLog
 from .concern import Concern, chunks, now
-from .frame_ids import faiss_ids, split
+from .frame_ids import faiss_ids, frame_key, split
 from .records import Frames, ModelInfo
 from .schema import EmbeddingRow, ModelRow, PhotoRow, VideoFrameRow
 
@@ -268,12 +267,6 @@ def _model_info(row: ModelRow) -> ModelInfo:
         row.name,
         row.indexed_at,
     )
-
-
-def frame_key(content_hash: str, seconds: float) -> str:
-    """What the content passes file a video's scene under, as a photo's content hash: the
-    video's bytes and the scene's place in them."""
-    return hashlib.sha256(f"{content_hash}@{seconds:.3f}".encode()).hexdigest()
 
 
 def _vector_query(model_id: int):

@@ -2,7 +2,8 @@
 camera) and the frames of it worth embedding (`sample`). A foundation like `imaging`: it knows
 nothing of the index, the store or search, which read videos through it."""
 
-from photosearch.video.opening import VIDEO_EXTENSIONS, VideoError, is_video_path
+from photosearch.imaging.formats import VIDEO_EXTENSIONS, is_video_path
+from photosearch.video.opening import VideoError
 from photosearch.video.probe import VideoInfo, probe
 from photosearch.video.sampling import Frame, Sampling, sample
 

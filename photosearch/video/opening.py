@@ -13,9 +13,6 @@ from PIL import Image
 
 # The containers phones and cameras write: MP4/MOV (and their 3GP, M4V variants), Matroska and
 # WebM, AVI, and AVCHD's MPEG transport streams.
-VIDEO_EXTENSIONS = frozenset(
-    {".mp4", ".mov", ".m4v", ".3gp", ".mkv", ".webm", ".avi", ".mts", ".m2ts"}
-)
 # The first bytes of those containers: a file that starts like one but will not open is a damaged
 # video (a copy cut short), one that does not is not a video at all (a text file named .mp4).
 _MP4_BOXES = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
@@ -31,11 +28,6 @@ class VideoError(Exception):
         super().__init__(message)
         self.kind = kind
         self.message = message
-
-
-def is_video_path(path: Path | str) -> bool:
-    """Whether a file's name says it is a video (its content is checked when it is opened)."""
-    return Path(path).suffix.lower() in VIDEO_EXTENSIONS
 
 
 def looks_like_video(head: bytes) -> bool:
