@@ -65,13 +65,15 @@ class Indexer:
         scopes: Iterable[str] | None = None,
         reread: frozenset[str] = frozenset(),
         on_searchable: Callable[[Searchable], None] | None = None,
+        held: frozenset[str] = frozenset(),
     ) -> IndexSummary:
         """Bring the index in line with the disk below roots, then run the enabled content
         passes over the photos they have not read. With scopes (paths below the roots: files,
         folders, or paths that no longer exist), only those are looked at; a watcher passes
         the paths its events named. The passes named in reread also read again what an older
         version of theirs read, and what they failed to read. Between the two, once every
-        vector is committed and the FAISS file saved, on_searchable is told what is next."""
+        vector is committed and the FAISS file saved, on_searchable is told what is next.
+        Files `held` are neither read nor forgotten: left as they are for a later run."""
         started = time.perf_counter()
         shared_budget().log_next_wait()  # the run's first wait for decode memory is logged
         progress = progress or Progress()
@@ -79,7 +81,7 @@ class Indexer:
         summary = IndexSummary(passes={p.name: p.counts() for p in passes.registered()})
         roots = [_checked_root(root) for root in roots]
         targets = roots if scopes is None else self._scopes_below(roots, scopes)
-        decisions = Reconciler(self.store, self.model, self.config, summary, targets)
+        decisions = Reconciler(self.store, self.model, self.config, summary, targets, held)
         work = decisions.plan([item for root in targets for item in self.scanner.walk(Path(root))])
 
         progress.start(len(work))

@@ -51,8 +51,10 @@ class Reconciler:
         config: Config,
         summary: IndexSummary,
         targets: list[str],
+        held: frozenset[str] = frozenset(),
     ):
         self.store = store
+        self.held = held  # seen, but left as they are: a watcher's videos still being written
         self.model = model
         self.config = config
         self.summary = summary
@@ -77,6 +79,8 @@ class Reconciler:
             if item.path in self.seen:
                 continue  # overlapping roots
             self.seen.add(item.path)
+            if item.path in self.held:
+                continue
             if isinstance(item, ScanProblem):
                 problems.append(item)
                 if item.is_dir:

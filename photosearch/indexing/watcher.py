@@ -1,7 +1,9 @@
 """Keep the index live: watchdog events are collected, debounced, and handed to the indexer
 as scopes (the paths they name), so a burst of changes becomes one incremental run, a move
-keeps its photo's identity, and a save-by-rename is one update. A periodic full reconcile
-catches whatever the events missed (inotify limits, network drives, sleep)."""
+keeps its photo's identity, and a save-by-rename is one update. A new or changed video waits
+until its size and time have stood still for `video_settle` seconds: a phone or a network copy
+writes a video for minutes, with pauses, and half a video is not indexed. A periodic full
+reconcile catches whatever the events missed (inotify limits, network drives, sleep)."""
 
 from __future__ import annotations
 
@@ -19,11 +21,15 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from ..config import Config
+from ..imaging.formats import is_video_path
 from .summary import IndexSummary
 
 log = logging.getLogger(__name__)
 IGNORED_EVENTS = {"opened", "closed_no_write"}
 WATCH_LIMIT_ERRORS = {errno.ENOSPC, errno.EMFILE}
+# Seconds a video's size and time must stand still before it is read: longer than the pauses
+# of a copy from a phone (MTP) or over a network share.
+VIDEO_SETTLE = 10.0
 
 
 class Indexes(Protocol):
@@ -31,7 +37,9 @@ class Indexes(Protocol):
 
     config: Config
 
-    def index(self, roots: list[str], *, scopes: set[str] | None, wait: float) -> IndexSummary: ...
+    def index(
+        self, roots: list[str], *, scopes: set[str] | None, wait: float, held: frozenset[str]
+    ) -> IndexSummary: ...
 
 
 class _Collector(FileSystemEventHandler):
@@ -57,12 +65,15 @@ class Watcher:
         debounce: float = 1.0,
         max_delay: float = 10.0,
         on_update: Callable[[IndexSummary], None] | None = None,
+        video_settle: float = VIDEO_SETTLE,
     ):
         self.library = library
         self.roots = [os.path.abspath(os.path.expanduser(os.fspath(root))) for root in roots]
         self.debounce = debounce
         self.max_delay = max_delay
         self.on_update = on_update or (lambda summary: None)
+        self.video_settle = video_settle
+        self._videos: dict[str, tuple[tuple[int, int], float]] = {}  # (size, mtime), since
         self.polling = False
         self._pending: set[str] = set()
         self._first_event = self._last_event = 0.0
@@ -137,13 +148,41 @@ class Watcher:
             overdue = now - self._first_event >= self.max_delay
             if not (quiet or overdue):
                 return None
-            scopes, self._pending = self._pending, set()
+            growing = self._growing(self._pending)
+            scopes, self._pending = self._pending - growing, growing
+            if not scopes:
+                return None
             self._busy = True
             return scopes
 
+    def _growing(self, paths: set[str]) -> set[str]:
+        """The videos among paths still being written: their size or time changed less than
+        video_settle seconds ago (or was first seen now)."""
+        now, growing = time.monotonic(), set()
+        for path in paths:
+            if not is_video_path(path):
+                continue
+            try:
+                info = os.stat(path)
+            except OSError:  # gone, or a folder's name: the run decides
+                self._videos.pop(path, None)
+                continue
+            stamp = (info.st_size, info.st_mtime_ns)
+            seen = self._videos.get(path)
+            if seen is None or seen[0] != stamp:
+                self._videos[path] = (stamp, now)
+                growing.add(path)
+            elif now - seen[1] < self.video_settle:
+                growing.add(path)
+            else:
+                del self._videos[path]
+        return growing
+
     def _index(self, scopes: set[str] | None) -> None:
         try:
-            summary = self.library.index(self.roots, scopes=scopes, wait=3600)
+            with self._condition:
+                held = frozenset(self._videos)  # still being written: left for a later run
+            summary = self.library.index(self.roots, scopes=scopes, wait=3600, held=held)
             self.on_update(summary)
         except Exception:  # noqa: BLE001 - the watcher must outlive any one failed run
             log.exception("Indexing after changes failed; the next change or reconcile retries")

@@ -201,11 +201,13 @@ class PhotoLibrary:
         scopes: set[str] | None = None,
         reread: frozenset[str] = frozenset(),
         on_searchable: Callable[[Searchable], None] | None = None,
+        held: frozenset[str] = frozenset(),
     ) -> IndexSummary:
         """Index folders (or just the scopes below them); refuses (DataDirBusy) while another
         process writes, after waiting `wait` seconds for it. The content passes named in
         reread read again what an older version of theirs read (or failed to read).
-        on_searchable is told when every photo can be searched, before the passes read."""
+        on_searchable is told when every photo can be searched, before the passes read. Files
+        `held` (a watcher's videos still being written) are left as they are."""
         from ..indexing.indexer import Indexer
         from ..model.lazy_embedder import LazyEmbedder
 
@@ -223,7 +225,7 @@ class PhotoLibrary:
 
             people = self.people_of_library()
             started = people.moment()
-            summary = indexer.run(roots, progress, scopes, reread, searchable)
+            summary = indexer.run(roots, progress, scopes, reread, searchable, held)
             faces = summary.passes.get("faces")
             if faces is not None and faces.found:  # the run's new faces join people
                 summary.faces_kept = people.kept_since(started)
@@ -518,7 +520,8 @@ class PhotoLibrary:
         index."""
         rebuilt = []
         with nullcontext() if self.store.shared else self._writing():
-            for model in self.store.models() if every_model else [self.known_model()]:
+            for known in self.store.models() if every_model else [self.known_model()]:
+                model = self.store.model(known.id)  # at its version now: the file's name
                 started = time.perf_counter()
                 index = VectorIndex(self.config, model)
                 index.rebuild(self.store)

@@ -105,6 +105,24 @@ def test_the_cluster_indexes_as_this_process_does(
     assert indexed(cluster_library, photo_tree)["cat.webp"] == ids_there["edge/cat.webp"]
 
 
+def test_the_cluster_embeds_a_videos_scenes_as_this_process_does(
+    library, cluster_library, tmp_path
+):
+    from ..videos import Shot, write_video
+
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    write_video(folder / "clip.mp4", [Shot("coffee", 3), Shot("chelsea", 3)])
+    here, there = library.index([folder]), cluster_library.index([folder])
+    assert there.where.startswith("on the Ray cluster") and (there.new, here.new) == (1, 1)
+    scenes = [
+        lib.store.frames(lib.store.photo_by_path(str(folder / "clip.mp4")).id, lib.model.id)
+        for lib in (library, cluster_library)
+    ]
+    assert len(scenes[0].seconds) >= 2 and scenes[1].seconds == scenes[0].seconds
+    assert (scenes[0].vectors * scenes[1].vectors).sum(axis=1).min() >= 0.9999
+
+
 class KillWorkerOnce(Progress):
     """Kills the cluster's embedding actor (SIGKILL) once the driver has its first answers,
     then watches for the process that replaces it."""

@@ -17,7 +17,8 @@ from PIL import Image
 from photosearch.cli import main
 from photosearch.library import PhotoLibrary
 from photosearch.search.request import parse_search
-from photosearch.store import Filters
+from photosearch.store import Filters, VectorIndex
+from photosearch.store.frame_ids import FRAME_BASE, FRAME_BITS
 
 from ..videos import Shot, view, write_video
 
@@ -150,3 +151,18 @@ def test_a_moved_video_keeps_its_scenes_without_decoding(indexed, folder, count_
     assert summary.moved == 1 and counter.images == 0
     after = library.store.photo_by_path(str(folder / "trips" / "holiday.mov"))
     assert after.id == before.id and library.store.frames(after.id, model).seconds == kept.seconds
+
+
+def test_check_and_rebuild_cover_the_scenes(indexed):
+    library, _ = indexed
+    model = library.store.model(library.known_model().id)  # at its current version
+    report = library.check()
+    assert report.consistent and report.videos == 2
+    assert report.models[0].vectors == library.store.counts(model.id)["frames"]
+    index = VectorIndex(library.config, model)
+    assert index.read()
+    index.remove_items(index.later_frames()[:1] - FRAME_BASE >> FRAME_BITS)  # a video's scenes
+    index.save(model.vectors_version)
+    assert not library.check().consistent
+    library.rebuild_indexes()
+    assert library.check().consistent

@@ -6,6 +6,7 @@ import dataclasses
 import errno
 import os
 import shutil
+import time
 
 import pytest
 
@@ -159,3 +160,29 @@ def test_reconcile_catches_what_events_missed(config, tiny_embedder, tmp_path, m
     finally:
         watcher.stop()
         library.close()
+
+
+def test_a_video_is_read_once_it_is_whole(library, tmp_path):
+    """A video copied with a pause (as from a phone) is not read half-written: once whole."""
+    from ..videos import Shot, write_video
+
+    made = write_video(tmp_path / "made.mp4", [Shot("coffee", 3), Shot("rocket", 3)])
+    whole = made.read_bytes()
+    root = tmp_path / "watched"
+    root.mkdir()
+    library.index([root])
+    updates = []
+    watcher = Watcher(library, [root], debounce=0.3, video_settle=2.0, on_update=updates.append)
+    watcher.start()
+    try:
+        with open(root / "copied.mp4", "wb") as copy:
+            copy.write(whole[: len(whole) // 2])
+            copy.flush()
+            time.sleep(1.2)  # a pause longer than the debounce, shorter than the settle time
+            copy.write(whole[len(whole) // 2 :])
+        settled(watcher)
+    finally:
+        watcher.stop()
+    video = library.store.photo_by_path(str(root / "copied.mp4"))
+    assert video is not None and video.duration == pytest.approx(6, abs=0.2)
+    assert library.store.failures() == [] and sum(update.failed for update in updates) == 0
