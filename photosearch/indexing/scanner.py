@@ -89,6 +89,7 @@ class Scanner:
                 yield ScanProblem(directory, True, "unreadable", _describe(exc))
                 continue
             subdirectories = []
+            photo_stems = {_stem(e.name) for e in children if is_image_name(e.name)}
             for entry in children:
                 if self._hidden_or_matching(entry.path, entry.name):
                     continue
@@ -103,6 +104,8 @@ class Scanner:
                     if not is_media_name(entry.name):
                         continue
                     info = entry.stat()
+                    if _live_photo_motion(entry.name, info, photo_stems):
+                        continue
                 except OSError as exc:
                     # A dangling symlink or a file that vanished: only worth a record if it
                     # claims to be a photo or a video.
@@ -143,3 +146,21 @@ def _describe(exc: OSError) -> str:
 def is_media_name(name: str) -> bool:
     """A photo's or a video's name: what the walk lists."""
     return is_image_name(name) or is_video_path(name)
+
+
+# An iPhone's Live Photo is a photo and a short MOV of the same name beside it (a few MB for
+# its 3 s): the motion shows what the photo shows, so it is not a video of its own in results.
+LIVE_PHOTO_MOTION_MAX = 12 * 1024 * 1024
+
+
+def _stem(name: str) -> str:
+    return name.rpartition(".")[0].lower()
+
+
+def _live_photo_motion(name: str, info: os.stat_result, photo_stems: set[str]) -> bool:
+    """A Live Photo's motion: a MOV beside a photo of its name, no larger than one."""
+    return (
+        name.lower().endswith(".mov")
+        and info.st_size <= LIVE_PHOTO_MOTION_MAX
+        and _stem(name) in photo_stems
+    )

@@ -25,6 +25,18 @@ def test_image_extensions_any_case_and_nothing_else(tmp_path):
     assert files(Scanner(), tmp_path) == sorted([*IMAGES, "j.heif", "raw.CR2", "x.nef"])
 
 
+def test_videos_are_listed_but_not_a_live_photos_motion(tmp_path):
+    videos = ["clip.mp4", "b.MOV", "c.mkv", "d.webm", "e.avi", "f.m4v", "g.3gp", "h.MTS"]
+    for name in [*videos, "IMG_0001.HEIC", "IMG_0001.MOV", "IMG_0002.mov", "song.mp3"]:
+        touch(tmp_path / name)
+    touch(tmp_path / "IMG_0003.JPG")
+    touch(tmp_path / "IMG_0003.MOV", b"x" * (13 * 1024 * 1024))  # too long to be its motion
+    listed = files(Scanner(), tmp_path)
+    assert listed == sorted(
+        [*videos, "IMG_0001.HEIC", "IMG_0002.mov", "IMG_0003.JPG", "IMG_0003.MOV"]
+    )
+
+
 def test_hidden_entries_skipped_unless_asked(tmp_path):
     touch(tmp_path / ".hidden.jpg")
     touch(tmp_path / ".cache" / "a.jpg")
