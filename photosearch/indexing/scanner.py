@@ -123,7 +123,8 @@ class Scanner:
         except OSError as exc:
             yield ScanProblem(path, False, "unreadable", _describe(exc))
             return
-        yield _from_stat(path, info)
+        if not _live_photo_motion(os.path.basename(path), info, _photo_stems_beside(path)):
+            yield _from_stat(path, info)
 
 
 def _from_stat(path: str, info: os.stat_result) -> ScannedFile | ScanProblem:
@@ -164,3 +165,14 @@ def _live_photo_motion(name: str, info: os.stat_result, photo_stems: set[str]) -
         and info.st_size <= LIVE_PHOTO_MOTION_MAX
         and _stem(name) in photo_stems
     )
+
+
+def _photo_stems_beside(path: str) -> set[str]:
+    """The names of the photos in a file's folder, for a MOV's Live Photo test."""
+    if not path.lower().endswith(".mov"):
+        return set()
+    try:
+        names = os.listdir(os.path.dirname(path))
+    except OSError:
+        return set()
+    return {_stem(name) for name in names if is_image_name(name)}

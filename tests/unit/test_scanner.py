@@ -35,6 +35,8 @@ def test_videos_are_listed_but_not_a_live_photos_motion(tmp_path):
     assert listed == sorted(
         [*videos, "IMG_0001.HEIC", "IMG_0002.mov", "IMG_0003.JPG", "IMG_0003.MOV"]
     )
+    assert files(Scanner(), tmp_path / "IMG_0001.MOV") == []  # a watcher's scope: the same
+    assert files(Scanner(), tmp_path / "IMG_0002.mov") == ["."]
 
 
 def test_hidden_entries_skipped_unless_asked(tmp_path):
