@@ -55,6 +55,9 @@ class Config:
     negclip_checkpoint: str = ""  # path to negclip.pth; empty: <data_dir>/models/negclip.pth
     offline: bool = False  # never try to download weights
     viewer: str = ""  # search --open: image viewer command given the paths; empty: the desktop's
+    # search --open for videos: a player command ({seconds}: where to start); empty: mpv or
+    # VLC where installed (started at the moment), else the desktop's opener
+    video_player: str = ""
     access_token: str = ""  # required by the web server on non-loopback addresses
     web_language: str = "auto"  # the web pages' language: auto (the browser's), en or zh-Hans
     min_score: float = 0.2  # text queries: weaker matches are not shown

@@ -103,6 +103,38 @@ def _run_length(column: list[int]) -> str:
     return "".join(encoded)
 
 
+# How players known by name start at a moment (seconds); a configured command says so itself
+# with {seconds}.
+START_AT = {
+    "mpv": "--start={seconds}",
+    "vlc": "--start-time={seconds}",
+    "cvlc": "--start-time={seconds}",
+    "mplayer": "-ss {seconds}",
+    "ffplay": "-ss {seconds}",
+}
+AUTO_PLAYERS = ("mpv", "vlc")
+
+
+def play_video(path: str, seconds: float | None, player: str = "") -> bool:
+    """Start a video player on `path` at `seconds` where the player can be told (returns
+    whether it was); without a player configured, mpv or VLC, else the desktop's opener."""
+    if not player:
+        found = next((name for name in AUTO_PLAYERS if shutil.which(name)), None)
+        if found is None:
+            open_in_viewer([path])
+            return False
+        player = found
+    words = shlex.split(player)
+    at = f"{seconds or 0:.2f}"
+    if any("{seconds}" in word for word in words):
+        command = [word.replace("{seconds}", at) for word in words]
+    else:
+        start = START_AT.get(os.path.basename(words[0]))
+        command = [*words, *(shlex.split(start.format(seconds=at)) if start else [])]
+    subprocess.Popen([*command, path], start_new_session=True)  # noqa: S603
+    return "{seconds}" in player or os.path.basename(words[0]) in START_AT
+
+
 def open_in_viewer(paths: list[str], viewer: str = "") -> list[str]:
     """Hand photos to an image viewer: `viewer` (a command, given every path at once) when
     set, else the desktop's opener, one window each for the first OPENER_LIMIT. Returns the

@@ -213,11 +213,16 @@ def _photos(config: Config, hits: list[dict]) -> dict:
 
 
 def _open(config: Config, hits: list[dict]) -> None:
-    from ..terminal import open_in_viewer
+    """Photos in the image viewer; the best video in a player, at its moment where it can."""
+    from ..terminal import open_in_viewer, play_video
 
-    photos = _photos(config, hits)
-    opened_paths = open_in_viewer([p.path for p in photos.values()], config.viewer)
-    if len(opened_paths) < len(hits):
+    found = _photos(config, hits)
+    photos = [found[h["id"]].path for h in hits if h["id"] in found and h["media"] != "video"]
+    videos = [h for h in hits if h["id"] in found and h["media"] == "video"]
+    if videos:
+        play_video(found[videos[0]["id"]].path, videos[0]["moment"], config.video_player)
+    opened_paths = open_in_viewer(photos, config.viewer) if photos else []
+    if len(opened_paths) < len(photos):
         click.echo(f"Opened the top {len(opened_paths)}; set `viewer` to open them all.", err=True)
 
 

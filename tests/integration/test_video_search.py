@@ -9,6 +9,7 @@ import contextlib
 import io
 import json
 import shutil
+import time
 from datetime import datetime
 
 import pytest
@@ -137,6 +138,18 @@ def test_hits_carry_media_duration_and_moment_in_json(indexed, config, tmp_path,
     assert abs(hits[0]["moment"] - 4) <= 1.0
     printed = run_main("search", "--like", str(like), "--type", "video")
     assert "holiday.mov  @ 00:00:0" in printed.splitlines()[0]
+
+    record, player = tmp_path / "player-args", tmp_path / "player.sh"
+    player.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\n')
+    player.chmod(0o755)
+    monkeypatch.setenv("PHOTOSEARCH_VIDEO_PLAYER", f"{player} --start={{seconds}}")
+    run_main("search", "--like", str(like), "--type", "video", "--limit", "1", "--open")
+    for _ in range(100):  # the player runs detached
+        if record.exists() and len(record.read_text().splitlines()) == 2:
+            break
+        time.sleep(0.05)
+    start, path = record.read_text().splitlines()
+    assert path.endswith("holiday.mov") and abs(float(start.removeprefix("--start=")) - 4) <= 1
 
 
 def test_a_moved_video_keeps_its_scenes_without_decoding(indexed, folder, count_embeds):
