@@ -5,8 +5,9 @@ it accepts while it has room: the batch it decodes and one batch waiting. When b
 the CPU worker decodes that JPEG itself, so no decoder waits while another has a backlog.
 What the batch decoder refuses goes back to the CPU workers, which record the usual errors.
 Answers come out as they are done, with at most `in_flight` files of a run held at once, and
-a file that a CPU worker spends longer than `timeout` seconds on is answered as timed out
-while a fresh worker takes the stuck one's place. Several runs may share one scheduler (a Ray
+with a `timeout`, a file that a CPU worker spends longer on than the files allow it
+(`Files.time_allowed`: the timeout, a video longer by its size) is answered as timed out while
+a fresh worker takes the stuck one's place. Several runs may share one scheduler (a Ray
 actor overlaps two batches of jobs that way)."""
 
 from __future__ import annotations

@@ -110,6 +110,9 @@ class MemoryFiles:
     def timed_out(self, job: Job) -> Read:
         return Read(FileResult(job.number, error=Problem("timeout", "took too long")))
 
+    def time_allowed(self, job: Job) -> float:
+        return 0.5
+
 
 def all_given_back(budget: DecodeBudget) -> bool:
     """Whether every reservation is given back within 10 s: a request for the whole budget
