@@ -366,7 +366,7 @@ class PhotoLibrary:
         elif request.like is not None:
             if self.store.photo(request.like) is None:
                 raise BadParameter.said("No indexed photo has id {id}.", id=request.like)
-            vector = searcher.photo_vector(str(request.like))
+            vector = searcher.photo_vector(str(request.like), request.like_frame)
         elif request.upload is not None:
             vector = searcher.image_vector(request.upload, request.upload_name)
         filters = request.filters

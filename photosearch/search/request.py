@@ -12,6 +12,7 @@ from datetime import date
 
 from ..errors import BadParameter
 from ..store import Filters
+from ..store.frame_ids import MAX_FRAMES
 from .terms import SORTS, parse_query
 
 MAX_LIMIT = 200
@@ -32,6 +33,7 @@ LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}")
 class SearchRequest:
     text: str | None = None
     like: int | None = None
+    like_frame: int = 0  # with like, a video's scene (by its number) to search with
     upload: bytes | None = None
     upload_name: str = ""  # the uploaded file's path or name, where it has one
     limit: int = 40
@@ -206,6 +208,11 @@ def parse_search(
     text = _text(asked, "q", MAX_TEXT)
     if like is None and asked.raw("like") is not None:
         like = number(asked, "like", 0, 1, 2**63 - 1, int)
+    like_frame = number(asked, "frame", 0, 0, MAX_FRAMES - 1, int)
+    if like_frame and like is None:
+        raise BadParameter.said(
+            "{field} names a scene of the video given as like.", field=asked.name("frame")
+        )
     place = _text(asked, "place")
     people = _people(asked)
     filters = parse_filters(asked)
@@ -229,6 +236,7 @@ def parse_search(
     return SearchRequest(
         text=text,
         like=like,
+        like_frame=like_frame,
         upload=upload,
         upload_name=upload_name,
         limit=number(asked, "limit", 40, 1, MAX_LIMIT, int),

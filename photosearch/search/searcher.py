@@ -15,6 +15,7 @@ import numpy as np
 from ..config import Config
 from ..errors import ImageTooLarge, QueryError
 from ..store import Filters, ModelInfo, Photo, Store, TextLine, VectorIndex
+from ..store.frame_ids import faiss_id
 from ..store.people import People
 from .terms import SORTS, Query, parse
 from .written import Written, matched_lines
@@ -282,9 +283,13 @@ class Searcher:
             hits.append(SearchHit(offset + n + 1, score, photo, match, in_it, moment, frame))
         return hits
 
-    def photo_vector(self, photo: str) -> np.ndarray:
+    def photo_vector(self, photo: str, frame: int = 0) -> np.ndarray:
+        """An indexed photo's stored vector (a video's: its first scene's, or scene `frame`),
+        or the vector of an image file."""
         record = self.indexed_photo(photo)
         if record is not None:
+            if frame:
+                return self._scene_vector(record, frame)
             stored = self.store.vector(record.id, self.model.id)
             if stored is not None:
                 return stored
@@ -297,6 +302,16 @@ class Searcher:
                 f"Cannot read the query photo {path}: {exc.strerror or exc}."
             ) from None
         return self.image_vector(data, str(path))
+
+    def _scene_vector(self, video: Photo, frame: int) -> np.ndarray:
+        _, vectors = self.store.vectors_for(self.model.id, [faiss_id(video.id, frame)])
+        if not len(vectors):
+            raise QueryError.said(
+                "{path} has no scene {frame} to search with.",
+                path=video.to_dict()["path"],
+                frame=frame,
+            )
+        return vectors[0]
 
     def image_vector(self, data: bytes, name: str = "") -> np.ndarray:
         """Embed an image given as bytes (a file outside the index, named; an upload, not),

@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from photosearch.cli import main
+from photosearch.errors import BadParameter, QueryError
 from photosearch.library import PhotoLibrary
 from photosearch.search.request import parse_search
 from photosearch.store import Filters, VectorIndex
@@ -179,3 +180,18 @@ def test_check_and_rebuild_cover_the_scenes(indexed):
     assert not library.check().consistent
     library.rebuild_indexes()
     assert library.check().consistent
+
+
+def test_more_like_a_scene_finds_photos_and_videos(indexed, folder):
+    library, _ = indexed
+    holiday = library.store.photo_by_path(str(folder / "holiday.mov"))
+    seconds = library.store.frames(holiday.id, library.known_model().id).seconds
+    last = len(seconds) - 1  # the cat's scene
+    asked = parse_search({"like": str(holiday.id), "frame": str(last), "min_score": "-1"})
+    hits = library.search(asked).hits
+    assert hits[0].photo.id == holiday.id and hits[0].moment == seconds[last]
+    assert {hit.photo.media for hit in hits} == {"photo", "video"}
+    with pytest.raises(QueryError, match="no scene 999"):
+        library.search(parse_search({"like": str(holiday.id), "frame": "999"}))
+    with pytest.raises(BadParameter, match="frame"):
+        parse_search({"frame": "2", "q": "a cat"})
