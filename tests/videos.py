@@ -26,8 +26,12 @@ class Shot:
 @cache
 def fitted(name: str, width: int, height: int) -> np.ndarray:
     """The photo scaled and cropped to cover width × height."""
-    pixels = getattr(data, name)()
-    image = Image.fromarray(pixels).convert("RGB")
+    return covering(Image.fromarray(getattr(data, name)()), width, height)
+
+
+def covering(image: Image.Image, width: int, height: int) -> np.ndarray:
+    """An image scaled and cropped to cover width × height."""
+    image = image.convert("RGB")
     scale = max(width / image.width, height / image.height)
     image = image.resize(
         (max(width, round(image.width * scale)), max(height, round(image.height * scale)))
@@ -36,10 +40,16 @@ def fitted(name: str, width: int, height: int) -> np.ndarray:
     return np.asarray(image.crop((left, top, left + width, top + height)))
 
 
-def view(shot: Shot, size: tuple[int, int], fraction: float) -> np.ndarray:
-    """What the camera sees `fraction` of the way through a shot, upright."""
+def view(
+    shot: Shot, size: tuple[int, int], fraction: float, pictures: dict | None = None
+) -> np.ndarray:
+    """What the camera sees `fraction` of the way through a shot, upright; a shot of one of
+    `pictures` (name: PIL image) films that picture, the others scikit-image's photo."""
     width, height = size
-    wide = fitted(shot.photo, width + shot.pan, height)
+    if pictures and shot.photo in pictures:
+        wide = covering(pictures[shot.photo], width + shot.pan, height)
+    else:
+        wide = fitted(shot.photo, width + shot.pan, height)
     left = round(shot.pan * fraction)
     return np.ascontiguousarray(wide[:, left : left + width])
 
@@ -74,10 +84,12 @@ def write_video(
     container_options: dict | None = None,
     container_format: str | None = None,
     noise: int = 0,
+    pictures: dict | None = None,
 ) -> Path:
     """A video of the shots. `rotation` stores the frames turned clockwise by that many degrees
     with a display matrix that turns them back, as phones store portrait video; `noise` adds
-    up to that many levels of sensor noise, which costs a real camera's bitrate to encode."""
+    up to that many levels of sensor noise, which costs a real camera's bitrate to encode;
+    `pictures` films pictures of the test's own (see view)."""
     width, height = size
     grain = _grain(noise, (height, width))
     stored = (height, width) if rotation % 180 == 90 else (width, height)
@@ -92,7 +104,7 @@ def write_video(
         for shot in shots:
             count = max(1, round(shot.seconds * fps))
             for index in range(count):
-                pixels = view(shot, size, index / count)
+                pixels = view(shot, size, index / count, pictures)
                 if grain:
                     pixels = np.clip(pixels + grain[index % len(grain)], 0, 255).astype(np.uint8)
                 pixels = np.rot90(pixels, k=-(rotation // 90))

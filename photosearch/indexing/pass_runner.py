@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..progress import Progress, time_left
 from ..store import Store
+from ..store.scenes import Scenes
 from .content_pass import ContentPass, Outcome
 from .stage import PassJob, PassResult, Stage
 from .summary import IndexSummary
@@ -37,9 +38,10 @@ def plan_passes(
     targets: Iterable[str],
     reread: frozenset[str] = frozenset(),
 ) -> PassPlan:
-    """The work of the passes over every photo below targets that one of them has not read
-    (for a pass named in reread, also what an older version of it read, or failed to read).
-    Readings that no photo has any more are forgotten first."""
+    """The work of the passes over every photo, and every kept scene of a video, below targets
+    that one of them has not read (for a pass named in reread, also what an older version of
+    it read, or failed to read). Readings that no photo nor scene has any more are forgotten
+    first."""
     if not passes:
         return PassPlan([], [])
     with store.writer() as writer:
@@ -87,13 +89,15 @@ def run_passes(
 def _jobs(
     store: Store, passes: Sequence[ContentPass], targets: list[str], reread: frozenset[str]
 ) -> list[PassJob]:
-    """One job for each content below targets that some pass has not read, naming those."""
+    """One job for each content below targets that some pass has not read, naming those; a
+    video scene's job says where the scene is in its video."""
     wanted: dict[str, tuple[str, list[str]]] = {}
     for content_pass in passes:
         for digest, path in content_pass.pending(store, targets, content_pass.name in reread):
             wanted.setdefault(digest, (path, []))[1].append(content_pass.name)
+    scenes = store.concern(Scenes).scene_times(wanted)
     return [
-        PassJob(number, path, digest, tuple(names))
+        PassJob(number, path, digest, tuple(names), scenes.get(digest))
         for number, (digest, (path, names)) in enumerate(wanted.items())
     ]
 

@@ -5,19 +5,22 @@ most once for every pass that wants pixels (shared_decode.py, inside the decode 
 handed to each pass that has not read it. A file too large to hold in the budget
 (imaging.photo_file) is the exception: it is hashed as it streams past, then read again from its
 path by the decode and by each pass that wants its bytes. What a pass raises is that pass's
-failure for that content, never the photo's or another pass's."""
+failure for that content, never the photo's or another pass's. A video's kept scene is read
+as a photo: the frame at its time, decoded once for every pass (shared_decode.scene_for)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Sequence
 
 from ..config import Config
 from ..imaging.decoder import DecodeError
 from ..imaging.photo_file import PhotoFile, read_photo
 from ..parallel import WorkerPool, bounded_map
+from ..video import VideoError
 from .content_pass import FILE_BYTES, Content, ContentPass, PassError
 from .problem import Problem
-from .shared_decode import decoded_for
+from .shared_decode import decoded_for, scene_for
 from .stage import PassJob, PassResult
 
 
@@ -63,6 +66,9 @@ class PassWork:
     def read(self, job: PassJob) -> PassResult:
         """Runs in a worker thread: the file's bytes, their hash, what each pass reads."""
         result = PassResult(job.number, job.content_hash)
+        if job.seconds is not None:
+            self._read_scene(result, job, job.seconds)
+            return result
         try:
             file = read_photo(job.path)
         except OSError as exc:
@@ -86,6 +92,24 @@ class PassWork:
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop the run
             result.problems.update({p.name: _problem(exc, "corrupt") for p in pixels})
 
+    def _read_scene(self, result: PassResult, job: PassJob, seconds: float) -> None:
+        """A video's kept scene: the frame at its time, as a photo to every pass (as a PNG
+        file's bytes to one that wants bytes). Its key stands for its content: the video is
+        not hashed again for it."""
+        wanted = [self.passes[name] for name in job.passes]
+        pixels = [content_pass for content_pass in wanted if content_pass.side != FILE_BYTES]
+        try:
+            with scene_for(wanted, job.path, seconds, self.config.max_image_pixels) as seen:
+                self._read_by(result, pixels, seen)
+                if len(pixels) < len(wanted):
+                    as_bytes = [p for p in wanted if p not in pixels]
+                    self._read_by(result, as_bytes, Content(job.path, _png(seen.image)))
+        except Exception as exc:  # noqa: BLE001 - one bad scene must never stop the run
+            if isinstance(exc, VideoError) and exc.kind == "unreadable":  # gone: read next run
+                result.unreadable = Problem(exc.kind, exc.message + self.on_host)
+            else:
+                result.problems.update({p.name: _problem(exc, "corrupt") for p in wanted})
+
     def _read_by(self, result: PassResult, passes: list[ContentPass], content: Content) -> None:
         for content_pass in passes:
             try:
@@ -108,8 +132,14 @@ class PassWork:
         )
 
 
+def _png(image) -> bytes:
+    data = io.BytesIO()
+    image.save(data, "PNG")
+    return data.getvalue()
+
+
 def _problem(exc: Exception, unexpected: str) -> Problem:
     """Why a reading failed: the decoder's or the pass's own kind, else `unexpected`."""
-    if isinstance(exc, DecodeError | PassError):
+    if isinstance(exc, DecodeError | PassError | VideoError):
         return Problem(exc.kind, exc.message)
     return Problem(unexpected, f"{type(exc).__name__}: {exc}")

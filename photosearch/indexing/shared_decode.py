@@ -5,7 +5,8 @@ on a smaller copy of the same draft); their models' memory is reserved in the de
 before the decode, so that a photo waits for what its whole reading takes rather than hold its
 pixels while it waits. A pass that needs every pixel only sometimes (the text pass cuts the
 lines it found from the full photo) asks for the photo at full size: decoded at most once more,
-on the first call, and held until every pass has read it."""
+on the first call, and held until every pass has read it. A video's scene is read the same
+way, from the frame at its time."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
 from ..imaging.budget import shared_budget
-from ..imaging.decoder import decode, read_header
-from .content_pass import WHOLE, Content
+from ..imaging.decoder import Header, decode, read_header
+from ..video.seeking import open_video
+from .content_pass import FILE_BYTES, WHOLE, Content
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -50,6 +52,24 @@ def decoded_for(
         if side < WHOLE and image.size != size:
             whole = _Whole(source, name, max_pixels, held)
         yield Content(name, source, image, size, whole)
+
+
+@contextmanager
+def scene_for(
+    passes: Sequence[ContentPass], path: str, seconds: float, max_pixels: int
+) -> Iterator[Content]:
+    """A video's kept scene as these passes read it: the frame at `seconds`, decoded once at
+    the largest side they ask for (told the frame's size as a header; a pass that wants a
+    file's bytes is given the frame whole), held in the decode budget with their models'
+    memory until the block ends. Raises video.VideoError."""
+    with open_video(path) as video:
+        header = Header(*video.size, "VIDEO")
+        side = max(WHOLE if p.side == FILE_BYTES else p.side_for(header) for p in passes)
+        width, height = header.decoded_size(side)
+        memory = _memory(passes, (width, height)) + 3 * width * height  # and the RGB frame
+        with shared_budget().reserve(memory, path):
+            still = video.frame_at(seconds, side, max_pixels)
+            yield Content(path, path, still.image, still.size)
 
 
 def _memory(passes: Sequence[ContentPass], size: tuple[int, int]) -> int:

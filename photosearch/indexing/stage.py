@@ -47,8 +47,9 @@ class FileResult:
 class PassJob:
     number: int
     path: str
-    content_hash: str  # the content the photo had when it was indexed
+    content_hash: str  # the content the photo had when it was indexed; a video scene's key
     passes: tuple[str, ...]  # the names of the passes that have not read this content yet
+    seconds: float | None = None  # a video scene's place in the video at `path`: its content
 
 
 @dataclass(slots=True)

@@ -17,6 +17,7 @@ from ..errors import ImageTooLarge, QueryError
 from ..store import Filters, ModelInfo, Photo, Store, TextLine, VectorIndex
 from ..store.frame_ids import faiss_id
 from ..store.people import People
+from ..store.scenes import Scenes
 from .terms import SORTS, Query, parse
 from .written import Written, matched_lines
 from .written import score as text_score
@@ -182,7 +183,7 @@ class Searcher:
         if sort != "relevance" or (query is None and not by_text):
             pairs = self._by_date(query, filters, min_score, sort, among, by_text)
         elif query is None:  # written words alone: by how well the text holds them
-            pairs = [(None, photo_id, 0) for photo_id in by_text]
+            pairs = [(None, item, frame) for item, frame in by_text.items()]
         else:
             # Fused, the picture's ranking is taken to a depth that does not follow the page,
             # so that pages of one query neither repeat nor skip photos.
@@ -190,27 +191,33 @@ class Searcher:
             pairs = self._pictured(query, depth, filters, among, min_score)
             if by_text:
                 pairs = self._fused(query, pairs, by_text)
-        return self._hits(pairs[offset : offset + limit], offset, written, set(by_text))
+        page = pairs[offset : offset + limit]
+        return self._hits(page, offset, written, by_text, _people_of(filters))
 
     def _written_candidates(
         self, filters: Filters, written: Written
-    ) -> tuple[np.ndarray | None, list[int]]:
-        """The photos a search may return (None: any that pass the filters; with phrases,
+    ) -> tuple[np.ndarray | None, dict[int, int]]:
+        """The items a search may return (None: any that pass the filters; with phrases,
         those whose text holds them), and those whose text holds every written word and
-        phrase, best held first."""
+        phrase, best held first, each with the frame whose text holds them best (a video's
+        scene; 0 for a photo)."""
         if not written:
-            return None, []
+            return None, {}
         phrased = Written(written.phrases)
-        held, scored = [], []
-        for photo_id, text in self.store.text_matches(written.phrases or written.words, filters):
+        held, scored = set(), {}
+        needles = written.phrases or written.words
+        for item, text, frame in self.store.text_matches(needles, filters):
             if written.phrases and text_score(text, phrased) is None:
                 continue  # a substring of the text, not its words
-            held.append(photo_id)
+            held.add(item)
             found = text_score(text, written)
             if found is not None:  # the best held first; of those alike, the shortest text
-                scored.append((-found, len(text), photo_id))
-        by_text = [photo_id for *_, photo_id in sorted(scored)]
-        return (np.array(held, dtype=np.int64) if written.phrases else None), by_text
+                held_so = (-found, len(text), frame)
+                if item not in scored or held_so < scored[item]:
+                    scored[item] = held_so
+        order = sorted(scored, key=lambda item: (*scored[item][:2], item))
+        by_text = {item: scored[item][2] for item in order}
+        return (np.array(sorted(held), dtype=np.int64) if written.phrases else None), by_text
 
     def _pictured(self, query, depth, filters, among, min_score) -> list[Ranked]:
         """The items nearest the vector, best first."""
@@ -230,7 +237,8 @@ class Searcher:
 
     def _fused(self, query, pictured, by_text) -> list[Ranked]:
         """Both rankings in one by reciprocal rank; on a tie, the photo found by its text
-        first. Photos found by their text alone get their picture's score all the same."""
+        first. Photos found by their text alone get their picture's score all the same, and a
+        video found so the moment of the scene whose text holds the words."""
         fused: dict[int, float] = {}
         for rank, (_, photo_id, _) in enumerate(pictured, 1):
             fused[photo_id] = 1 / (RRF_K + rank)
@@ -240,7 +248,7 @@ class Searcher:
         unscored = np.array([i for i in by_text if i not in best], dtype=np.int64)
         if len(unscored):
             found = self._nearest(query, len(unscored), unscored)
-            best.update((photo_id, (score, frame)) for score, photo_id, frame in found)
+            best.update((item, (score, by_text[item])) for score, item, _ in found)
         in_text = set(by_text)
         order = sorted(fused, key=lambda i: (-fused[i], i not in in_text))
         return [_ranked(photo_id, *best.get(photo_id, (None, 0))) for photo_id in order]
@@ -254,7 +262,7 @@ class Searcher:
         if query is None:
             if among is None:
                 ordered = ordered[np.isin(ordered, self.index.ids())]  # with a vector here
-            return [(None, photo_id, 0) for photo_id in ordered.tolist()]
+            return [(None, item, by_text.get(item, 0)) for item in ordered.tolist()]
         best = {
             photo_id: (score, frame)
             for score, photo_id, frame in self._nearest(query, len(ordered), ordered)
@@ -263,22 +271,43 @@ class Searcher:
         return [_ranked(i, *best[i]) for i in ordered.tolist() if i in best]
 
     def _hits(
-        self, ranked: list[Ranked], offset: int, written: Written, matched: set[int]
+        self,
+        ranked: list[Ranked],
+        offset: int,
+        written: Written,
+        matched: dict[int, int],
+        people: set[int],
     ) -> list[SearchHit]:
         """Ranked items as hits with their rows, the people in them (one query for them all)
         and a video's moment; for those in `matched`, the lines of their text that hold the
-        written words; ids deleted meanwhile dropped."""
+        written words; ids deleted meanwhile dropped. A video that neither its picture nor
+        its text placed is shown at the first scene with one of `people`, when asked."""
         photos = self.store.photos(i for _, i, _ in ranked)
         found = [(score, photos[i], frame) for score, i, frame in ranked if i in photos]
-        texts = self.store.texts(p.content_hash for _, p, _ in found if p.id in matched)
-        people = self.store.concern(People).people_in(p.content_hash for _, p, _ in found)
+        scenes = self.store.concern(Scenes).scene_keys(
+            p.id for _, p, _ in found if p.media == "video"
+        )
+        keys = [key for item in scenes.values() for _, key in item]
+        in_contents = self.store.concern(People).people_in(
+            [p.content_hash for _, p, _ in found] + keys
+        )
+        if people:
+            found = [
+                (score, p, _with_person(scenes.get(p.id), in_contents, people))
+                if score is None and p.id not in matched
+                else (score, p, frame)
+                for score, p, frame in found
+            ]
+        shown = {p.id: dict(scenes.get(p.id, ())).get(f, p.content_hash) for _, p, f in found}
+        texts = self.store.texts(shown[p.id] for _, p, _ in found if p.id in matched)
         moments = self.store.moments((p.id, f) for _, p, f in found if p.media == "video")
         hits = []
         for n, (score, photo, frame) in enumerate(found):
-            text = texts.get(photo.content_hash) if photo.id in matched else None
+            text = texts.get(shown[photo.id]) if photo.id in matched else None
             lines = tuple(matched_lines(text.lines, written)) if text else ()
             match = TextMatch(lines, text.width, text.height) if lines else None
-            in_it = tuple(people.get(photo.content_hash, ()))
+            contents = [photo.content_hash] + [key for _, key in scenes.get(photo.id, ())]
+            in_it = tuple(dict.fromkeys(p for c in contents for p in in_contents.get(c, ())))
             moment = moments.get((photo.id, frame))
             hits.append(SearchHit(offset + n + 1, score, photo, match, in_it, moment, frame))
         return hits
@@ -344,3 +373,18 @@ class Searcher:
 
 def _ranked(photo_id: int, score: float | None, frame: int) -> Ranked:
     return score, photo_id, frame
+
+
+def _people_of(filters: Filters) -> set[int]:
+    """The ids of the people a search asks for (a name may stand for several)."""
+    return {
+        i for person in filters.people for i in (person if isinstance(person, tuple) else (person,))
+    }
+
+
+def _with_person(scenes, in_contents, people: set[int]) -> int:
+    """The first scene of a video with one of these people in it (0: none, or not a video)."""
+    for number, key in scenes or ():
+        if any(person_id in people for person_id, _ in in_contents.get(key, ())):
+            return number
+    return 0

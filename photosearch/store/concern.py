@@ -12,11 +12,11 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, literal, select
 from sqlalchemy.orm import Session
 
 from .records import Failure
-from .schema import PhotoRow
+from .schema import PhotoRow, VideoFrameRow
 
 C = TypeVar("C", bound="Concern")
 
@@ -86,24 +86,36 @@ def chunks(items: Iterable, size: int = 500) -> Iterator[list]:
 def content_failures(
     session: Session, row: type, when: str, pass_name: str, limit: int | None
 ) -> list[Failure]:
-    """The photos whose content a pass could not read, as `errors` lists them (kind
-    `<pass_name>:<why>`), from a concern's table of readings by content hash (`row`, with
-    failure_kind, failure_message and the time column `when`)."""
-    query = (
-        select(PhotoRow, row)
-        .join(row, row.content_hash == PhotoRow.content_hash)
-        .where(row.failure_kind.is_not(None))
-        .order_by(PhotoRow.path)
-        .limit(limit)
+    """The photos whose content a pass could not read, and the videos with a scene it could
+    not read (the message says which), as `errors` lists them (kind `<pass_name>:<why>`), from
+    a concern's table of readings by content key (`row`, with failure_kind, failure_message
+    and the time column `when`)."""
+    failed = row.failure_kind.is_not(None)
+    photos = select(PhotoRow, row, literal(None).label("seconds")).join(
+        row, row.content_hash == PhotoRow.content_hash
     )
+    scenes = (
+        select(PhotoRow, row, VideoFrameRow.seconds)
+        .join(VideoFrameRow, VideoFrameRow.photo_id == PhotoRow.id)
+        .join(row, row.content_hash == VideoFrameRow.content_key)
+    )
+    found = []
+    for query in (photos, scenes):
+        ordered = query.where(failed).order_by(PhotoRow.path).limit(limit)
+        found += session.execute(ordered).all()
+    found.sort(key=lambda found: found[0].path)
     return [
         Failure(
             photo.path,
             f"{pass_name}:{reading.failure_kind}",
-            reading.failure_message or "",
+            _at(seconds) + (reading.failure_message or ""),
             photo.size,
             photo.mtime_ns,
             getattr(reading, when),
         )
-        for photo, reading in session.execute(query)
+        for photo, reading, seconds in found[:limit]
     ]
+
+
+def _at(seconds: float | None) -> str:
+    return "" if seconds is None else f"the scene at {seconds:.1f} s: "

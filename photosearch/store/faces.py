@@ -5,7 +5,6 @@ the contents still to look at, the failures, and forgetting faces no photo has a
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
@@ -14,8 +13,8 @@ import numpy as np
 from sqlalchemy import Row, delete, func, insert, select, tuple_
 
 from .concern import Concern, chunks, content_failures, now
+from .contents import contents_below, in_use, not_read, photos_only
 from .faces_again import earlier_faces, forget_replaced, matched
-from .filters import at_or_below
 from .records import DetectedFace, FaceScan, Failure, PhotoFace
 from .schema import FaceRejectionRow, FaceRow, FaceScanRow, PersonRow, PhotoRow
 
@@ -38,20 +37,12 @@ def face_values(content_hash: str, version: str, number: int, face: DetectedFace
 
 class Faces(Concern):
     def unscanned(self, roots: Iterable[str], version: str | None) -> list[tuple[str, str]]:
-        """(content hash, a path with it) of the photos below roots whose content no face
-        model has looked at; with `version`, none that model version looked at successfully."""
-        scanned = select(FaceScanRow.id).where(FaceScanRow.content_hash == PhotoRow.content_hash)
-        if version is not None:
-            scanned = scanned.where(
-                FaceScanRow.model_version == version, FaceScanRow.failure_kind.is_(None)
-            )
-        query = select(PhotoRow.content_hash, PhotoRow.path).where(~scanned.exists())
-        found: dict[str, str] = {}
+        """(content key, a path with it) of the photos below roots, and of the scenes of the
+        videos below them, that no face model has looked at; with `version`, none that model
+        version looked at successfully."""
+        unscanned = not_read(FaceScanRow, FaceScanRow.model_version, version)
         with self.reading() as session:
-            for root in roots:
-                for digest, path in session.execute(query.where(at_or_below(PhotoRow.path, root))):
-                    found[digest] = min(path, found.get(digest, path))
-        return sorted(found.items(), key=lambda item: os.fsencode(item[1]))
+            return contents_below(session, roots, unscanned)
 
     def photo_faces(self, content_hash: str, version: str | None = None) -> list[PhotoFace]:
         """The faces of a content with their people: those `version` found, or, without it,
@@ -107,9 +98,9 @@ class Faces(Concern):
 
     def face_counts(self) -> dict[str, int]:
         """Faces kept; photos looked at (failures too), with faces, whose look failed, and
-        not looked at yet."""
+        not looked at yet (videos aside: their scenes are looked at instead)."""
         scans = select(FaceScanRow.id).where(FaceScanRow.content_hash == PhotoRow.content_hash)
-        count = select(func.count()).select_from(PhotoRow)
+        count = select(func.count()).select_from(PhotoRow).where(photos_only())
         with self.reading() as session:
             return {
                 "faces": session.scalar(select(func.count()).select_from(FaceRow)),
@@ -149,10 +140,11 @@ class Faces(Concern):
             return list(session.scalars(query.order_by(FaceRow.id)))
 
     def unused_faces(self) -> int:
-        """Faces whose content no photo has any more (forgotten at the next index run)."""
-        kept = select(PhotoRow.id).where(PhotoRow.content_hash == FaceRow.content_hash)
+        """Faces whose content no photo nor video scene has any more (forgotten at the next
+        index run)."""
+        unused = ~in_use(FaceRow.content_hash)
         with self.reading() as session:
-            return session.scalar(select(func.count()).select_from(FaceRow).where(~kept.exists()))
+            return session.scalar(select(func.count()).select_from(FaceRow).where(unused))
 
     def broken_faces(self) -> list[int]:
         """Faces whose descriptor is not as long as those of most faces of their face-model
@@ -252,13 +244,12 @@ class Faces(Concern):
             self.session.execute(insert(FaceRejectionRow), rows)
 
     def prune_faces(self) -> int:
-        """Forget the faces (and scans) of contents that no photo has any more; how many."""
-        kept = select(PhotoRow.id).where(PhotoRow.content_hash == FaceScanRow.content_hash)
-        self.session.execute(delete(FaceScanRow).where(~kept.exists()))
-        kept = select(PhotoRow.id).where(PhotoRow.content_hash == FaceRow.content_hash)
-        unused = select(FaceRow.id).where(~kept.exists())
+        """Forget the faces (and scans) of contents that no photo nor video scene has any
+        more; how many."""
+        self.session.execute(delete(FaceScanRow).where(~in_use(FaceScanRow.content_hash)))
+        unused = select(FaceRow.id).where(~in_use(FaceRow.content_hash))
         self.session.execute(delete(FaceRejectionRow).where(FaceRejectionRow.face_id.in_(unused)))
-        return self.session.execute(delete(FaceRow).where(~kept.exists())).rowcount
+        return self.session.execute(delete(FaceRow).where(~in_use(FaceRow.content_hash))).rowcount
 
 
 def _photo_face(face: FaceRow, name: str | None) -> PhotoFace:

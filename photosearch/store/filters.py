@@ -13,7 +13,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import NullType
 
 from .records import Filters, Period, PlaceTerm
-from .schema import FaceRow, PhotoRow
+from .schema import FaceRow, PhotoRow, VideoFrameRow
 
 
 def path_range(root: str) -> tuple[bytes, bytes]:
@@ -65,12 +65,18 @@ def conditions(filters: Filters) -> list:
 
 def _with_person(person: int | tuple[int, ...]) -> object:
     """Photos with a face of this person (found by any face model), or of any of several
-    people (one name the user gave to several). The person's contents first, then their
-    photos: as a correlated EXISTS, SQLite walked the person's faces for every photo (minutes
-    at 100k photos with 200k faces)."""
+    people (one name the user gave to several), and videos with one in a scene. The person's
+    contents first, then their photos: as a correlated EXISTS, SQLite walked the person's faces
+    for every photo (minutes at 100k photos with 200k faces)."""
     ids = person if isinstance(person, tuple) else (person,)
     contents = select(FaceRow.content_hash).where(FaceRow.person_id.in_(ids))
-    return _InSubquery(PhotoRow.content_hash, contents.scalar_subquery())
+    videos = select(VideoFrameRow.photo_id).where(
+        VideoFrameRow.content_key.in_(contents.scalar_subquery())
+    )
+    return or_(
+        _InSubquery(PhotoRow.content_hash, contents.scalar_subquery()),
+        and_(PhotoRow.media == "video", _InSubquery(PhotoRow.id, videos.scalar_subquery())),
+    )
 
 
 class _InSubquery(ColumnElement):

@@ -219,7 +219,7 @@ class Store:
     def texts(self, hashes: Iterable[str]) -> dict[str, PhotoText]:
         return self.concern(Texts).texts(hashes)
 
-    def text_matches(self, needles: list[str], filters: Filters) -> list[tuple[int, str]]:
+    def text_matches(self, needles: list[str], filters: Filters) -> list[tuple[int, str, int]]:
         return self.concern(Texts).text_matches(needles, filters)
 
     def text_failures(self, limit: int | None = None) -> list[Failure]:

@@ -5,7 +5,6 @@ copied photos share it), the photos still to read, and searches for written word
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 
 from sqlalchemy import (
@@ -15,17 +14,20 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
     literal_column,
     select,
     table,
     true,
+    union_all,
 )
 
 from ..text import fold
 from .concern import Concern, chunks, content_failures, now
-from .filters import at_or_below, conditions
+from .contents import contents_below, in_use, not_read, photos_only
+from .filters import conditions
 from .records import Failure, Filters, PhotoText, TextLine
-from .schema import PhotoRow, PhotoTextRow
+from .schema import PhotoRow, PhotoTextRow, VideoFrameRow
 
 # Substrings of fewer characters are not in the trigram index: they are matched by scanning.
 TRIGRAM = 3
@@ -92,22 +94,12 @@ def containing(needles: list[str], dialect: str) -> ColumnElement[bool]:
 
 class Texts(Concern):
     def unread_texts(self, roots: Iterable[str], version: str | None) -> list[tuple[str, str]]:
-        """(content hash, a path with it) of the photos below roots whose content has no
-        recognised text yet; with `version`, none read by that recogniser version (those
-        whose reading failed count as none)."""
-        read = select(PhotoTextRow.id).where(PhotoTextRow.content_hash == PhotoRow.content_hash)
-        if version is not None:
-            read = read.where(
-                PhotoTextRow.ocr_version == version, PhotoTextRow.failure_kind.is_(None)
-            )
-        query = select(PhotoRow.content_hash, PhotoRow.path).where(~read.exists())
-        found: dict[str, str] = {}
+        """(content key, a path with it) of the photos below roots, and of the scenes of the
+        videos below them, with no recognised text yet; with `version`, none read by that
+        recogniser version (those whose reading failed count as none)."""
+        unread = not_read(PhotoTextRow, PhotoTextRow.ocr_version, version)
         with self.reading() as session:
-            for root in roots:
-                rows = session.execute(query.where(at_or_below(PhotoRow.path, root)))
-                for digest, path in rows:
-                    found[digest] = min(path, found.get(digest, path))
-        return sorted(found.items(), key=lambda item: os.fsencode(item[1]))
+            return contents_below(session, roots, unread)
 
     def texts(self, hashes: Iterable[str]) -> dict[str, PhotoText]:
         """The recognised text of these contents, those that have some."""
@@ -118,18 +110,25 @@ class Texts(Concern):
                 found.update({row.content_hash: photo_text(row) for row in session.scalars(query)})
         return found
 
-    def text_matches(self, needles: list[str], filters: Filters) -> list[tuple[int, str]]:
-        """(photo id, folded text) of the photos that meet the filters and whose recognised
-        text holds every needle (folded words or phrases)."""
+    def text_matches(self, needles: list[str], filters: Filters) -> list[tuple[int, str, int]]:
+        """(item id, folded text, frame) of the items that meet the filters and whose
+        recognised text holds every needle (folded words or phrases): a photo's text (frame
+        0), and the text of each scene of a video that holds them (that scene's number)."""
         # The texts that hold the needles first, then their photos by content hash: joined
         # the other way round, SQLite walked every photo (14 ms at 100k, against 1 ms).
         holding = select(PhotoTextRow.content_hash).where(containing(needles, self.dialect))
-        query = (
-            select(PhotoRow.id, PhotoTextRow.search_text)
+        photos = (
+            select(PhotoRow.id.label("item"), PhotoTextRow.search_text, literal(0).label("frame"))
             .join(PhotoTextRow, PhotoTextRow.content_hash == PhotoRow.content_hash)
             .where(PhotoRow.content_hash.in_(holding), *conditions(filters))
-            .order_by(PhotoRow.id)
         )
+        scenes = (
+            select(PhotoRow.id, PhotoTextRow.search_text, VideoFrameRow.number)
+            .join(VideoFrameRow, VideoFrameRow.photo_id == PhotoRow.id)
+            .join(PhotoTextRow, PhotoTextRow.content_hash == VideoFrameRow.content_key)
+            .where(VideoFrameRow.content_key.in_(holding), *conditions(filters))
+        )
+        query = union_all(photos, scenes).order_by("item", "frame")
         with self.reading() as session:
             return [tuple(row) for row in session.execute(query)]
 
@@ -140,9 +139,9 @@ class Texts(Concern):
 
     def text_counts(self) -> dict[str, int]:
         """Photos whose content has been read (its failures too), has recognised lines, whose
-        reading failed, and not read yet."""
+        reading failed, and not read yet (videos aside: their scenes are read instead)."""
         rows = select(PhotoTextRow.id).where(PhotoTextRow.content_hash == PhotoRow.content_hash)
-        count = select(func.count()).select_from(PhotoRow)
+        count = select(func.count()).select_from(PhotoRow).where(photos_only())
         with self.reading() as session:
             return {
                 "text_read": session.scalar(count.where(rows.exists())),
@@ -166,6 +165,6 @@ class Texts(Concern):
         self.session.execute(insert(PhotoTextRow), [text_values(t, read_at) for t in texts])
 
     def prune_texts(self) -> int:
-        """Forget the text of contents that no photo has any more; how many."""
-        kept = select(PhotoRow.id).where(PhotoRow.content_hash == PhotoTextRow.content_hash)
-        return self.session.execute(delete(PhotoTextRow).where(~kept.exists())).rowcount
+        """Forget the text of contents that no photo nor video scene has any more; how many."""
+        unused = ~in_use(PhotoTextRow.content_hash)
+        return self.session.execute(delete(PhotoTextRow).where(unused)).rowcount

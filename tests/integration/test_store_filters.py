@@ -72,5 +72,5 @@ def test_camera_and_folder_filters_take_names_literally(store, filters, expected
     ],
 )
 def test_written_words_are_taken_literally(store, needle, expected):
-    found = [photo_id for photo_id, _ in store.text_matches([needle], Filters())]
+    found = [photo_id for photo_id, *_ in store.text_matches([needle], Filters())]
     assert paths(store, found) == expected
