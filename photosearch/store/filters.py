@@ -75,7 +75,7 @@ def _with_person(person: int | tuple[int, ...]) -> object:
     )
     return or_(
         _InSubquery(PhotoRow.content_hash, contents.scalar_subquery()),
-        and_(PhotoRow.media == "video", _InSubquery(PhotoRow.id, videos.scalar_subquery())),
+        _InSubquery(PhotoRow.id, videos.scalar_subquery()),
     )
 
 
