@@ -108,6 +108,7 @@ def test_words_written_in_a_scene_find_the_video_at_that_moment(library, video):
     (hit,) = hits(library, q='"lisboa"')  # written words alone: the scene that holds them
     assert hit.photo.media == "video" and (hit.moment, hit.frame) == (sign, number)
     assert [line.text.upper() for line in hit.text.lines] == ["LISBOA"]
+    assert hits(library, q='"lisboa"', type="photo") == []  # the filters apply to scenes
 
     assert library.status()["text"]["text_unread"] == 0  # the video is no photo to read
     assert library.index([folder]).texts_read == 0  # what was read is kept
