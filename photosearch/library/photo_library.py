@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # the model's modules import torch: only the commands that us
     from ..search.searcher import Searcher, SearchHit
     from ..store.records import Person
     from .people import Grouped, LibraryPeople
+    from .scenes import Scene
 
 
 @dataclass
@@ -476,6 +477,18 @@ class PhotoLibrary:
 
     def photo(self, photo_id: int) -> Photo | None:
         return self.store.photo(photo_id)
+
+    def scenes(self, photo: Photo, text: str | None = None, like: int | None = None) -> list[Scene]:
+        """A video's kept scenes in order, each scored against the search by `text` or by the
+        photo `like` where one is given; [] for a photo."""
+        from .scenes import query_vector, video_scenes
+
+        vector = query_vector(self, text, like) if text or like is not None else None
+        return video_scenes(self.store, self.model.id, photo.id, vector)
+
+    def scene_seconds(self, photo_id: int, frame: int) -> float | None:
+        """Where a video's kept scene is, in seconds; None for no such scene."""
+        return self.store.moments([(photo_id, frame)]).get((photo_id, frame))
 
     def indexed_photo(self, photo: str) -> Photo | None:
         """An indexed photo by id or path; None for a file that is not indexed."""

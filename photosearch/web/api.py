@@ -53,7 +53,7 @@ def search_by_upload():
 
 @blueprint.get("/photos/<int:photo_id>")
 def photo(photo_id: int):
-    return jsonify(photo_page_json(library(), get_photo(photo_id)))
+    return jsonify(photo_page_json(library(), get_photo(photo_id), request.args))
 
 
 @blueprint.get("/photos/<int:photo_id>/similar")

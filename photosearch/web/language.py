@@ -120,6 +120,7 @@ def script_messages() -> dict[str, str]:
         "more_like_this": gettext("More like this"),
         "photo_page": gettext("Photo page"),
         "original": gettext("Original"),
+        "video": gettext("Video"),
     }
 
 

@@ -1,8 +1,11 @@
 """Image bytes by photo id, never by path: thumbnails and previews (cached by content hash,
 upright, HEIC included; made within the decode budget, as every decode is) and the original
-file. A thumbnail or preview asked with its content's version (`?v=`, the start of the
-content hash, as web/queries.py's URLs carry it) never changes: browsers keep it for a year
-without asking again. Without it, or with an old one, ETags let them revalidate cheaply. A
+file (a video's too, in byte ranges, so that a player seeks). A video's thumbnail and preview
+are its first scene's; each kept scene has its own picture, under the scene's content key,
+made from the video (one frame decoded: video/still.py) where the indexer saved none. A
+thumbnail or preview asked with its content's version (`?v=`, the start of the content hash,
+as web/queries.py's URLs carry it) never changes: browsers keep it for a year without asking
+again. Without it, or with an old one, ETags let them revalidate cheaply. A
 face's crop is cut from its photo's preview by the face's box, and tagged by both."""
 
 from __future__ import annotations
@@ -16,8 +19,12 @@ from PIL import Image
 from werkzeug.exceptions import NotFound
 
 from ..imaging.decoder import DecodeError
-from ..imaging.thumbnails import SIZES, thumbnail
+from ..imaging.thumbnails import SIZES, cache_path, thumbnail, write_image
+from ..store import frame_key
+from ..video import VideoError
+from ..video.still import still
 from .api import get_photo, library
+from .videos import MIMETYPES as VIDEO_TYPES
 
 blueprint = Blueprint("media", __name__)
 MIMETYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif",
@@ -26,6 +33,8 @@ MIMETYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GI
 
 def _cached(photo_id: int, size: int):
     photo = get_photo(photo_id)
+    if photo.media == "video":  # its first scene
+        return _scene(photo, library().scene_seconds(photo.id, 0) or 0.0, size, photo.content_hash)
     try:
         path = thumbnail(photo, size, library().config)
     except DecodeError as error:
@@ -35,9 +44,26 @@ def _cached(photo_id: int, size: int):
         raise NotFound(_unreadable(photo_id)) from None
     except OSError:
         raise NotFound(_unreadable(photo_id)) from None
+    return _send(path, "image/jpeg", f"{photo.content_hash}-{size}", _versioned(photo))
+
+
+def _versioned(photo) -> bool:
+    """Whether the URL names the content's version: its bytes are then kept for good."""
     version = request.args.get("v", "")
-    immutable = len(version) >= 8 and photo.content_hash.startswith(version)
-    return _send(path, "image/jpeg", f"{photo.content_hash}-{size}", immutable)
+    return len(version) >= 8 and photo.content_hash.startswith(version)
+
+
+def _scene(photo, seconds: float, size: int, key: str):
+    """A picture of a video at `seconds`, cached under `key` (its content hash for the first
+    scene, else the scene's content key, as the indexer saved it); decoded when missing."""
+    target = cache_path(library().config, key, size)
+    if not target.is_file():
+        try:
+            image = still(photo.path, seconds, size)
+        except VideoError:
+            raise NotFound(_unreadable(photo.id)) from None
+        write_image(image, image.size, target)
+    return _send(target, "image/jpeg", f"{key}-{size}", _versioned(photo))
 
 
 FACE_PX = 160  # a face's crop, square; the People page shows it at 80 CSS px (sharp at 2x)
@@ -92,13 +118,29 @@ def preview(photo_id: int):
     return _cached(photo_id, SIZES["preview"])
 
 
+@blueprint.get("/scenes/<int:photo_id>/<int:frame>.jpg", endpoint="scene")
+def scene_image(photo_id: int, frame: int, size: int = SIZES["thumbnail"]):
+    photo = get_photo(photo_id)
+    seconds = library().scene_seconds(photo_id, frame) if photo.media == "video" else None
+    if seconds is None:
+        missing = gettext("Item {id} has no scene {frame}.")
+        raise NotFound(missing.format(id=photo_id, frame=frame))
+    return _scene(photo, seconds, size, frame_key(photo.content_hash, seconds))
+
+
+@blueprint.get("/scenes/<int:photo_id>/<int:frame>/preview.jpg", endpoint="scene_preview")
+def scene_preview(photo_id: int, frame: int):
+    return scene_image(photo_id, frame, SIZES["preview"])
+
+
 @blueprint.get("/<int:photo_id>/original")
 def original(photo_id: int):
     photo = get_photo(photo_id)
     if not os.path.isfile(photo.path):
         gone = gettext("Photo {id} is no longer on disk; re-index to update.")
         raise NotFound(gone.format(id=photo_id))
-    mimetype = MIMETYPES.get(photo.format or "", "application/octet-stream")
+    types = VIDEO_TYPES if photo.media == "video" else MIMETYPES
+    mimetype = types.get((photo.format or "").upper(), "application/octet-stream")
     return _send(photo.path, mimetype, photo.content_hash)
 
 

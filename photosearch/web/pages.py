@@ -159,7 +159,9 @@ def index():
 
 @blueprint.get("/photos/<int:photo_id>")
 def photo(photo_id: int):
-    shown = photo_page_json(library(), get_photo(photo_id))
+    shown = photo_page_json(library(), get_photo(photo_id), request.args)
+    if shown["media"] == "video":
+        return render_template("video.html", photo=shown)
     people = library().people() if shown["faces"] else []  # whom a face can be given to
     return render_template("photo.html", photo=shown, people=people)
 

@@ -14,6 +14,7 @@ from ..search.request import SearchRequest
 from ..search.searcher import photo_dict
 from ..store import Photo
 from .language import DEFAULT, LANGUAGES, page_language
+from .videos import asked_of, hit_links, video_json
 
 
 def checked_upload(library: PhotoLibrary, data: bytes) -> bytes:
@@ -45,8 +46,10 @@ def search_json(request: SearchRequest, result: SearchResult) -> dict:
         told = answer["interpretation"]["understood"]
         for item, shown in zip(result.interpretation.understood, told, strict=True):
             shown.update(told_in(item, language))
+    asked = asked_of(request.text, request.like)
     for hit, shown in zip(result.hits, answer["results"], strict=True):
         shown.update(photo_urls(hit.photo), alt=alt_text(shown))
+        shown.update(hit_links(shown, hit.photo, asked))
     full = len(result.hits) == request.limit
     return {
         "query": {"q": request.text, "like": request.like, "upload": request.upload is not None},
@@ -139,10 +142,13 @@ def _url_templates() -> dict[str, str]:
     return g.photo_url_templates
 
 
-def photo_page_json(library: PhotoLibrary, photo: Photo) -> dict:
+def photo_page_json(library: PhotoLibrary, photo: Photo, args=None) -> dict:
     """A photo as its page shows it: its metadata, the text recognised in it (null when it
     has not been read) and its faces with their people (boxes: fractions of the upright
-    photo)."""
+    photo); a video's player and scenes, for the search in `args` (web/videos.py)."""
     text = library.photo_text(photo)
     faces = library.photo_faces(photo)
-    return {**photo_json(photo), "text": text.to_dict() if text else None, "faces": faces}
+    shown = {**photo_json(photo), "text": text.to_dict() if text else None, "faces": faces}
+    if photo.media == "video":
+        shown.update(video_json(library, photo, args or {}))
+    return shown

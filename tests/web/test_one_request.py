@@ -55,13 +55,14 @@ def test_search_json_and_the_api_give_a_hit_the_same_keys(command_line, client):
     served = client.get("/api/search?q=a+cat&limit=3&min_score=-1").get_json()["results"]
     assert code == 0 and len(printed) == len(served) == 3
     assert [hit["id"] for hit in printed] == [hit["id"] for hit in served]
-    web = {"url", "thumbnail_url", "preview_url", "original_url", "alt"}  # what pages need
+    # what pages need (scene_url: a video's matching scene, null for a photo)
+    web = {"url", "thumbnail_url", "preview_url", "original_url", "alt", "scene_url"}
     assert set(served[0]) == set(printed[0]) | web
     assert {"folder", "name", "camera", "text_match", "rank", "score", "people"} <= set(printed[0])
     shared = set(printed[0])
     assert [{key: hit[key] for key in shared} for hit in served] == printed
     photo = client.get(f"/api/photos/{printed[0]['id']}").get_json()  # a photo: the same shape
-    hit_only = {"rank", "score", "text_match", "people", "moment", "frame"}  # a photo page: faces
+    hit_only = {"rank", "score", "text_match", "people", "moment", "frame", "scene_url"}
     assert set(photo) == set(served[0]) - hit_only | {"text", "faces"}
 
 

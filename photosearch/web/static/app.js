@@ -47,12 +47,15 @@
     link.dataset.id = photo.id;
     Object.assign(link.dataset, {  // the tile a viewer opens (viewer.js), as _cards.html has it
       photoId: photo.id, width: photo.width || "", height: photo.height || "", format: photo.format,
-      original: photo.original_url, preview: photo.preview_url,
+      original: photo.original_url, preview: photo.preview_url, media: photo.media || "photo",
     });
+    const video = photo.media === "video";
     const image = document.createElement("img");
-    image.src = photo.thumbnail_url;  // as _cards.html makes it: alt, srcset, sizes, size
-    image.srcset = `${photo.thumbnail_url} 320w, ${photo.preview_url} 1600w`;
-    image.sizes = "(max-width: 640px) 34vw, 220px";
+    image.src = photo.scene_url || photo.thumbnail_url;  // as _cards.html: alt, srcset, sizes, size
+    if (!video) {
+      image.srcset = `${photo.thumbnail_url} 320w, ${photo.preview_url} 1600w`;
+      image.sizes = "(max-width: 640px) 34vw, 220px";
+    }
     image.alt = photo.alt;
     image.loading = "lazy";
     const scale = Math.min(1, 320 / Math.max(photo.width || 320, photo.height || 320));
@@ -67,6 +70,14 @@
       score.className = "score";
       score.textContent = photo.score.toFixed(3);
       link.append(score);
+    }
+    if (video) {  // the play badge and the matching scene's moment, as _cards.html shows them
+      link.classList.add("video");
+      const play = document.createElement("span");
+      play.className = "play";
+      play.title = T.video;
+      play.textContent = `▶ ${photo.clock || ""}`.trim();
+      link.append(play);
     }
     const foot = document.createElement("span");
     foot.className = "foot";

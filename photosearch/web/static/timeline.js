@@ -63,6 +63,7 @@
     link.dataset.original = photo.original_url;
     link.dataset.preview = photo.preview_url;
     link.dataset.format = photo.format || "";
+    link.dataset.media = photo.media || "photo"; // a video's opens its page (viewer.js)
     const ratio = photo.width && photo.height ? photo.width / photo.height : 1;
     link.style.setProperty("--ratio", ratio.toFixed(4));
     const image = document.createElement("img");

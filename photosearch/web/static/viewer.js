@@ -4,7 +4,8 @@
 // hands it the tiles, keeps ?photo=ID in the URL (so back, forward, reload and a shared link
 // open the same photo) and adds the info panel. Without JavaScript a tile is a link to the
 // photo's page.
-const TILES = "[data-gallery] a[data-photo-id]"; // the tiles, by the shared markup
+// the tiles, by the shared markup; a video's opens its page, where it plays
+const TILES = "[data-gallery] a[data-photo-id]:not([data-media=video])";
 const PANEL = 352; // the info panel's width on a wide screen (viewer.css: 22rem)
 const PREVIEW = 1600; // the preview's long side (imaging/thumbnails.py SIZES)
 const DRAWN = new Set(["JPEG", "PNG", "WEBP", "GIF", "BMP"]); // originals a browser can show
