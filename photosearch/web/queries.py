@@ -82,15 +82,31 @@ def alt_text(shown: dict, taken: str | None = None) -> str:
     2019-08-03 in Lisbon, Portugal: IMG_2231.jpg")."""
     words = get_translations()  # once, not per phrase: a page of 40 photos asked 80 times
     taken, place = taken or (shown.get("taken_at") or "")[:10], shown.get("place")
-    if taken and place:
-        about = words.gettext("Photo taken {date} in {place}").format(date=taken, place=place)
-    elif taken:
-        about = words.gettext("Photo taken {date}").format(date=taken)
-    elif place:
-        about = words.gettext("Photo in {place}").format(place=place)
-    else:
-        about = words.gettext("Photo")
+    said = VIDEO_ALT if shown.get("media") == "video" else PHOTO_ALT
+    key = "taken_place" if taken and place else "taken" if taken else "place" if place else ""
+    about = words.gettext(said[key]).format(date=taken, place=place)
     return words.gettext("{about}: {name}").format(about=about, name=shown["name"])
+
+
+def N_(words: str) -> str:
+    """Marks words for translation (pybabel extracts N_) where they are defined: alt_text
+    translates them when a page is made, in its language."""
+    return words
+
+
+# What a screen reader says of an item, by what is known of it.
+PHOTO_ALT = {
+    "taken_place": N_("Photo taken {date} in {place}"),
+    "taken": N_("Photo taken {date}"),
+    "place": N_("Photo in {place}"),
+    "": N_("Photo"),
+}
+VIDEO_ALT = {
+    "taken_place": N_("Video taken {date} in {place}"),
+    "taken": N_("Video taken {date}"),
+    "place": N_("Video in {place}"),
+    "": N_("Video"),
+}
 
 
 def photo_urls(photo: Photo) -> dict[str, str]:

@@ -55,6 +55,7 @@ def test_a_video_hit_opens_its_page_at_the_moment_with_its_scene(videos):
     page = client.get(f"/api/search?like={ids['coffee.png']}&type=video").get_json()
     hit = next(hit for hit in page["results"] if hit["name"] == "holiday.mp4")
     assert hit["media"] == "video" and abs(hit["moment"] - 4) <= 1
+    assert hit["alt"].startswith("Video") and hit["clock"] == f"00:00:0{int(hit['moment'])}"
     link = urlparse(hit["url"])
     assert link.path == f"/photos/{ids['holiday.mp4']}"
     assert parse_qs(link.query) == {"t": [f"{hit['moment']:g}"], "like": [str(ids["coffee.png"])]}

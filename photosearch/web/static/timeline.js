@@ -78,7 +78,8 @@
   // As web/queries.py's alt_text: "Photo taken 5 March 2021 in Lisbon, Portugal: IMG_1.jpg".
   function altText(photo, taken) {
     const key = taken && photo.place ? "alt_taken_place" : taken ? "alt_taken" : photo.place ? "alt_place" : "alt";
-    const about = T[key].replace("{date}", taken).replace("{place}", photo.place);
+    const said = photo.media === "video" ? T[key.replace("alt", "alt_video")] : T[key];
+    const about = said.replace("{date}", taken).replace("{place}", photo.place);
     return T.alt_named.replace("{about}", about).replace("{name}", photo.name);
   }
 
