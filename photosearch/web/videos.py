@@ -26,20 +26,29 @@ PLAYED = {
     "MP4": {"h264", "vp9", "av1"}, "M4V": {"h264"}, "MOV": {"h264"}, "WEBM": {"vp8", "vp9", "av1"},
 }  # fmt: skip
 HEARD = {"aac", "mp3", "opus", "vorbis", "flac"}
+# HEVC in MP4 or QuickTime (iPhones' videos) plays in Safari and where the system decodes HEVC:
+# the page asks the browser (canPlayType) with this type before it shows a player.
+HEVC = 'video/mp4; codecs="hvc1.1.6.L93.B0"'
+HEVC_CONTAINERS = {"MP4", "M4V", "MOV"}
 QUERY = ("q", "like")  # what a video's link carries of the search that found it
 
 
-def playable(path: str, container: str | None) -> bool:
+def playable(path: str, container: str | None) -> bool | str:
     """Whether a browser plays the file as it is: by container (its extension, as a photo's
-    `format` holds it), then by the codecs inside."""
-    codecs_played = PLAYED.get((container or "").upper())
-    if codecs_played is None:
+    `format` holds it), then by the codecs inside. HEVC in MP4 or QuickTime: `HEVC`, the type
+    to ask the browser about, as some play it and others do not."""
+    container = (container or "").upper()
+    if container not in PLAYED:
         return False
     try:
         found = codecs(path)
     except VideoError:
         return False
-    return found.video in codecs_played and all(audio in HEARD for audio in found.audio)
+    if not all(audio in HEARD for audio in found.audio):
+        return False
+    if found.video == "hevc" and container in HEVC_CONTAINERS:
+        return HEVC
+    return found.video in PLAYED[container]
 
 
 def scene_url(photo: Photo, frame: int, size: str = "thumbnail") -> str:
@@ -85,10 +94,12 @@ def video_json(library: PhotoLibrary, photo: Photo, args) -> dict:
     start = number(args, "t", best.seconds if best else 0.0, 0.0, 1e9)
     start = min(start, photo.duration or start)
     poster = min(scenes, key=lambda scene: abs(scene.seconds - start), default=None)
+    plays = playable(photo.path, photo.format)
     return {
-        "playable": playable(photo.path, photo.format),
+        "playable": plays is True,
+        "playable_if": plays if isinstance(plays, str) else None,
         # the player's type: QuickTime's as MP4's (whose family it is), which browsers play
-        "source_type": "video/webm" if (photo.format or "").upper() == "WEBM" else "video/mp4",
+        "source_type": _source_type(photo.format, plays),
         "duration_clock": clock(photo.duration or 0),
         "start": start,
         "start_clock": clock(start),
@@ -108,3 +119,11 @@ def video_json(library: PhotoLibrary, photo: Photo, args) -> dict:
             for scene in shown
         ],
     }
+
+
+def _source_type(container: str | None, plays: bool | str) -> str:
+    """The player's type for the file: QuickTime's as MP4's (whose family it is, and which
+    browsers play), HEVC's with its codec."""
+    if isinstance(plays, str):
+        return plays
+    return "video/webm" if (container or "").upper() == "WEBM" else "video/mp4"

@@ -28,12 +28,15 @@ HOLIDAY = [Shot("astronaut", 4), Shot("coffee", 4), Shot("chelsea", 4)]
 
 @pytest.fixture
 def videos(config, tiny_embedder, tmp_path):
-    """A photo of the coffee shot, the holiday in H.264 MP4, and two shots of it in AVI."""
+    """A photo of the coffee shot, the holiday in H.264 MP4, two shots of it in AVI, and one
+    in HEVC as phones write it."""
     folder = tmp_path / "Camera"
     folder.mkdir()
     Image.fromarray(view(HOLIDAY[1], SIZE, 0)).save(folder / "coffee.png")
     write_video(folder / "holiday.mp4", HOLIDAY, size=SIZE)
     write_video(folder / "old.avi", HOLIDAY[:2], size=SIZE, codec="mpeg4")
+    hevc = {"x265-params": "log-level=none"}
+    write_video(folder / "phone.mov", HOLIDAY[:1], size=SIZE, codec="libx265", options=hevc)
     opened = dataclasses.replace(config, min_score=-1.0, min_score_photo=-1.0)
     library = PhotoLibrary(opened, embedder=tiny_embedder)
     library.index([folder])
@@ -116,5 +119,11 @@ def test_the_original_is_sent_in_ranges_and_unplayable_formats_are_offered_as_do
     page = client.get(f"/photos/{old}").get_data(as_text=True)
     assert "<video" not in page and f'href="/media/{old}/original" download' in page
     assert len(re.findall(r'class="jump', page)) >= 2  # its scenes, each a link to its moment
+    phone = client.get(f"/api/photos/{ids['phone.mov']}").get_json()
+    assert phone["playable"] is False and phone["playable_if"].startswith('video/mp4; codecs="hvc1')
+    page = client.get(f"/photos/{ids['phone.mov']}").get_data(as_text=True)
+    offered = re.search(r'<template id="player-if" data-type="([^"]+)">\s*<video', page)
+    assert html.unescape(offered.group(1)) == phone["playable_if"]  # video.js asks the browser
+    assert f'href="/media/{ids["phone.mov"]}/original" download' in page
     chinese = client.get(f"/photos/{old}", headers={"Accept-Language": "zh-CN"})
     assert "下载视频" in chinese.get_data(as_text=True)  # "Download the video"

@@ -1,7 +1,11 @@
 // The video page: a jump point seeks the player to its scene and plays from there, and the
 // address keeps the moment (?t=), so reload and back open the video where it was. Without
 // JavaScript, or for a video that is not played here, each jump point is a link to the page
-// at that moment.
+// at that moment. An HEVC video's player is shown where this browser says it plays HEVC.
+const maybe = document.getElementById("player-if");
+if (maybe && document.createElement("video").canPlayType(maybe.dataset.type)) {
+  document.getElementById("not-played").replaceWith(maybe.content.cloneNode(true));
+}
 const player = document.getElementById("player");
 if (player) {
   document.addEventListener("click", (event) => {
