@@ -91,6 +91,10 @@ def test_the_video_page_plays_from_the_moment_and_lists_the_matching_scenes(vide
     best = [scene for scene in shown["scenes"] if scene["best"]]
     assert len(best) == 1 and abs(best[0]["seconds"] - 4) <= 1
     assert shown["start"] == best[0]["seconds"]  # the page opens at the best scene
+    worded = client.get(f"/api/photos/{video}?q=a+cup+of+coffee").get_json()  # a text search
+    assert worded["query"] == {"q": "a cup of coffee"} and worded["scenes"]
+    assert all(scene["score"] is not None for scene in worded["scenes"])
+    assert sum(scene["best"] for scene in worded["scenes"]) == 1
     kept = library.scenes(library.photo(video))
     every = client.get(f"/api/photos/{video}").get_json()["scenes"]
     assert [scene["seconds"] for scene in every] == [scene.seconds for scene in kept]
