@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 
 from flask import Blueprint, current_app, request, send_file
 from flask_babel import gettext
@@ -34,7 +35,11 @@ MIMETYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GI
 def _cached(photo_id: int, size: int):
     photo = get_photo(photo_id)
     if photo.media == "video":  # its first scene
-        return _scene(photo, library().scene_seconds(photo.id, 0) or 0.0, size, photo.content_hash)
+
+        def first() -> float:  # asked only when its picture is missing
+            return library().scene_seconds(photo.id, 0) or 0.0
+
+        return _scene(photo, first, size, photo.content_hash)
     try:
         path = thumbnail(photo, size, library().config)
     except DecodeError as error:
@@ -53,13 +58,14 @@ def _versioned(photo) -> bool:
     return len(version) >= 8 and photo.content_hash.startswith(version)
 
 
-def _scene(photo, seconds: float, size: int, key: str):
-    """A picture of a video at `seconds`, cached under `key` (its content hash for the first
-    scene, else the scene's content key, as the indexer saved it); decoded when missing."""
+def _scene(photo, seconds: Callable[[], float], size: int, key: str):
+    """A picture of a video at `seconds()` (asked only when it must be made), cached under
+    `key` (its content hash for the first scene, else the scene's content key, as the indexer
+    saved it); decoded when missing."""
     target = cache_path(library().config, key, size)
     if not target.is_file():
         try:
-            image = still(photo.path, seconds, size)
+            image = still(photo.path, seconds(), size)
         except VideoError:
             raise NotFound(_unreadable(photo.id)) from None
         write_image(image, image.size, target)
@@ -125,7 +131,7 @@ def scene_image(photo_id: int, frame: int, size: int = SIZES["thumbnail"]):
     if seconds is None:
         missing = gettext("Item {id} has no scene {frame}.")
         raise NotFound(missing.format(id=photo_id, frame=frame))
-    return _scene(photo, seconds, size, frame_key(photo.content_hash, seconds))
+    return _scene(photo, lambda: seconds, size, frame_key(photo.content_hash, seconds))
 
 
 @blueprint.get("/scenes/<int:photo_id>/<int:frame>/preview.jpg", endpoint="scene_preview")

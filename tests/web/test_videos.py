@@ -72,6 +72,8 @@ def test_a_video_hit_opens_its_page_at_the_moment_with_its_scene(videos):
     holiday = library.photo(ids["holiday.mp4"])
     cache_path(library.config, frame_key(holiday.content_hash, hit["moment"]), 320).unlink()
     assert shows(client.get(hit["scene_url"])) == "coffee"
+    cache_path(library.config, holiday.content_hash, 320).unlink()  # and the video's own
+    assert shows(client.get(hit["thumbnail_url"])) == "astronaut"
     missing = client.get(f"/media/scenes/{ids['holiday.mp4']}/99.jpg")
     assert missing.status_code == 404 and "has no scene 99" in missing.get_data(as_text=True)
     photo = next(hit for hit in client.get("/api/search?q=coffee").get_json()["results"])
