@@ -478,12 +478,14 @@ class PhotoLibrary:
     def photo(self, photo_id: int) -> Photo | None:
         return self.store.photo(photo_id)
 
-    def scenes(self, photo: Photo, text: str | None = None, like: int | None = None) -> list[Scene]:
+    def scenes(
+        self, photo: Photo, text: str | None = None, like: int | None = None, frame: int = 0
+    ) -> list[Scene]:
         """A video's kept scenes in order, each scored against the search by `text` or by the
-        photo `like` where one is given; [] for a photo."""
+        item `like` (scene `frame` of a video) where one is given; [] for a photo."""
         from .scenes import query_vector, video_scenes
 
-        vector = query_vector(self, text, like) if text or like is not None else None
+        vector = query_vector(self, text, like, frame) if text or like is not None else None
         return video_scenes(self.store, self.model.id, photo.id, vector)
 
     def scene_seconds(self, photo_id: int, frame: int) -> float | None:

@@ -32,10 +32,10 @@ def video_scenes(store: Store, model_id: int, photo_id: int, query: np.ndarray |
     ]
 
 
-def query_vector(library, text: str | None, like: int | None):
+def query_vector(library, text: str | None, like: int | None, frame: int = 0):
     """The vector a search by `text` (read as `search` reads it: its places, dates and people
-    are filters, not words to see) or by the photo `like` searched with; None without one, or
-    for a text that is all filters."""
+    are filters, not words to see) or by the item `like` (scene `frame` of a video) searched
+    with; None without one, or for a text that is all filters."""
     from ..search.interpret import interpret
     from ..search.terms import parse
 
@@ -49,5 +49,5 @@ def query_vector(library, text: str | None, like: int | None):
         )
         return searcher.query_vector(reading.rest) if reading.text else None
     if like is not None and library.photo(like) is not None:
-        return searcher.photo_vector(str(like))
+        return searcher.photo_vector(str(like), frame)
     return None

@@ -2,7 +2,7 @@
 upright, HEIC included; made within the decode budget, as every decode is) and the original
 file (a video's too, in byte ranges, so that a player seeks). A video's thumbnail and preview
 are its first scene's; each kept scene has its own picture, under the scene's content key,
-made from the video (one frame decoded: video/still.py) where the indexer saved none. A
+made from the video (one frame decoded: video/seeking.py) where the indexer saved none. A
 thumbnail or preview asked with its content's version (`?v=`, the start of the content hash,
 as web/queries.py's URLs carry it) never changes: browsers keep it for a year without asking
 again. Without it, or with an old one, ETags let them revalidate cheaply. A
@@ -20,10 +20,10 @@ from PIL import Image
 from werkzeug.exceptions import NotFound
 
 from ..imaging.decoder import DecodeError
-from ..imaging.thumbnails import SIZES, cache_path, thumbnail, write_image
+from ..imaging.thumbnails import SIZES, cache_path, thumbnail, thumbnail_box, write_image
 from ..store import frame_key
 from ..video import VideoError
-from ..video.still import still
+from ..video.seeking import open_video
 from .api import get_photo, library
 from .videos import MIMETYPES as VIDEO_TYPES
 
@@ -65,10 +65,10 @@ def _scene(photo, seconds: Callable[[], float], size: int, key: str):
     target = cache_path(library().config, key, size)
     if not target.is_file():
         try:
-            image = still(photo.path, seconds(), size)
+            image = _frame(photo.path, seconds(), size)
         except VideoError:
             raise NotFound(_unreadable(photo.id)) from None
-        write_image(image, image.size, target)
+        write_image(image, thumbnail_box(*image.size, size), target)
     return _send(target, "image/jpeg", f"{key}-{size}", _versioned(photo))
 
 
@@ -122,6 +122,13 @@ def thumbnail_image(photo_id: int):
 @blueprint.get("/<int:photo_id>/preview")
 def preview(photo_id: int):
     return _cached(photo_id, SIZES["preview"])
+
+
+def _frame(path: str, seconds: float, size: int):
+    """The upright frame at `seconds`, decoded near `size` on its longest side."""
+    with open_video(path) as video:
+        short, long = sorted(video.size)
+        return video.frame_at(seconds, max(1, -(-size * short // max(1, long)))).image
 
 
 @blueprint.get("/scenes/<int:photo_id>/<int:frame>.jpg", endpoint="scene")

@@ -46,7 +46,7 @@ def search_json(request: SearchRequest, result: SearchResult) -> dict:
         told = answer["interpretation"]["understood"]
         for item, shown in zip(result.interpretation.understood, told, strict=True):
             shown.update(told_in(item, language))
-    asked = asked_of(request.text, request.like)
+    asked = asked_of(request.text, request.like, request.like_frame)
     for hit, shown in zip(result.hits, answer["results"], strict=True):
         shown.update(photo_urls(hit.photo), alt=alt_text(shown))
         shown.update(hit_links(shown, hit.photo, asked))

@@ -10,6 +10,7 @@ from ..library import PhotoLibrary
 from ..moments import clock
 from ..search.request import number
 from ..store import Photo
+from ..store.frame_ids import MAX_FRAMES
 from ..video import VideoError
 from ..video.streams import codecs
 
@@ -30,7 +31,6 @@ HEARD = {"aac", "mp3", "opus", "vorbis", "flac"}
 # the page asks the browser (canPlayType) with this type before it shows a player.
 HEVC = 'video/mp4; codecs="hvc1.1.6.L93.B0"'
 HEVC_CONTAINERS = {"MP4", "M4V", "MOV"}
-QUERY = ("q", "like")  # what a video's link carries of the search that found it
 
 
 def playable(path: str, container: str | None) -> bool | str:
@@ -74,9 +74,14 @@ def hit_links(hit: dict, photo: Photo, asked: dict) -> dict:
     }
 
 
-def asked_of(text: str | None, like: int | None) -> dict:
-    """The search a link passes on to a video's page."""
-    return {"q": text} if text else {"like": like} if like is not None else {}
+def asked_of(text: str | None, like: int | None, frame: int = 0) -> dict:
+    """The search a link passes on to a video's page: its text, or the item searched like
+    (with the scene of a video searched like)."""
+    if text:
+        return {"q": text}
+    if like is None:
+        return {}
+    return {"like": like, "frame": frame} if frame else {"like": like}
 
 
 def video_json(library: PhotoLibrary, photo: Photo, args) -> dict:
@@ -85,12 +90,13 @@ def video_json(library: PhotoLibrary, photo: Photo, args) -> dict:
     are listed, every kept scene without one)."""
     text = args.get("q", "").strip() or None
     like = number(args, "like", None, 1, 2**62, int)
-    scenes = library.scenes(photo, text, like)
+    frame = number(args, "frame", 0, 0, MAX_FRAMES - 1, int) if like is not None else 0
+    scenes = library.scenes(photo, text, like, frame)
     scored = [scene for scene in scenes if scene.score is not None]
     best = max(scored, key=lambda scene: scene.score, default=None)
     cutoff = library.config.min_score if text else library.config.min_score_photo
     shown = [scene for scene in scored if scene.score >= cutoff or scene is best] or scenes
-    asked = asked_of(text, like)
+    asked = asked_of(text, like, frame)
     start = number(args, "t", best.seconds if best else 0.0, 0.0, 1e9)
     start = min(start, photo.duration or start)
     poster = min(scenes, key=lambda scene: abs(scene.seconds - start), default=None)
@@ -115,6 +121,7 @@ def video_json(library: PhotoLibrary, photo: Photo, args) -> dict:
                 "best": scene is best,
                 "scene_url": scene_url(photo, scene.frame),
                 "url": page_url(photo, scene.seconds, asked),
+                "like_url": url_for("pages.index", like=photo.id, frame=scene.frame or None),
             }
             for scene in shown
         ],

@@ -102,6 +102,17 @@ def test_the_video_page_plays_from_the_moment_and_lists_the_matching_scenes(vide
     assert [scene["seconds"] for scene in every] == [scene.seconds for scene in kept]
     assert all(scene["score"] is None for scene in every) and len(every) >= 3
     assert shows(client.get(every[-1]["scene_url"])) == "chelsea"
+    # more like a scene: a search by its vector, which passes the scene on to the page
+    last = every[-1]
+    assert parse_qs(urlparse(last["like_url"]).query) == {
+        "like": [str(video)],
+        "frame": [str(last["frame"])],
+    }
+    found = client.get(f"/api/search?like={video}&frame={last['frame']}&type=video").get_json()
+    hit = found["results"][0]
+    assert hit["frame"] == last["frame"] and f"frame={last['frame']}" in hit["url"]
+    scored = client.get(hit["url"].replace("/photos/", "/api/photos/")).get_json()
+    assert [s["seconds"] for s in scored["scenes"] if s["best"]] == [last["seconds"]]
 
     page = client.get(f"/photos/{video}?t=8.5&like={like}").get_data(as_text=True)
     assert re.search(r'<video id="player"[^>]* controls preload="metadata"', page)
