@@ -1,6 +1,8 @@
 """The schema comes from Alembic migrations, and the models match them exactly, on SQLite and
 on PostgreSQL."""
 
+import contextlib
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
@@ -49,16 +51,23 @@ def test_models_match_migrations(tmp_path):
     assert_models_match(engine)
 
 
-def test_postgresql_migrates_from_empty_and_matches_the_models(postgres_server):
-    url = postgres_server.create_database("empty", template="template0")
+@contextlib.contextmanager
+def new_postgresql(server, name: str):
+    """An engine on a new, empty PostgreSQL database, dropped afterwards."""
+    url = server.create_database(name, template="template0")
     engine = create_store_engine(url)
     try:
+        yield engine
+    finally:
+        engine.dispose()
+        server.drop_database(url)
+
+
+def test_postgresql_migrates_from_empty_and_matches_the_models(postgres_server):
+    with new_postgresql(postgres_server, "empty") as engine:
         upgrade(engine)
         upgrade(engine)  # a second upgrade is a no-op
         assert_models_match(engine)
-    finally:
-        engine.dispose()
-        postgres_server.drop_database(url)
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
@@ -115,12 +124,7 @@ def test_0008_keeps_every_vector_on_sqlite(tmp_path):
 
 
 def test_0008_keeps_every_vector_on_postgresql(postgres_server):
-    url = postgres_server.create_database("old", template="template0")
-    engine = create_store_engine(url)
-    try:
+    with new_postgresql(postgres_server, "old") as engine:
         at_0007_with_a_vector(engine)
         upgrade(engine)
         assert_kept_as_frame_zero(engine)
-    finally:
-        engine.dispose()
-        postgres_server.drop_database(url)
