@@ -36,6 +36,9 @@ from . import (
     text_search,
     timeline,
     video,
+    video_index,
+    video_scenes,
+    video_search,
 )
 
 SUITES = {
@@ -61,6 +64,9 @@ SUITES = {
     "person-search": person_search.run,
     "faces": faces.run,
     "video": video.run,
+    "video-index": video_index.run,
+    "video-scenes": video_scenes.run,
+    "video-search": video_search.run,
 }
 
 

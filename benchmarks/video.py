@@ -110,7 +110,11 @@ def bitrate(path: Path, seconds: float) -> float:
 
 
 def measure(path: Path, sampling: dict) -> dict:
-    script = PROBE.format(repo=str(REPO), path=str(path), sampling=sampling)
+    return in_fresh_process(PROBE.format(repo=str(REPO), path=str(path), sampling=sampling))
+
+
+def in_fresh_process(script: str) -> dict:
+    """What a measuring script prints last (JSON), run in a fresh Python process."""
     output = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO
     ).stdout
@@ -124,7 +128,6 @@ def rows_for(name: str, path: Path, measured: dict, target: float) -> list[Row]:
     allowed = 60 / target  # seconds a minute of video may take, end to end
     left = allowed - 60 * seconds / duration
     per_minute = kept * 60 / duration
-    budget = auto_budget_mb()
     return [
         Row(label, "the video's bitrate", bitrate(path, duration), "Mbit/s"),
         Row(label, "CPU time per minute of video", 60 * measured["cpu"] / duration, "s"),
@@ -137,18 +140,16 @@ def rows_for(name: str, path: Path, measured: dict, target: float) -> list[Row]:
             per_minute / left if left > 0 else float("inf"),
             "frames/s",
         ),
-        Row(
-            label,
-            "peak RSS while sampling",
-            measured["peak"],
-            "MB",
-            "budget",
-            budget,
-            f"<= budget + {MARGIN_MB} MB",
-            measured["peak"] <= budget + MARGIN_MB,
-        ),
+        peak_row(label, "peak RSS while sampling", measured["peak"]),
         Row(label, "decoder reserved in the budget", measured["reserved"], "MB"),
     ]
+
+
+def peak_row(label: str, figure: str, peak: float) -> Row:
+    """A peak of memory (MB) against the decode budget plus the issue's margin."""
+    budget = auto_budget_mb()
+    limit = f"<= budget + {MARGIN_MB} MB"
+    return Row(label, figure, peak, "MB", "budget", budget, limit, peak <= budget + MARGIN_MB)
 
 
 def run(quick: bool, work: Path) -> list[Row]:

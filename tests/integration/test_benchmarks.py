@@ -20,14 +20,17 @@ from benchmarks import (
     search,
     timeline,
     video,
+    video_scenes,
+    video_search,
 )
-from benchmarks.common import clustered_vectors
+from benchmarks.common import clustered_vectors, config_for
 from benchmarks.negclip_measures import describes, shuffle_words, write_gallery
 from photosearch.audit.synthetic import RICH_WORLD
 from photosearch.faces.found import FoundFace
 from photosearch.people.grouping import Settings
 from photosearch.search.interpret import interpret
 from photosearch.search.terms import parse
+from photosearch.store import Store
 
 
 def test_synthetic_vectors_are_unit_length_and_reproducible():
@@ -202,3 +205,23 @@ def test_video_benchmark_at_toy_size(tmp_path):
     rows = {row.figure: row for row in video.rows_for("toy", path, video.measure(path, {}), 20)}
     assert rows["frames kept per minute"].value >= 10
     assert rows["sampling speed"].value > 0 and rows["peak RSS while sampling"].met
+
+
+def test_video_search_store_holds_each_videos_scenes(tmp_path):
+    """(v)'s store with videos: every video with its scenes' frames and times, written once."""
+    video_search.with_videos(tmp_path, 300, 4)
+    video_search.with_videos(tmp_path, 300, 4)  # already there: nothing written twice
+    store = Store(config_for(tmp_path, "ViT-B-32:/nowhere.pt"))
+    counts = store.counts(store.models()[0].id)
+    assert (counts["photos"], counts["videos"]) == (300, 4)
+    assert counts["frames"] == 300 + 4 * video_search.SCENES
+    assert store.moments([(301, 0), (304, 99)]) == {(301, 0): 0.0, (304, 99): 297.0}
+    store.close()
+
+
+def test_video_scene_photos_differ_from_each_other(tmp_path):
+    """The scene benchmark's photos, real and generated: no two alike."""
+    paths = video_scenes.write_photos(tmp_path, len(video_scenes.REAL) + 6)
+    small = [np.asarray(Image.open(p).convert("RGB").resize((16, 16)), np.int16) for p in paths]
+    closest = min(np.abs(a - b).mean() for i, a in enumerate(small) for b in small[i + 1 :])
+    assert closest > 3  # the sampler's "the same again" is 3 levels
