@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 import numpy as np
-from sqlalchemy import delete, func, insert, or_, select, tuple_
+from sqlalchemy import and_, delete, func, insert, or_, select
 
 from .change_log import ChangeLog
 from .concern import Concern, chunks, now
@@ -148,9 +148,9 @@ class Vectors(Concern):
                     rows.extend(session.execute(query))
             else:
                 pairs = list(zip(items, frames, strict=True))
-                for chunk in chunks(pairs):
-                    key = tuple_(EmbeddingRow.photo_id, EmbeddingRow.frame)
-                    rows.extend(session.execute(_vector_query(model_id).where(key.in_(chunk))))
+                for chunk in chunks(pairs, PAIRS):
+                    wanted = _pairs(EmbeddingRow.photo_id, EmbeddingRow.frame, chunk)
+                    rows.extend(session.execute(_vector_query(model_id).where(wanted)))
         return _stack(rows)
 
     def vector_count(self, model_id: int) -> int:
@@ -168,11 +168,11 @@ class Vectors(Concern):
     def moments(self, frames: Iterable[tuple[int, int]]) -> dict[tuple[int, int], float]:
         """(item id, frame) -> where that frame is in its video, in seconds."""
         found = {}
-        key = tuple_(VideoFrameRow.photo_id, VideoFrameRow.number)
         query = select(VideoFrameRow.photo_id, VideoFrameRow.number, VideoFrameRow.seconds)
         with self.reading() as session:
-            for chunk in chunks([(int(i), int(f)) for i, f in frames]):
-                for photo_id, number, seconds in session.execute(query.where(key.in_(chunk))):
+            for chunk in chunks([(int(i), int(f)) for i, f in frames], PAIRS):
+                wanted = _pairs(VideoFrameRow.photo_id, VideoFrameRow.number, chunk)
+                for photo_id, number, seconds in session.execute(query.where(wanted)):
                     found[photo_id, number] = seconds
         return found
 
@@ -283,3 +283,12 @@ def _stack(rows) -> tuple[np.ndarray, np.ndarray]:
     frames = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
     vectors = np.vstack([np.frombuffer(row[2], dtype=np.float32) for row in rows])
     return faiss_ids(photo_ids, frames), vectors
+
+
+PAIRS = 200  # (item, frame) pairs a query asks for: 400 bound parameters, an OR 200 deep
+
+
+def _pairs(item, frame, pairs: list[tuple[int, int]]):
+    """Rows of these (item, frame) pairs, each asked for on its own (OR): SQLite scans the
+    whole table for a list of row values (IN), 29 ms a search at 200,000 frames against 1."""
+    return or_(*(and_(item == i, frame == f) for i, f in pairs))
