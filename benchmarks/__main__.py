@@ -7,6 +7,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import os
 import platform
 import tempfile
 import time
@@ -71,8 +72,6 @@ SUITES = {
 
 
 def machine() -> str:
-    import os
-
     import torch
 
     return (
@@ -114,12 +113,14 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="photosearch-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}\nmode: {'quick' if args.quick else 'full'}; data in {work}")
+    print(f"load average (1, 5, 15 min): {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
     rows, started = [], time.perf_counter()
     for name in chosen:
         suite_started = time.perf_counter()
         suite_rows = SUITES[name](args.quick, work)
         print_table(suite_rows)
-        print(f"  ({name}: {time.perf_counter() - suite_started:.0f} s)")
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        print(f"  ({name}: {time.perf_counter() - suite_started:.0f} s; load average {load})")
         rows += suite_rows
     results = {
         "machine": machine(),

@@ -6,7 +6,8 @@ A hit is the video holding the shot at rank 1 with a moment within 2 s of the sh
 
 The model has random weights (pretrained ones cannot be fetched here), so it cannot read a
 caption: the query is the photo itself, by example. The issue's target, a caption of the photo
-finding it, is what this measures on a machine with real weights (`--model` with them). Beside
+finding it, needs real weights and a caption for each photo, which this machine has neither of;
+it is the same search path with a text query instead of the upload. Beside
 it, the same queries against one frame a video, its first (what a library that embeds a
 video's thumbnail alone can find)."""
 
@@ -100,7 +101,9 @@ def write_videos(folder: Path, photos: list[Path], seconds: tuple[float, float])
             write_video(part, shots, size=SIZE, fps=FPS, codec="libx264", options=OPTIONS,
                         noise=6, pictures=pictures)  # fmt: skip
             part.rename(path.with_suffix(".mp4"))
-        videos[path] = list(zip(chosen, cuts(shots), strict=True))
+        videos[path] = [
+            (photo, float(start)) for photo, start in zip(chosen, cuts(shots), strict=True)
+        ]
     return videos
 
 
@@ -125,11 +128,12 @@ def run(quick: bool, work: Path) -> list[Row]:
     assert summary.failed == 0 and summary.new == len(videos), summary
     client = create_app(config, library).test_client()
     ids = {library.indexed_photo(str(path)).id: path for path in videos}
-    found, near, errors, first_only = 0, 0, [], 0
+    found, near, inside, errors, first_only = 0, 0, 0, [], 0
     for path, shots in videos.items():
         others = [i for i, p in ids.items() if p != path]
         mine = next(i for i, p in ids.items() if p == path)
-        for photo, start in shots:
+        ends = [start for _, start in shots[1:]] + [float("inf")]
+        for (photo, start), end in zip(shots, ends, strict=True):
             sent = {"photo": (io.BytesIO(photo.read_bytes()), photo.name)}
             response = client.post("/api/search?limit=5", data=sent)
             best = response.get_json()["results"][0]
@@ -137,8 +141,10 @@ def run(quick: bool, work: Path) -> list[Row]:
                 found += 1
                 errors.append(abs(best["moment"] - start))
                 near += errors[-1] <= NEAR
+                inside += start <= best["moment"] < end
             query = library.searcher.image_vector(photo.read_bytes(), photo.name)
             first_only += first_frame_rank(library, query, [mine, *others]) == 1
+    frames = library.store.counts(library.model.id)["frames"]
     library.close()
     queries = sum(len(shots) for shots in videos.values())
     name = (
@@ -150,8 +156,9 @@ def run(quick: bool, work: Path) -> list[Row]:
         Row(name, "right video at rank 1", at_rank_1, "rate", "first frame only",
             first_only / queries),
         Row(name, f"right video at rank 1, moment within {NEAR:g} s of the shot", rate, "rate",
-            target=">= 0.95", met=rate >= 0.95),
+            target=">= 0.95", met=bool(rate >= 0.95)),
         Row(name, "moment's distance from the shot's start, median", float(np.median(errors))
             if errors else float("nan"), "s"),
-        Row(name, "scenes kept per shot", summary.embedded / queries, "frames"),
+        Row(name, "right video at rank 1, moment inside the shot", inside / queries, "rate"),
+        Row(name, "scenes kept per shot", frames / queries, "frames"),
     ]  # fmt: skip
