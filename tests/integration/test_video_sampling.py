@@ -11,12 +11,13 @@ from PIL import Image
 
 from photosearch.imaging.budget import shared_budget
 from photosearch.video import Sampling, sample
-from tests.videos import Shot, cuts, nearest_photo, view, write_video
+from tests.videos import PHOTOS, Shot, cuts, nearest_photo, view, write_video
 
 # Cuts at 2.5 s and 5 s: between keyframes, so no encoder's keyframe marks them.
 SCENES = [Shot("astronaut", 2.5), Shot("coffee", 2.5), Shot("chelsea", 2.5)]
 PHONE_GOP = {"x264-params": "keyint=10:min-keyint=10:scenecut=0"}  # a keyframe a second, as phones
 LONG_GOP = {"x264-params": "keyint=100:min-keyint=100:scenecut=0"}  # one keyframe in 10 s
+NEAR_SECOND_GOP = {"x264-params": "keyint=9:min-keyint=9:scenecut=0"}  # one in 0.9 s
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +70,19 @@ def test_keyframes_closer_than_key_step_are_passed_over_until_a_cut(folder):
             (frame.seconds, nearest_photo(frame.image, SCENES)) for frame in sample(path, sampling)
         ]
         assert kept == [(0.0, "astronaut"), (3.0, "coffee"), (5.0, "chelsea")]
+
+
+def test_keyframes_a_little_under_a_second_apart_are_decoded_one_in_two(folder):
+    """Keyframes 0.9 s apart and a new photo every 1.8 s: decoded one in two (from 85 % of
+    key_step), each shot is kept at its cut. Decoded one in three (at 2.7, 5.4 s), the look
+    back at a cut would take the shot before and pass over the fourth."""
+    shots = [Shot(photo, 1.8) for photo in PHOTOS[:5]]
+    path = write_video(folder / "keys_0.9s.mp4", shots, options=NEAR_SECOND_GOP)
+    kept = [(frame.seconds, nearest_photo(frame.image, shots)) for frame in sample(path)]
+    starts = [round(start, 1) for start in cuts(shots)]
+    assert [(round(seconds, 1), photo) for seconds, photo in kept] == list(
+        zip(starts, PHOTOS[:5], strict=True)
+    )
 
 
 def test_frames_are_reduced_to_the_size_asked(folder):
