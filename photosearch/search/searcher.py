@@ -284,13 +284,16 @@ class Searcher:
         its text placed is shown at the first scene with one of `people`, when asked."""
         photos = self.store.photos(i for _, i, _ in ranked)
         found = [(score, photos[i], frame) for score, i, frame in ranked if i in photos]
-        scenes = self.store.concern(Scenes).scene_keys(
-            p.id for _, p, _ in found if p.media == "video"
-        )
+        videos = [p.id for _, p, _ in found if p.media == "video"]
+        scored = _scored(found)
+        # Scenes' keys only for videos whose scene must be chosen here: by their words, or by
+        # the people asked for when nothing else placed them.
+        placed = {i for i in videos if i in matched or (people and i not in scored)}
+        scenes = self.store.concern(Scenes).scene_keys(placed)
         keys = [key for item in scenes.values() for _, key in item]
-        in_contents = self.store.concern(People).people_in(
-            [p.content_hash for _, p, _ in found] + keys
-        )
+        faces = self.store.concern(People)
+        in_contents = faces.people_in([p.content_hash for _, p, _ in found] + keys)
+        in_videos = faces.people_in_videos(videos)
         if people:
             found = [
                 (score, p, _with_person(scenes.get(p.id), in_contents, people))
@@ -306,8 +309,11 @@ class Searcher:
             text = texts.get(shown[photo.id]) if photo.id in matched else None
             lines = tuple(matched_lines(text.lines, written)) if text else ()
             match = TextMatch(lines, text.width, text.height) if lines else None
-            contents = [photo.content_hash] + [key for _, key in scenes.get(photo.id, ())]
-            in_it = tuple(dict.fromkeys(p for c in contents for p in in_contents.get(c, ())))
+            in_it = tuple(
+                in_videos.get(photo.id, ())
+                if photo.media == "video"
+                else in_contents.get(photo.content_hash, ())
+            )
             moment = moments.get((photo.id, frame))
             hits.append(SearchHit(offset + n + 1, score, photo, match, in_it, moment, frame))
         return hits
@@ -380,6 +386,10 @@ def _people_of(filters: Filters) -> set[int]:
     return {
         i for person in filters.people for i in (person if isinstance(person, tuple) else (person,))
     }
+
+
+def _scored(found) -> set[int]:
+    return {photo.id for score, photo, _ in found if score is not None}
 
 
 def _with_person(scenes, in_contents, people: set[int]) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, insert, select, update
 from ..text import fold
 from .concern import Concern, chunks, now
 from .records import Person
-from .schema import FaceRejectionRow, FaceRow, PersonRow, PhotoRow
+from .schema import FaceRejectionRow, FaceRow, PersonRow, PhotoRow, VideoFrameRow
 
 AUTO, USER = "auto", "user"
 
@@ -166,9 +166,24 @@ class People(Concern):
                 )
                 for digest, person_id, name in session.execute(query):
                     found.setdefault(digest, []).append((person_id, name))
-        for people in found.values():  # the named by name, then the others by id
-            people.sort(key=lambda person: (person[1] is None, fold(person[1] or ""), person[0]))
-        return found
+        return _sorted(found)
+
+    def people_in_videos(self, items: Iterable[int]) -> dict[int, list[tuple[int, str | None]]]:
+        """The people (id, name) not hidden with a face in any scene of each of these videos:
+        one query joining the scenes to the faces, not a list of every scene's key."""
+        found: dict[int, list[tuple[int, str | None]]] = {}
+        with self.reading() as session:
+            for chunk in chunks(set(items)):
+                query = (
+                    select(VideoFrameRow.photo_id, PersonRow.id, PersonRow.name)
+                    .join(FaceRow, FaceRow.content_hash == VideoFrameRow.content_key)
+                    .join(PersonRow, PersonRow.id == FaceRow.person_id)
+                    .where(VideoFrameRow.photo_id.in_(chunk), PersonRow.hidden.is_(False))
+                    .distinct()
+                )
+                for item, person_id, name in session.execute(query):
+                    found.setdefault(item, []).append((person_id, name))
+        return _sorted(found)
 
     def assignments(self, version: str) -> dict[int, tuple[int | None, str | None]]:
         """Face id to (person, who set it: auto or user) for the faces `version` found."""
@@ -349,3 +364,10 @@ def _name(name: str | None) -> str | None:
 
 def _person(row: PersonRow, faces: int, photos: int) -> Person:
     return Person(row.id, row.name, row.hidden, row.created_at, faces, photos)
+
+
+def _sorted(found: dict) -> dict:
+    """Each content's people: the named by name, then the others by id."""
+    for people in found.values():
+        people.sort(key=lambda person: (person[1] is None, fold(person[1] or ""), person[0]))
+    return found
