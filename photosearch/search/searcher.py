@@ -292,8 +292,10 @@ class Searcher:
         scenes = self.store.concern(Scenes).scene_keys(placed)
         keys = [key for item in scenes.values() for _, key in item]
         faces = self.store.concern(People)
-        in_contents = faces.people_in([p.content_hash for _, p, _ in found] + keys)
-        in_videos = faces.people_in_videos(videos)
+        in_contents, in_videos = {}, {}
+        if faces.anyone():
+            in_contents = faces.people_in([p.content_hash for _, p, _ in found] + keys)
+            in_videos = faces.people_in_videos(videos)
         if people:
             found = [
                 (score, p, _with_person(scenes.get(p.id), in_contents, people))

@@ -152,6 +152,13 @@ class People(Concern):
         with self.reading() as session:
             return [tuple(row) for row in session.execute(query.order_by(PersonRow.id))]
 
+    def anyone(self) -> bool:
+        """Whether any face belongs to a person: a library without (the faces pass is off by
+        default) has no people to look up for a page of results."""
+        query = select(FaceRow.id).where(FaceRow.person_id.is_not(None)).limit(1)
+        with self.reading() as session:
+            return session.scalar(query) is not None
+
     def people_in(self, content_hashes: Iterable[str]) -> dict[str, list[tuple[int, str | None]]]:
         """The people (id, name) not hidden with a face in each content, by any face model:
         one query for a page of hits (in chunks for a longer list)."""

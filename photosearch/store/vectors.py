@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 import numpy as np
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select, text
 
 from .change_log import ChangeLog
 from .concern import Concern, chunks, now
@@ -290,5 +290,8 @@ PAIRS = 200  # (item, frame) pairs a query asks for: 400 bound parameters, an OR
 
 def _pairs(item, frame, pairs: list[tuple[int, int]]):
     """Rows of these (item, frame) pairs, each asked for on its own (OR): SQLite scans the
-    whole table for a list of row values (IN), 29 ms a search at 200,000 frames against 1."""
-    return or_(*(and_(item == i, frame == f) for i, f in pairs))
+    whole table for a list of row values (IN), 29 ms a search at 200,000 frames against 1.
+    Written as SQL text, the numbers in it (whole numbers, made so here): SQLAlchemy builds an
+    OR of 40 pairs in 3 ms, a page of results' moments asked for twice that."""
+    left, right = (f"{column.table.name}.{column.name}" for column in (item, frame))
+    return text(" OR ".join(f"({left} = {int(i)} AND {right} = {int(f)})" for i, f in pairs))
