@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import dlib
 import faiss
 import numpy as np
+import pytest
 from PIL import Image
 
 from benchmarks import (
@@ -88,6 +89,7 @@ def test_negclip_gallery_scenes_answer_their_queries_and_not_the_swaps(tmp_path)
     assert sorted(shuffle_words(["a b c d"], seed=1)[0].split()) == ["a", "b", "c", "d"]
 
 
+@pytest.mark.slow
 def test_negclip_synthetic_benchmark_at_toy_size(tmp_path):
     size = negclip_synthetic.Size(scenes=128, training_singles=16, plain_epochs=1, tune_epochs=1,
                                   suite=20, pairs=2, per_query=5, distractors=10, singles=20,

@@ -155,6 +155,7 @@ def actor_processes() -> list[int]:
     return found
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_is_replaced(cluster_library, tmp_path):
     root = tmp_path / "photos"
     make_tree(root, 160)
@@ -167,6 +168,7 @@ def test_a_worker_killed_mid_run_is_replaced(cluster_library, tmp_path):
     assert report.models[0].vectors == 160 and report.models[0].index_vectors == 160
 
 
+@pytest.mark.slow
 def test_a_driver_killed_mid_run_resumes_with_exact_counts(run_cli, ray_address, tmp_path):
     root = tmp_path / "photos"
     count = 400
@@ -254,6 +256,7 @@ def test_a_pass_of_its_own_runs_on_the_cluster(library, cluster_library, photo_t
         assert theirs.readings == mine.readings and len(theirs.readings) == 4
 
 
+@pytest.mark.slow
 def test_a_watch_keeps_its_actors_and_their_models(cluster_library, tmp_path):
     """Every burst of a watch goes to the actors of its first run, with the models they loaded
     then: a second burst of new photos loads none. An actor that dies between bursts is

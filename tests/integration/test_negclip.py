@@ -97,6 +97,7 @@ def pairs(tmp_path_factory):
     return load_pairs(write_training_set(tmp_path_factory.mktemp("world"), 64, seed=5))
 
 
+@pytest.mark.slow
 def test_plain_and_negclip_loss_go_down(pairs, tmp_path):
     for hard in (False, True):
         loaded = untrained_model(TEST_ARCH, "cpu", seed=1)

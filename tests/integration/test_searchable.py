@@ -36,6 +36,7 @@ def test_time_left_in_words():
     assert time_left(0, 2.4) == "done"
 
 
+@pytest.mark.slow
 def test_searchable_while_the_text_pass_reads_and_ctrl_c_keeps_what_is_done(run_cli, tmp_path):
     folder = tmp_path / "photos"
     for copy in range(2):  # 20 photos of their own contents, 14 with words written in them
