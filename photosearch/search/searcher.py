@@ -212,9 +212,9 @@ class Searcher:
             held.add(item)
             found = text_score(text, written)
             if found is not None:  # the best held first; of those alike, the shortest text
-                held_so = (-found, len(text), frame)
-                if item not in scored or held_so < scored[item]:
-                    scored[item] = held_so
+                rank_key = (-found, len(text), frame)
+                if item not in scored or rank_key < scored[item]:
+                    scored[item] = rank_key
         order = sorted(scored, key=lambda item: (*scored[item][:2], item))
         by_text = {item: scored[item][2] for item in order}
         return (np.array(sorted(held), dtype=np.int64) if written.phrases else None), by_text

@@ -162,35 +162,33 @@ class People(Concern):
     def people_in(self, content_hashes: Iterable[str]) -> dict[str, list[tuple[int, str | None]]]:
         """The people (id, name) not hidden with a face in each content, by any face model:
         one query for a page of hits (in chunks for a longer list)."""
-        found: dict[str, list[tuple[int, str | None]]] = {}
-        with self.reading() as session:
-            for chunk in chunks(list(dict.fromkeys(content_hashes))):
-                query = (
-                    select(FaceRow.content_hash, PersonRow.id, PersonRow.name)
-                    .join(PersonRow, PersonRow.id == FaceRow.person_id)
-                    .where(FaceRow.content_hash.in_(chunk), PersonRow.hidden.is_(False))
-                    .distinct()
-                )
-                for digest, person_id, name in session.execute(query):
-                    found.setdefault(digest, []).append((person_id, name))
-        return _sorted(found)
+        query = select(FaceRow.content_hash, PersonRow.id, PersonRow.name)
+        return self._people_by(query, FaceRow.content_hash, dict.fromkeys(content_hashes))
 
     def people_in_videos(self, items: Iterable[int]) -> dict[int, list[tuple[int, str | None]]]:
         """The people (id, name) not hidden with a face in any scene of each of these videos:
         one query joining the scenes to the faces, not a list of every scene's key."""
-        found: dict[int, list[tuple[int, str | None]]] = {}
+        query = select(VideoFrameRow.photo_id, PersonRow.id, PersonRow.name).join(
+            FaceRow, FaceRow.content_hash == VideoFrameRow.content_key
+        )
+        return self._people_by(query, VideoFrameRow.photo_id, set(items))
+
+    def _people_by(self, query, key, keys: Iterable) -> dict:
+        """What people_in and people_in_videos share: each key's people, the named by name,
+        then the others by id."""
+        query = (
+            query.join(PersonRow, PersonRow.id == FaceRow.person_id)
+            .where(PersonRow.hidden.is_(False))
+            .distinct()
+        )
+        found: dict = {}
         with self.reading() as session:
-            for chunk in chunks(set(items)):
-                query = (
-                    select(VideoFrameRow.photo_id, PersonRow.id, PersonRow.name)
-                    .join(FaceRow, FaceRow.content_hash == VideoFrameRow.content_key)
-                    .join(PersonRow, PersonRow.id == FaceRow.person_id)
-                    .where(VideoFrameRow.photo_id.in_(chunk), PersonRow.hidden.is_(False))
-                    .distinct()
-                )
-                for item, person_id, name in session.execute(query):
-                    found.setdefault(item, []).append((person_id, name))
-        return _sorted(found)
+            for chunk in chunks(list(keys)):
+                for owner, person_id, name in session.execute(query.where(key.in_(chunk))):
+                    found.setdefault(owner, []).append((person_id, name))
+        for people in found.values():
+            people.sort(key=lambda person: (person[1] is None, fold(person[1] or ""), person[0]))
+        return found
 
     def assignments(self, version: str) -> dict[int, tuple[int | None, str | None]]:
         """Face id to (person, who set it: auto or user) for the faces `version` found."""
@@ -371,10 +369,3 @@ def _name(name: str | None) -> str | None:
 
 def _person(row: PersonRow, faces: int, photos: int) -> Person:
     return Person(row.id, row.name, row.hidden, row.created_at, faces, photos)
-
-
-def _sorted(found: dict) -> dict:
-    """Each content's people: the named by name, then the others by id."""
-    for people in found.values():
-        people.sort(key=lambda person: (person[1] is None, fold(person[1] or ""), person[0]))
-    return found
