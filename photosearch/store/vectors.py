@@ -135,7 +135,7 @@ class Vectors(Concern):
 
     def item_vectors(self, model_id: int, ids: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
         """(FAISS ids, vectors) of every frame of these items."""
-        return self._frames_of(model_id, list(map(int, ids)))
+        return self._frames_of(model_id, ids)
 
     def _frames_of(self, model_id, items, frames=None) -> tuple[np.ndarray, np.ndarray]:
         """The items' frames: all of them, or the `frames` given beside each item."""
